@@ -1,0 +1,76 @@
+/* The agent's state: it owns everything; modules get this one struct. */
+#ifndef DAGD_AGENT_H
+#define DAGD_AGENT_H
+
+#include "config.h"
+#include "dag.h"
+#include "states.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct store store;
+typedef struct server server;
+typedef struct task_proc task_proc;
+
+/* One DAG file in dags_dir: its last good model and its current error. */
+typedef struct dag_entry {
+    char *dag_id;
+    char *file;
+    dag *model;      /* last good version; NULL if it never loaded */
+    char *error;     /* current load problems, NULL when fine */
+    bool paused;
+    int64_t next_due_us;   /* when the next scheduled run becomes due, -1: never */
+    int64_t next_logical_us;
+    int running_tasks;     /* for max_active_tasks */
+    int active_runs;       /* runs in state running */
+} dag_entry;
+
+/* A task instance of an active run. */
+typedef struct ti {
+    enum ti_state state;
+    int try_number;       /* tries started so far */
+    int max_tries;        /* retries + 1, reset by clear */
+    int64_t start_us, end_us;
+    int64_t next_retry_us; /* for up_for_retry */
+    task_proc *proc;       /* while running */
+    struct run *owner;     /* for the executor's callback */
+    size_t index;
+} ti;
+
+/* A run that is not finished (queued or running), held in memory. */
+typedef struct run {
+    struct agent *ag;
+    dag_entry *de;
+    char *run_id;
+    char *run_type;        /* scheduled manual backfill */
+    int64_t logical_us, interval_start_us, interval_end_us;
+    int64_t due_us, start_us, end_us;
+    enum run_state state;
+    char *params_json;     /* the trigger's params, "{}" when none */
+    ti *tis;               /* one per task of de->model, same order */
+    size_t n_tis;
+    struct run *next;
+} run;
+
+typedef struct agent {
+    uv_loop_t *loop;
+    config cfg;
+    store *db;
+    server *srv;
+    dag_entry **dags;
+    size_t n_dags;
+    run *runs;             /* active runs, sorted by logical date */
+    int running_tasks;     /* whole agent, for parallelism */
+    int *pool_used;        /* per cfg.pools */
+    uv_timer_t wake_timer; /* the one timer: next run due or retry ready */
+    uv_signal_t sig_term, sig_int;
+    int64_t started_us;
+    bool in_pass, pass_again, stopping;
+} agent;
+
+dag_entry *agent_find_dag(agent *ag, const char *dag_id);
+run *agent_find_run(agent *ag, dag_entry *de, const char *run_id);
+
+#endif

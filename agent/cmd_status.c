@@ -1,0 +1,32 @@
+/* status: the agent's vital signs. */
+#include "commands.h"
+#include "timeutil.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    long kb = -1;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+void cmd_status(request *rq)
+{
+    agent *ag = rq->ag;
+    json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:i, s:i, s:i}", "version", DAGD_VERSION, "pid",
+                          (int)getpid(), "uptime_s",
+                          (json_int_t)((time_now_us() - ag->started_us) / USEC_PER_SEC), "rss_kb",
+                          (json_int_t)rss_kb(), "dags", (int)ag->n_dags, "running",
+                          ag->running_tasks, "parallelism", ag->cfg.parallelism);
+    server_reply_ok(rq->cl, rq->id, o);
+}

@@ -1,0 +1,108 @@
+/* wait: reply when a run finishes, or when the timeout passes. */
+#include "commands.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct waiter {
+    uv_timer_t timer;
+    client *cl;
+    json_t *id;
+    char *dag_id, *run_id;
+    struct waiter *next;
+} waiter;
+
+static waiter *waiters;
+
+static void on_waiter_closed(uv_handle_t *h)
+{
+    waiter *w = h->data;
+    client_unref(w->cl);
+    json_decref(w->id);
+    free(w->dag_id);
+    free(w->run_id);
+    free(w);
+}
+
+static void drop(waiter *w)
+{
+    for (waiter **l = &waiters; *l; l = &(*l)->next) {
+        if (*l == w) {
+            *l = w->next;
+            break;
+        }
+    }
+    uv_close((uv_handle_t *)&w->timer, on_waiter_closed);
+}
+
+static void reply(waiter *w, const char *state, bool timed_out)
+{
+    if (!client_closed(w->cl))
+        server_reply_ok(w->cl, w->id,
+                        json_pack("{s:s, s:s, s:b}", "run_id", w->run_id, "state", state,
+                                  "timed_out", timed_out));
+    drop(w);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    reply(t->data, "running", true);
+}
+
+void wait_run_finished(agent *ag, const run *r)
+{
+    (void)ag;
+    for (waiter *w = waiters, *next; w; w = next) {
+        next = w->next;
+        if (strcmp(w->dag_id, r->de->dag_id) == 0 && strcmp(w->run_id, r->run_id) == 0)
+            reply(w, run_state_name(r->state), false);
+    }
+}
+
+void wait_shutdown(agent *ag)
+{
+    (void)ag;
+    while (waiters)
+        drop(waiters);
+}
+
+void cmd_wait(request *rq)
+{
+    dag_entry *de = arg_dag(rq);
+    const char *ref;
+    long long timeout_s = 0;
+    if (!de || !arg_string(rq, "run_id", true, &ref) || !arg_int(rq, "timeout_s", false, &timeout_s))
+        return;
+    char *run_id = NULL;
+    enum run_state state;
+    const char *tz = de->model ? de->model->timezone : "UTC";
+    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, &run_id, &state);
+    if (rc) {
+        server_reply_error(rq->cl, rq->id, rc == 2 ? "ambiguous" : "not_found",
+                           rc == 2 ? "several runs of \"%s\" match \"%s\"; give the run id"
+                                   : "DAG \"%s\" has no run \"%s\"",
+                           de->dag_id, ref);
+        return;
+    }
+    if (run_state_finished(state)) {
+        server_reply_ok(rq->cl, rq->id,
+                        json_pack("{s:s, s:s, s:b}", "run_id", run_id, "state",
+                                  run_state_name(state), "timed_out", 0));
+        free(run_id);
+        return;
+    }
+    waiter *w = xcalloc(1, sizeof *w);
+    w->cl = rq->cl;
+    client_ref(w->cl);
+    w->id = json_incref(rq->id);
+    w->dag_id = xstrdup(de->dag_id);
+    w->run_id = run_id;
+    uv_timer_init(rq->ag->loop, &w->timer);
+    w->timer.data = w;
+    if (timeout_s > 0)
+        uv_timer_start(&w->timer, on_timeout, (uint64_t)timeout_s * 1000, 0);
+    w->next = waiters;
+    waiters = w;
+}

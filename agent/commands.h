@@ -1,0 +1,52 @@
+/* Protocol commands: one file per command, each an entry in one table. */
+#ifndef DAGD_COMMANDS_H
+#define DAGD_COMMANDS_H
+
+#include "agent.h"
+#include "server.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef struct request {
+    agent *ag;
+    client *cl;
+    json_t *id;   /* borrowed */
+    json_t *args; /* borrowed, an object (empty when absent) */
+} request;
+
+typedef void (*command_fn)(request *rq);
+
+typedef struct command_entry {
+    const char *name;
+    bool changes_state; /* needs an operator */
+    command_fn run;
+} command_entry;
+
+/* Run command NAME (access checked here, in one place); false if unknown. */
+bool command_dispatch(request *rq, const char *name);
+
+/* Argument helpers: on a missing or mistyped field they reply with
+ * bad_request naming the field and return false. */
+bool arg_string(request *rq, const char *name, bool required, const char **out);
+bool arg_int(request *rq, const char *name, bool required, long long *out);
+bool arg_bool(request *rq, const char *name, bool *out);
+/* The DAG named by args.dag_id, or a not_found reply and NULL. */
+dag_entry *arg_dag(request *rq);
+
+json_t *json_time_or_null(int64_t t_us, const char *tz);
+
+/* Waiters of `wait`: told when a run finishes; dropped with their client. */
+void wait_run_finished(agent *ag, const run *r);
+void wait_shutdown(agent *ag);
+
+void cmd_dags(request *rq);
+void cmd_status(request *rq);
+void cmd_next(request *rq);
+void cmd_trigger(request *rq);
+void cmd_wait(request *rq);
+void cmd_grid(request *rq);
+void cmd_logs(request *rq);
+void cmd_subscribe(request *rq);
+
+#endif

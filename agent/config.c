@@ -1,0 +1,298 @@
+#include "config.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parsing state: the reader counts lines because the system libinih does
+ * not pass line numbers to the handler. */
+typedef struct config_parse {
+    config *cfg;
+    diag_list *diags;
+    const char *file;
+    const char *base_dir;
+    FILE *in;
+    int line;
+} config_parse;
+
+typedef int (*key_setter)(config_parse *p, const char *value, char *err, size_t errlen);
+
+static char *resolve_path(const char *base_dir, const char *value)
+{
+    if (value[0] == '/')
+        return xstrdup(value);
+    return xasprintf("%s/%s", base_dir, value);
+}
+
+static int parse_int(const char *value, long min, long max, long *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < min || v > max) {
+        snprintf(err, errlen, "expected a whole number from %ld to %ld, got \"%s\"", min, max,
+                 value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+#define PATH_SETTER(field)                                                                         \
+    static int set_##field(config_parse *p, const char *v, char *err, size_t errlen)               \
+    {                                                                                              \
+        (void)err;                                                                                 \
+        (void)errlen;                                                                              \
+        free(p->cfg->field);                                                                       \
+        p->cfg->field = resolve_path(p->base_dir, v);                                              \
+        return 0;                                                                                  \
+    }
+PATH_SETTER(state_dir)
+PATH_SETTER(dags_dir)
+PATH_SETTER(socket)
+
+#define STRING_SETTER(field)                                                                       \
+    static int set_##field(config_parse *p, const char *v, char *err, size_t errlen)               \
+    {                                                                                              \
+        (void)err;                                                                                 \
+        (void)errlen;                                                                              \
+        free(p->cfg->field);                                                                       \
+        p->cfg->field = xstrdup(v);                                                                \
+        return 0;                                                                                  \
+    }
+STRING_SETTER(operators)
+STRING_SETTER(socket_group)
+STRING_SETTER(docker_host)
+
+static int set_parallelism(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_int(v, 1, 100000, &n, err, errlen))
+        return -1;
+    p->cfg->parallelism = (int)n;
+    return 0;
+}
+
+static int set_keep_days(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_int(v, 0, 100000, &n, err, errlen))
+        return -1;
+    p->cfg->keep_days = (int)n;
+    return 0;
+}
+
+static int set_timezone(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    if (!tz_exists(v)) {
+        snprintf(err, errlen, "unknown time zone \"%s\"", v);
+        return -1;
+    }
+    free(p->cfg->timezone);
+    p->cfg->timezone = xstrdup(v);
+    return 0;
+}
+
+static int set_memory_budget(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "auto") == 0) {
+        p->cfg->memory_budget = 0;
+        return 0;
+    }
+    return size_parse(v, &p->cfg->memory_budget, err, errlen);
+}
+
+static int set_cpu_budget(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "auto") == 0) {
+        p->cfg->cpu_budget = 0;
+        return 0;
+    }
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d > 0)) {
+        snprintf(err, errlen, "expected auto or a positive number of CPUs, got \"%s\"", v);
+        return -1;
+    }
+    p->cfg->cpu_budget = d;
+    return 0;
+}
+
+static int set_socket_mode(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    long mode = strtol(v, &end, 8);
+    if (end == v || *end || mode < 0 || mode > 0777) {
+        snprintf(err, errlen, "expected an octal mode like 0660, got \"%s\"", v);
+        return -1;
+    }
+    p->cfg->socket_mode = (int)mode;
+    return 0;
+}
+
+static int accept_any(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    (void)p, (void)v, (void)err, (void)errlen;
+    return 0;
+}
+
+/* One row per key: the table drives parsing (and documents the keys). */
+static const struct config_key {
+    const char *section; /* "pool" / "notifier": sections with a name */
+    const char *key;
+    key_setter set;
+} config_keys[] = {
+    {"agent", "state_dir", set_state_dir},
+    {"agent", "dags_dir", set_dags_dir},
+    {"agent", "socket", set_socket},
+    {"agent", "parallelism", set_parallelism},
+    {"agent", "timezone", set_timezone},
+    {"agent", "memory_budget", set_memory_budget},
+    {"agent", "cpu_budget", set_cpu_budget},
+    {"agent", "keep_days", set_keep_days},
+    {"access", "socket_mode", set_socket_mode},
+    {"access", "socket_group", set_socket_group},
+    {"access", "operators", set_operators},
+    {"docker", "host", set_docker_host},
+    {"pool", "slots", NULL}, /* handled with the pool's name */
+    {"notifier", "type", accept_any},
+    {"notifier", "url", accept_any},
+    {"notifier", "url_file", accept_any},
+    {"notifier", "on", accept_any},
+    {"notifier", "timeout", accept_any},
+    {"notifier", "retries", accept_any},
+};
+
+static int set_pool_slots(config_parse *p, const char *name, const char *v, char *err,
+                          size_t errlen)
+{
+    long n;
+    if (parse_int(v, 0, 100000, &n, err, errlen))
+        return -1;
+    config *c = p->cfg;
+    for (size_t i = 0; i < c->n_pools; i++) {
+        if (strcmp(c->pools[i].name, name) == 0) {
+            c->pools[i].slots = (int)n;
+            return 0;
+        }
+    }
+    c->pools = xrealloc(c->pools, (c->n_pools + 1) * sizeof *c->pools);
+    c->pools[c->n_pools].name = xstrdup(name);
+    c->pools[c->n_pools].slots = (int)n;
+    c->n_pools++;
+    return 0;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    config_parse *p = user;
+    char err[256] = "";
+    char kind[64] = "", label[128] = "";
+    sscanf(section, "%63s %127s", kind, label);
+    bool named = strcmp(kind, "pool") == 0 || strcmp(kind, "notifier") == 0;
+    if (named && !label[0]) {
+        diag_add(p->diags, p->file, p->line, false, "[%s] needs a name, like [%s NAME]", kind,
+                 kind);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
+        const struct config_key *k = &config_keys[i];
+        if (strcmp(k->section, kind) != 0 || strcmp(k->key, name) != 0)
+            continue;
+        if (strcmp(kind, section) != 0 && !named)
+            break;
+        int rc = k->set ? k->set(p, value, err, sizeof err)
+                        : set_pool_slots(p, label, value, err, sizeof err);
+        if (rc)
+            diag_add(p->diags, p->file, p->line, false, "%s: %s", name, err);
+        return 1;
+    }
+    diag_add(p->diags, p->file, p->line, false, "unknown key \"%s\" in [%s]", name, section);
+    return 1;
+}
+
+static char *counting_reader(char *str, int num, void *stream)
+{
+    config_parse *p = stream;
+    char *s = fgets(str, num, p->in);
+    if (s)
+        p->line++;
+    return s;
+}
+
+static void set_defaults(config *cfg, const char *base_dir)
+{
+    cfg->state_dir = xasprintf("%s/var", base_dir);
+    cfg->dags_dir = xasprintf("%s/examples", base_dir);
+    cfg->parallelism = 16;
+    cfg->timezone = xstrdup("UTC");
+    cfg->keep_days = 90;
+    cfg->socket_mode = 0660;
+    cfg->operators = xstrdup("");
+    cfg->docker_host = xstrdup("unix:///var/run/docker.sock");
+}
+
+int config_load(config *cfg, const char *file, diag_list *diags)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, ".");
+    if (!file) {
+        set_defaults(cfg, cwd);
+        cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+        return 0;
+    }
+    cfg->file = xstrdup(file);
+    char *copy = xstrdup(file);
+    char *dir = dirname(copy);
+    char *base_dir = dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", cwd, dir);
+    free(copy);
+    set_defaults(cfg, base_dir);
+
+    config_parse p = {.cfg = cfg, .diags = diags, .file = file, .base_dir = base_dir};
+    p.in = fopen(file, "r");
+    if (!p.in) {
+        diag_add(diags, file, 0, false, "cannot open: %s", strerror(errno));
+        free(base_dir);
+        return -1;
+    }
+    int rc = ini_parse_stream(counting_reader, &p, on_key, &p);
+    if (rc > 0)
+        diag_add(diags, file, rc, false, "syntax error (expected [section] or key = value)");
+    fclose(p.in);
+    free(base_dir);
+    if (!cfg->socket)
+        cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+    return diag_error_count(diags) ? -1 : 0;
+}
+
+void config_free(config *cfg)
+{
+    free(cfg->file);
+    free(cfg->state_dir);
+    free(cfg->dags_dir);
+    free(cfg->socket);
+    free(cfg->timezone);
+    free(cfg->socket_group);
+    free(cfg->operators);
+    free(cfg->docker_host);
+    for (size_t i = 0; i < cfg->n_pools; i++)
+        free(cfg->pools[i].name);
+    free(cfg->pools);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+const pool_config *config_pool(const config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_pools; i++)
+        if (strcmp(cfg->pools[i].name, name) == 0)
+            return &cfg->pools[i];
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/* The agent's INI config: one table of keys with defaults and checks. */
+#ifndef DAGD_CONFIG_H
+#define DAGD_CONFIG_H
+
+#include "diag.h"
+
+#include <stdint.h>
+
+typedef struct pool_config {
+    char *name;
+    int slots;
+} pool_config;
+
+typedef struct config {
+    char *file;      /* the config file, NULL for the embedded default */
+    char *state_dir; /* absolute */
+    char *dags_dir;
+    char *socket;
+    int parallelism;
+    char *timezone;
+    int64_t memory_budget; /* bytes, 0 = auto */
+    double cpu_budget;     /* 0 = auto */
+    int keep_days;
+    int socket_mode;
+    char *socket_group;
+    char *operators;
+    char *docker_host;
+    pool_config *pools;
+    size_t n_pools;
+} config;
+
+/* Load FILE (NULL: the built-in defaults relative to the working folder).
+ * Relative paths resolve against the file's folder. Problems go to DIAGS;
+ * returns 0 when there are no errors. */
+int config_load(config *cfg, const char *file, diag_list *diags);
+void config_free(config *cfg);
+const pool_config *config_pool(const config *cfg, const char *name);
+
+#endif

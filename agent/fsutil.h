@@ -1,0 +1,12 @@
+/* Small file-system helpers. */
+#ifndef DAGD_FSUTIL_H
+#define DAGD_FSUTIL_H
+
+#include <stddef.h>
+
+/* mkdir -p for the folders of PATH (not PATH itself). 0 or -1 (errno). */
+int mkdir_parents(const char *path, int mode);
+/* mkdir -p PATH. */
+int mkdir_all(const char *path, int mode);
+
+#endif

@@ -1,0 +1,196 @@
+/* dagd: flags, config, start the loop, stop on SIGTERM / SIGINT. */
+#include "agent.h"
+#include "commands.h"
+#include "dagdir.h"
+#include "exec_local.h"
+#include "fsutil.h"
+#include "runner.h"
+#include "scheduler.h"
+#include "server.h"
+#include "store.h"
+#include "timeutil.h"
+#include "version.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage: dagd [-c FILE] [--check]\n"
+          "       dagd --version\n"
+          "  -c FILE   agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
+          "  --check   load the config and every DAG file, print each problem, exit 0 if valid\n",
+          out);
+}
+
+static int check_only(const char *config_file)
+{
+    config cfg;
+    diag_list diags = {0};
+    int rc = config_load(&cfg, config_file, &diags);
+    dag_entry **dags = NULL;
+    size_t n = 0;
+    if (rc == 0)
+        dagdir_load(&cfg, &dags, &n, &diags);
+    diag_print(&diags, stdout);
+    size_t errors = diag_error_count(&diags);
+    if (!errors)
+        printf("ok: %zu DAG%s\n", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++)
+        dag_entry_free(dags[i]);
+    free(dags);
+    diag_free(&diags);
+    config_free(&cfg);
+    return errors ? 1 : 0;
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    agent *ag = s->data;
+    fprintf(stderr, "dagd: %s, stopping\n", strsignal(signum));
+    ag->stopping = true;
+    uv_stop(ag->loop);
+}
+
+/* Running tasks are stopped with the agent; their tries are settled by the
+ * retry policy at the next start. */
+static void kill_running(agent *ag)
+{
+    for (run *r = ag->runs; r; r = r->next)
+        for (size_t i = 0; i < r->n_tis; i++)
+            if (r->tis[i].proc) {
+                exec_local_abandon(r->tis[i].proc);
+                r->tis[i].proc = NULL;
+            }
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static int open_state(agent *ag)
+{
+    char *logs = xasprintf("%s/logs", ag->cfg.state_dir);
+    int rc = mkdir_all(logs, 0750);
+    free(logs);
+    if (rc) {
+        fprintf(stderr, "dagd: %s: %s\n", ag->cfg.state_dir, strerror(errno));
+        return -1;
+    }
+    char *db = xasprintf("%s/dagd.db", ag->cfg.state_dir);
+    char err[512] = "";
+    ag->db = store_open(db, err, sizeof err);
+    free(db);
+    if (!ag->db) {
+        fprintf(stderr, "dagd: store: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static void load_dags(agent *ag)
+{
+    diag_list diags = {0};
+    dagdir_load(&ag->cfg, &ag->dags, &ag->n_dags, &diags);
+    for (size_t i = 0; i < diags.n; i++) {
+        char *s = diag_format(&diags.items[i]);
+        fprintf(stderr, "dagd: %s\n", s);
+        free(s);
+    }
+    diag_free(&diags);
+    for (size_t i = 0; i < ag->n_dags; i++) {
+        dag_entry *de = ag->dags[i];
+        de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
+        if (!de->model)
+            continue;
+        runner_adopt_runs(ag, de);
+        scheduler_plan(ag, de);
+    }
+}
+
+static int run_agent(const char *config_file)
+{
+    agent ag = {0};
+    diag_list diags = {0};
+    if (config_load(&ag.cfg, config_file, &diags)) {
+        diag_print(&diags, stderr);
+        diag_free(&diags);
+        config_free(&ag.cfg);
+        return 1;
+    }
+    diag_free(&diags);
+    ag.loop = uv_default_loop();
+    ag.started_us = time_now_us();
+    ag.pool_used = xcalloc(ag.cfg.n_pools, sizeof *ag.pool_used);
+    int rc = 1;
+    if (open_state(&ag))
+        goto out;
+    scheduler_init(&ag);
+    load_dags(&ag);
+    char err[512] = "";
+    if (server_start(&ag, err, sizeof err)) {
+        fprintf(stderr, "dagd: socket: %s\n", err);
+        goto out;
+    }
+    uv_signal_init(ag.loop, &ag.sig_term);
+    uv_signal_init(ag.loop, &ag.sig_int);
+    ag.sig_term.data = ag.sig_int.data = &ag;
+    uv_signal_start(&ag.sig_term, on_stop_signal, SIGTERM);
+    uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
+    fprintf(stderr, "dagd %s: %zu DAGs from %s, socket %s\n", DAGD_VERSION, ag.n_dags,
+            ag.cfg.dags_dir, ag.cfg.socket);
+    runner_pass(&ag);
+    uv_run(ag.loop, UV_RUN_DEFAULT);
+    rc = 0;
+out:
+    ag.stopping = true;
+    kill_running(&ag);
+    wait_shutdown(&ag);
+    server_stop(&ag);
+    uv_walk(ag.loop, close_walk, NULL);
+    uv_run(ag.loop, UV_RUN_DEFAULT);
+    uv_loop_close(ag.loop);
+    while (ag.runs) {
+        run *r = ag.runs;
+        ag.runs = r->next;
+        runner_free_run(r);
+    }
+    for (size_t i = 0; i < ag.n_dags; i++)
+        dag_entry_free(ag.dags[i]);
+    free(ag.dags);
+    free(ag.pool_used);
+    store_close(ag.db);
+    config_free(&ag.cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_file = NULL;
+    bool check = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            config_file = argv[++i];
+        } else if (strcmp(argv[i], "--check") == 0) {
+            check = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("dagd %s\n", DAGD_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "dagd: unknown argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return check ? check_only(config_file) : run_agent(config_file);
+}

@@ -1,0 +1,443 @@
+#include "runner.h"
+#include "events.h"
+#include "exec_local.h"
+#include "scheduler.h"
+#include "store.h"
+#include "task_env.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void log_store_error(agent *ag, const char *what)
+{
+    fprintf(stderr, "dagd: store: %s: %s\n", what, store_error(ag->db));
+}
+
+static void save_ti(agent *ag, run *r, size_t i)
+{
+    if (store_ti_save(ag->db, r, i))
+        log_store_error(ag, "saving a task instance");
+    events_task(ag, r, i);
+}
+
+static void save_run(agent *ag, run *r)
+{
+    if (store_run_save(ag->db, r))
+        log_store_error(ag, "saving a run");
+    events_run(ag, r);
+}
+
+static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
+{
+    ti *t = &r->tis[i];
+    t->state = state;
+    if (ti_state_finished(state) && !t->end_us)
+        t->end_us = time_now_us();
+    save_ti(ag, r, i);
+}
+
+char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id,
+                      const char *task_id, int try_number)
+{
+    return xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, dag_id, run_id, task_id,
+                     try_number);
+}
+
+static int pool_index(const agent *ag, const char *pool)
+{
+    for (size_t i = 0; pool && i < ag->cfg.n_pools; i++)
+        if (strcmp(ag->cfg.pools[i].name, pool) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool admit(const agent *ag, const run *r, size_t i)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    if (ag->running_tasks >= ag->cfg.parallelism)
+        return false;
+    if (r->de->running_tasks >= r->de->model->max_active_tasks)
+        return false;
+    int p = pool_index(ag, task->pool);
+    if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots)
+        return false;
+    return true;
+}
+
+static void count_running(agent *ag, run *r, size_t i, int delta)
+{
+    ag->running_tasks += delta;
+    r->de->running_tasks += delta;
+    int p = pool_index(ag, r->de->model->tasks[i].pool);
+    if (p >= 0)
+        ag->pool_used[p] += delta;
+}
+
+/* Skip the direct downstream tasks that the branch's last line does not
+ * name. Returns false (and logs) when it names something else. */
+static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const char *log_path)
+{
+    const dag *m = r->de->model;
+    const dag_task *task = &m->tasks[i];
+    char *names = xstrdup(line ? line : "");
+    for (char *c = names; *c; c++)
+        if (*c == ',')
+            *c = ' ';
+    strlist chosen = {0};
+    bool ok = true;
+    char *save = NULL;
+    for (char *w = strtok_r(names, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+        int d = dag_task_index(m, w);
+        bool direct = false;
+        for (size_t k = 0; d >= 0 && k < task->n_down; k++)
+            direct |= task->down[k] == (size_t)d;
+        if (!direct) {
+            FILE *f = fopen(log_path, "a");
+            if (f) {
+                fprintf(f, "[dagd] branch named \"%s\", which is not a downstream task of %s\n",
+                        w, task->id);
+                fclose(f);
+            }
+            ok = false;
+        }
+        strlist_push(&chosen, w);
+    }
+    free(names);
+    for (size_t k = 0; ok && k < task->n_down; k++) {
+        size_t d = task->down[k];
+        if (!strlist_contains(&chosen, m->tasks[d].id) && r->tis[d].state == TI_NONE)
+            set_state(ag, r, d, TI_SKIPPED);
+    }
+    strlist_free(&chosen);
+    return ok;
+}
+
+static void on_try_done(void *arg, const exec_result *res)
+{
+    ti *t = arg;
+    run *r = t->owner;
+    agent *ag = r->ag;
+    size_t i = t->index;
+    const dag_task *task = &r->de->model->tasks[i];
+    t->proc = NULL;
+    count_running(ag, r, i, -1);
+
+    bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
+    if (ok && task->branch) {
+        char *log = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+        ok = follow_branch(ag, r, i, res->last_line, log);
+        free(log);
+    }
+    t->end_us = time_now_us();
+    if (ok) {
+        set_state(ag, r, i, TI_SUCCESS);
+    } else if (t->try_number < t->max_tries) {
+        t->next_retry_us = t->end_us + task->retry_delay_us;
+        set_state(ag, r, i, TI_UP_FOR_RETRY);
+    } else {
+        set_state(ag, r, i, TI_FAILED);
+    }
+    if (!ag->stopping)
+        runner_pass(ag);
+}
+
+static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const char *msg)
+{
+    FILE *f = fopen(log_path, "a");
+    if (f) {
+        fprintf(f, "[dagd] %s\n", msg);
+        fclose(f);
+    }
+    ti *t = &r->tis[i];
+    t->end_us = time_now_us();
+    if (t->try_number < t->max_tries) {
+        t->next_retry_us = t->end_us + r->de->model->tasks[i].retry_delay_us;
+        set_state(ag, r, i, TI_UP_FOR_RETRY);
+    } else {
+        set_state(ag, r, i, TI_FAILED);
+    }
+}
+
+static void start_try(agent *ag, run *r, size_t i)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    ti *t = &r->tis[i];
+    t->try_number++;
+    t->start_us = time_now_us();
+    t->end_us = 0;
+    t->next_retry_us = 0;
+    t->state = TI_RUNNING;
+    /* Committed as running before the process exists: after a crash the
+     * store never forgets a process that might be alive. */
+    save_ti(ag, r, i);
+
+    char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    task_vars vars;
+    task_vars_init(&vars, r, i);
+    char err[256] = "";
+    char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
+    char **env = command ? task_env_build(&vars, task, err, sizeof err) : NULL;
+    if (!command || !env) {
+        fail_try(ag, r, i, log_path, err);
+    } else {
+        count_running(ag, r, i, +1);
+        t->owner = r;
+        t->index = i;
+        exec_request req = {
+            .command = command,
+            .cwd = r->de->model->dir,
+            .env = env,
+            .log_path = log_path,
+            .timeout_us = task->timeout_us,
+            .capture_last_line = task->branch,
+            .done = on_try_done,
+            .arg = t,
+        };
+        t->proc = exec_local_start(ag->loop, &req);
+    }
+    task_env_free(env);
+    free(command);
+    task_vars_free(&vars);
+    free(log_path);
+}
+
+static upstream_counts count_upstream(const run *r, const dag_task *task)
+{
+    upstream_counts c = {.total = (int)task->n_up};
+    for (size_t k = 0; k < task->n_up; k++) {
+        switch (r->tis[task->up[k]].state) {
+        case TI_SUCCESS: c.success++; break;
+        case TI_FAILED: c.failed++; break;
+        case TI_UPSTREAM_FAILED: c.upstream_failed++; break;
+        case TI_SKIPPED: c.skipped++; break;
+        case TI_REMOVED: c.removed++; break;
+        default: break;
+        }
+    }
+    return c;
+}
+
+/* depends_on_past: the same task in the previous run must have succeeded
+ * (or been skipped); a first run, or one whose predecessor lacks the task,
+ * may go. */
+static bool past_allows(agent *ag, const run *r, size_t i)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    if (!task->depends_on_past)
+        return true;
+    /* The store is exact: finished runs no longer live in memory. */
+    int s = store_prev_ti_state(ag->db, r->de->dag_id, r->logical_us, task->id);
+    return s < 0 || s == TI_SUCCESS || s == TI_SKIPPED;
+}
+
+/* Returns true when the task instance may start now (deps met). */
+static bool decide(agent *ag, run *r, size_t i, int64_t now)
+{
+    ti *t = &r->tis[i];
+    const dag_task *task = &r->de->model->tasks[i];
+    switch (t->state) {
+    case TI_NONE:
+    case TI_SCHEDULED: {
+        upstream_counts c = count_upstream(r, task);
+        switch (trigger_rule_evaluate(task->trigger_rule, &c)) {
+        case TRIGGER_SKIP: set_state(ag, r, i, TI_SKIPPED); return false;
+        case TRIGGER_UPSTREAM_FAILED: set_state(ag, r, i, TI_UPSTREAM_FAILED); return false;
+        case TRIGGER_WAIT: return false;
+        case TRIGGER_RUN: return past_allows(ag, r, i);
+        }
+        return false;
+    }
+    case TI_QUEUED: return true;
+    case TI_UP_FOR_RETRY: return t->next_retry_us <= now;
+    default: return false;
+    }
+}
+
+static void step_run(agent *ag, run *r, int64_t now)
+{
+    bool paused = r->de->paused;
+    for (size_t i = 0; i < r->n_tis; i++) {
+        if (!decide(ag, r, i, now) || paused)
+            continue;
+        if (admit(ag, r, i))
+            start_try(ag, r, i);
+        else if (r->tis[i].state != TI_QUEUED)
+            set_state(ag, r, i, TI_QUEUED);
+    }
+}
+
+/* The run's state from its leaves, once nothing is left to run. */
+static bool finish_run_if_done(agent *ag, run *r)
+{
+    const dag *m = r->de->model;
+    bool failed = false;
+    for (size_t i = 0; i < r->n_tis; i++) {
+        enum ti_state s = r->tis[i].state;
+        if (!ti_state_finished(s))
+            return false;
+        if (dag_task_is_leaf(m, i) && (s == TI_FAILED || s == TI_UPSTREAM_FAILED))
+            failed = true;
+    }
+    r->state = failed ? RUN_FAILED : RUN_SUCCESS;
+    r->end_us = time_now_us();
+    r->de->active_runs--;
+    save_run(ag, r);
+    return true;
+}
+
+static bool start_run_if_allowed(agent *ag, run *r, int64_t now)
+{
+    if (r->state == RUN_RUNNING)
+        return true;
+    if (r->de->paused || r->de->active_runs >= r->de->model->max_active_runs)
+        return false;
+    r->state = RUN_RUNNING;
+    r->start_us = now;
+    r->de->active_runs++;
+    save_run(ag, r);
+    return true;
+}
+
+static void pass_once(agent *ag)
+{
+    int64_t now = time_now_us();
+    run **link = &ag->runs;
+    while (*link) {
+        run *r = *link;
+        if (!r->de->model || !start_run_if_allowed(ag, r, now)) {
+            link = &r->next;
+            continue;
+        }
+        step_run(ag, r, now);
+        if (finish_run_if_done(ag, r)) {
+            *link = r->next;
+            runner_free_run(r);
+            ag->pass_again = true; /* a slot for another run, maybe */
+        } else {
+            link = &r->next;
+        }
+    }
+}
+
+void runner_pass(agent *ag)
+{
+    if (ag->in_pass) {
+        ag->pass_again = true;
+        return;
+    }
+    ag->in_pass = true;
+    do {
+        ag->pass_again = false;
+        scheduler_create_due_runs(ag);
+        pass_once(ag);
+    } while (ag->pass_again);
+    ag->in_pass = false;
+    scheduler_arm(ag);
+}
+
+int64_t runner_next_retry(const agent *ag)
+{
+    int64_t best = -1;
+    for (const run *r = ag->runs; r; r = r->next) {
+        for (size_t i = 0; i < r->n_tis; i++) {
+            const ti *t = &r->tis[i];
+            if (t->state == TI_UP_FOR_RETRY && (best < 0 || t->next_retry_us < best))
+                best = t->next_retry_us;
+        }
+    }
+    return best;
+}
+
+int runner_open_runs(const agent *ag, const dag_entry *de)
+{
+    int n = 0;
+    for (const run *r = ag->runs; r; r = r->next)
+        n += r->de == de;
+    return n;
+}
+
+static void insert_sorted(agent *ag, run *r)
+{
+    run **link = &ag->runs;
+    while (*link && (*link)->logical_us <= r->logical_us)
+        link = &(*link)->next;
+    r->next = *link;
+    *link = r;
+}
+
+run *runner_create_run(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
+                       int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
+                       const char *params_json, int *rc)
+{
+    const dag *m = de->model;
+    char iso[48];
+    time_format_iso(logical_us, m->timezone, iso, sizeof iso);
+    run *r = xcalloc(1, sizeof *r);
+    r->ag = ag;
+    r->de = de;
+    r->run_id = xasprintf("%s__%s", run_type, iso);
+    r->run_type = xstrdup(run_type);
+    r->logical_us = logical_us;
+    r->interval_start_us = interval_start_us;
+    r->interval_end_us = interval_end_us;
+    r->due_us = due_us;
+    r->state = RUN_QUEUED;
+    r->params_json = xstrdup(params_json ? params_json : "{}");
+    r->n_tis = m->n_tasks;
+    r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
+    for (size_t i = 0; i < m->n_tasks; i++)
+        r->tis[i].max_tries = m->tasks[i].retries + 1;
+    *rc = store_run_insert(ag->db, r);
+    if (*rc) {
+        if (*rc < 0)
+            log_store_error(ag, "creating a run");
+        runner_free_run(r);
+        return NULL;
+    }
+    insert_sorted(ag, r);
+    events_run(ag, r);
+    return r;
+}
+
+static void adopt_one(void *arg, run *r)
+{
+    agent *ag = arg;
+    r->ag = ag;
+    for (size_t i = 0; i < r->n_tis; i++) {
+        ti *t = &r->tis[i];
+        if (t->state == TI_RUNNING) {
+            /* The agent died under it: the try counts as failed. */
+            t->end_us = time_now_us();
+            if (t->try_number < t->max_tries) {
+                t->next_retry_us = t->end_us;
+                t->state = TI_UP_FOR_RETRY;
+            } else {
+                t->state = TI_FAILED;
+            }
+            store_ti_save(ag->db, r, i);
+        } else if (t->state == TI_QUEUED) {
+            t->state = TI_NONE; /* decided again by the next pass */
+        }
+    }
+    if (r->state == RUN_RUNNING)
+        r->de->active_runs++;
+    insert_sorted(ag, r);
+}
+
+void runner_adopt_runs(agent *ag, dag_entry *de)
+{
+    store_load_active_runs(ag->db, de, adopt_one, ag);
+}
+
+void runner_free_run(run *r)
+{
+    free(r->run_id);
+    free(r->run_type);
+    free(r->params_json);
+    free(r->tis);
+    free(r);
+}

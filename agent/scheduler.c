@@ -1,0 +1,114 @@
+#include "scheduler.h"
+#include "runner.h"
+#include "store.h"
+#include "timeutil.h"
+
+#include <stdio.h>
+
+static void on_wake(uv_timer_t *t)
+{
+    runner_pass(t->data);
+}
+
+void scheduler_init(agent *ag)
+{
+    uv_timer_init(ag->loop, &ag->wake_timer);
+    ag->wake_timer.data = ag;
+}
+
+/* The latest interval that has ended by NOW: its logical date, or -1. */
+static int64_t latest_complete(const dag *m, int64_t now)
+{
+    int64_t end = cron_prev(&m->cron, m->timezone, now);
+    return end < 0 ? -1 : cron_prev(&m->cron, m->timezone, end - 1);
+}
+
+void scheduler_plan(agent *ag, dag_entry *de)
+{
+    const dag *m = de->model;
+    de->next_logical_us = de->next_due_us = -1;
+    if (!m || m->cron.none)
+        return;
+    int64_t now = time_now_us();
+    int64_t last = store_last_logical(ag->db, de->dag_id, "scheduled");
+    int64_t logical;
+    if (last >= 0)
+        logical = cron_next(&m->cron, m->timezone, last);
+    else if (m->start_date)
+        logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
+    else
+        logical = latest_complete(m, now); /* no start_date: from the latest interval */
+    if (!m->catchup) {
+        int64_t latest = latest_complete(m, now);
+        if (latest > logical)
+            logical = latest;
+    }
+    if (logical < 0) /* nothing complete yet: the first interval from now */
+        logical = cron_next(&m->cron, m->timezone, now);
+    if (logical < 0 || (m->end_date && logical > m->end_date))
+        return;
+    if (m->start_date && logical < m->start_date)
+        logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
+    de->next_logical_us = logical;
+    de->next_due_us = cron_next(&m->cron, m->timezone, logical);
+}
+
+void scheduler_create_due_runs(agent *ag)
+{
+    int64_t now = time_now_us();
+    for (size_t k = 0; k < ag->n_dags; k++) {
+        dag_entry *de = ag->dags[k];
+        while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
+               runner_open_runs(ag, de) < de->model->max_active_runs) {
+            int rc;
+            runner_create_run(ag, de, "scheduled", de->next_logical_us, de->next_logical_us,
+                              de->next_due_us, de->next_due_us, NULL, &rc);
+            if (rc < 0)
+                break; /* the store refused; the timer tries again */
+            scheduler_plan(ag, de);
+        }
+    }
+}
+
+void scheduler_arm(agent *ag)
+{
+    int64_t due = runner_next_retry(ag);
+    for (size_t k = 0; k < ag->n_dags; k++) {
+        const dag_entry *de = ag->dags[k];
+        if (!de->model || de->paused || de->next_due_us < 0)
+            continue;
+        /* A DAG at max_active_runs is woken by its runs finishing instead. */
+        if (runner_open_runs(ag, de) >= de->model->max_active_runs)
+            continue;
+        if (due < 0 || de->next_due_us < due)
+            due = de->next_due_us;
+    }
+    uv_timer_stop(&ag->wake_timer);
+    if (due < 0 || ag->stopping)
+        return;
+    int64_t delay_us = due - time_now_us();
+    uint64_t delay_ms = delay_us <= 0 ? 0 : (uint64_t)((delay_us + 999) / 1000);
+    uv_timer_start(&ag->wake_timer, on_wake, delay_ms, 0);
+}
+
+int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *logical,
+                       int64_t *starts)
+{
+    const dag *m = de->model;
+    if (!m || m->cron.none || de->next_logical_us < 0)
+        return 0;
+    int n = 0;
+    int64_t l = de->next_logical_us;
+    /* Intervals already due but not created yet come first. */
+    (void)now;
+    while (n < count && l >= 0 && !(m->end_date && l > m->end_date)) {
+        int64_t s = cron_next(&m->cron, m->timezone, l);
+        if (s < 0)
+            break;
+        logical[n] = l;
+        starts[n] = s;
+        n++;
+        l = s;
+    }
+    return n;
+}

@@ -1,0 +1,37 @@
+/* The Unix socket server: clients, newline-delimited JSON framing, replies,
+ * the event stream for subscribers. */
+#ifndef DAGD_SERVER_H
+#define DAGD_SERVER_H
+
+#include "agent.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A request line may be at most this long. */
+#define SERVER_MAX_LINE (1024 * 1024)
+/* A client whose unsent output grows past this is disconnected. */
+#define SERVER_MAX_PENDING (8 * 1024 * 1024)
+
+typedef struct client client;
+
+int server_start(agent *ag, char *err, size_t errlen);
+void server_stop(agent *ag);
+
+/* Reply to request ID (borrowed); RESULT is stolen. */
+void server_reply_ok(client *c, json_t *id, json_t *result);
+void server_reply_error(client *c, json_t *id, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Send EVENT (stolen) to every subscriber. */
+void server_broadcast(agent *ag, json_t *event);
+
+/* Deferred replies hold a reference; a closed client stays valid until the
+ * last reference goes, and drops what is sent to it. */
+void client_ref(client *c);
+void client_unref(client *c);
+bool client_closed(const client *c);
+uid_t client_uid(const client *c);
+void client_subscribe(client *c);
+
+#endif

@@ -1,0 +1,61 @@
+/* The store: SQLite in WAL mode, schema versions with migrations, and the
+ * queries the agent needs. Every state change is committed before it is
+ * announced. */
+#ifndef DAGD_STORE_H
+#define DAGD_STORE_H
+
+#include "agent.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+store *store_open(const char *path, char *err, size_t errlen);
+void store_close(store *s);
+int store_schema_version(store *s);
+/* The last SQLite error, for log lines. */
+const char *store_error(store *s);
+
+int store_begin(store *s);
+int store_commit(store *s);
+void store_rollback(store *s);
+
+/* Make sure the DAG has a row; returns its paused flag. */
+bool store_dag_sync(store *s, const char *dag_id, const char *file);
+int store_dag_set_paused(store *s, const char *dag_id, bool paused);
+
+/* Insert a run and its task instances (one transaction). 0 done, 1 a run
+ * with that id or logical date exists, -1 error. */
+int store_run_insert(store *s, const run *r);
+int store_run_save(store *s, const run *r);
+int store_ti_save(store *s, const run *r, size_t task_index);
+/* Largest logical date among runs of TYPE (NULL: any), or -1. */
+int64_t store_last_logical(store *s, const char *dag_id, const char *run_type);
+
+/* Calls FN for every queued or running run of DAG_ID, oldest first, with its
+ * task instances filled in by task id against the DAG's model. */
+typedef void (*store_run_fn)(void *arg, run *r);
+int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg);
+
+/* State of TASK_ID in the run of DAG_ID just before LOGICAL; -1 when there is
+ * no earlier run or it has no such task. */
+int store_prev_ti_state(store *s, const char *dag_id, int64_t logical_us, const char *task_id);
+
+/* A run addressed by id or by logical date. Fills RUN_ID (new string) and
+ * STATE. Returns 0, 1 not found, 2 ambiguous. */
+int store_find_run(store *s, const char *dag_id, const char *tz, const char *ref, char **run_id,
+                   enum run_state *state);
+int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us);
+
+/* The grid of the contract: runs newest first, each with its tasks. */
+json_t *store_grid_json(store *s, const dag_entry *de, int limit);
+/* The last LIMIT run states of a DAG, newest first, as a JSON array. */
+json_t *store_recent_states_json(store *s, const char *dag_id, int limit);
+/* Try number of a task instance (0 if it never ran), -1 if not found. */
+int store_ti_try(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                 enum ti_state *state);
+
+#endif

@@ -1,0 +1,128 @@
+#include "task_env.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+void task_vars_init(task_vars *v, const run *r, size_t task_index)
+{
+    const dag *m = r->de->model;
+    const char *tz = m->timezone;
+    memset(v, 0, sizeof *v);
+    time_format_date(r->logical_us, tz, false, v->ds, sizeof v->ds);
+    time_format_date(r->logical_us, tz, true, v->ds_nodash, sizeof v->ds_nodash);
+    time_format_iso(r->logical_us, tz, v->ts, sizeof v->ts);
+    time_format_iso(r->interval_start_us, tz, v->start, sizeof v->start);
+    time_format_iso(r->interval_end_us, tz, v->end, sizeof v->end);
+    if (!m->cron.none) {
+        int64_t prev = cron_prev(&m->cron, tz, r->logical_us - 1);
+        if (prev >= 0)
+            time_format_date(prev, tz, false, v->prev_ds, sizeof v->prev_ds);
+        int64_t next = cron_next(&m->cron, tz, r->logical_us);
+        if (next >= 0)
+            time_format_date(next, tz, false, v->next_ds, sizeof v->next_ds);
+    }
+    snprintf(v->try_number, sizeof v->try_number, "%d", r->tis[task_index].try_number);
+
+    /* Declared params with their defaults, overridden by the run's. */
+    json_t *given = json_loads(r->params_json ? r->params_json : "{}", 0, NULL);
+    v->params = given;
+    v->names = xcalloc(m->n_params, sizeof *v->names);
+    v->values = xcalloc(m->n_params, sizeof *v->values);
+    for (size_t i = 0; i < m->n_params; i++) {
+        v->names[i] = m->params[i].name;
+        json_t *o = given ? json_object_get(given, m->params[i].name) : NULL;
+        v->values[i] = json_is_string(o) ? json_string_value(o) : m->params[i].value;
+    }
+    v->ctx = (template_ctx){
+        .ds = v->ds,
+        .ds_nodash = v->ds_nodash,
+        .ts = v->ts,
+        .data_interval_start = v->start,
+        .data_interval_end = v->end,
+        .prev_ds = v->prev_ds,
+        .next_ds = v->next_ds,
+        .run_id = r->run_id,
+        .dag_id = r->de->dag_id,
+        .task_id = m->tasks[task_index].id,
+        .try_number = v->try_number,
+        .param_names = v->names,
+        .param_values = v->values,
+        .n_params = m->n_params,
+    };
+}
+
+void task_vars_free(task_vars *v)
+{
+    free(v->names);
+    free(v->values);
+    json_decref(v->params);
+}
+
+static void env_set(strlist *env, const char *key, const char *value)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < env->n; i++) {
+        if (strncmp(env->items[i], key, klen) == 0 && env->items[i][klen] == '=') {
+            free(env->items[i]);
+            env->items[i] = xasprintf("%s=%s", key, value);
+            return;
+        }
+    }
+    char *kv = xasprintf("%s=%s", key, value);
+    strlist_push(env, kv);
+    free(kv);
+}
+
+char **task_env_build(const task_vars *v, const dag_task *t, char *err, size_t errlen)
+{
+    strlist env = {0};
+    for (char **e = environ; *e; e++)
+        strlist_push(&env, *e);
+    const template_ctx *c = &v->ctx;
+    env_set(&env, "DS", c->ds);
+    env_set(&env, "TS", c->ts);
+    env_set(&env, "DAGD_DAG_ID", c->dag_id);
+    env_set(&env, "DAGD_RUN_ID", c->run_id);
+    env_set(&env, "DAGD_TASK_ID", c->task_id);
+    env_set(&env, "DAGD_TRY_NUMBER", c->try_number);
+    env_set(&env, "DAGD_LOGICAL_DATE", c->ts);
+    env_set(&env, "DAGD_DATA_INTERVAL_START", c->data_interval_start);
+    env_set(&env, "DAGD_DATA_INTERVAL_END", c->data_interval_end);
+    for (size_t i = 0; i < c->n_params; i++) {
+        char *key = xasprintf("DAGD_PARAM_%s", c->param_names[i]);
+        for (char *k = key; *k; k++)
+            *k = isalnum((unsigned char)*k) ? (char)toupper((unsigned char)*k) : '_';
+        env_set(&env, key, c->param_values[i]);
+        free(key);
+    }
+    for (size_t i = 0; i < t->env.n; i++) {
+        char *value = template_render(t->env.items[i], c, false, err, errlen);
+        if (!value) {
+            strlist_free(&env);
+            return NULL;
+        }
+        char *eq = strchr(value, '=');
+        if (eq) {
+            *eq = '\0';
+            env_set(&env, value, eq + 1);
+        }
+        free(value);
+    }
+    strlist_push(&env, ""); /* room for the terminator */
+    free(env.items[env.n - 1]);
+    env.items[env.n - 1] = NULL;
+    return env.items;
+}
+
+void task_env_free(char **env)
+{
+    for (char **e = env; e && *e; e++)
+        free(*e);
+    free(env);
+}

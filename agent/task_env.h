@@ -1,0 +1,27 @@
+/* What a task try sees: its template values and its environment. */
+#ifndef DAGD_TASK_ENV_H
+#define DAGD_TASK_ENV_H
+
+#include "agent.h"
+#include "template.h"
+
+/* Owns the strings a template_ctx points to. */
+typedef struct task_vars {
+    template_ctx ctx;
+    char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
+    char try_number[16];
+    const char **names;
+    const char **values;
+    void *params; /* the parsed run params (json_t) */
+} task_vars;
+
+void task_vars_init(task_vars *v, const run *r, size_t task_index);
+void task_vars_free(task_vars *v);
+
+/* The agent's environment plus the contract's variables and the task's env =
+ * lines (rendered). NULL-terminated; free with task_env_free. NULL with ERR
+ * set when an env template fails. */
+char **task_env_build(const task_vars *v, const dag_task *t, char *err, size_t errlen);
+void task_env_free(char **env);
+
+#endif

@@ -1,0 +1,130 @@
+#!/bin/bash
+# make bench: dagd against a baseline run in the same process tree.
+#  - a 200-task chain and a 200-wide fan-out/fan-in of `true` tasks, trigger
+#    to finished, against make -j2 running the same graph (one /bin/sh per
+#    target), as ratios;
+#  - agent RSS with 100 DAGs of 10 tasks loaded;
+#  - CPU ticks and context switches of an idle agent over 5 s.
+set -eu
+BIN=${DAGD_BIN:-$PWD/bin}
+T=$(mktemp -d /tmp/dagd-bench.XXXXXX)
+SOCK=$T/state/dagd.sock
+REPEAT=${REPEAT:-3}
+PID=
+trap '[ -n "$PID" ] && kill -KILL $PID 2>/dev/null; rm -rf "$T"' EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+start_agent() { # DAGS_DIR PARALLELISM
+    mkdir -p "$T/state"
+    printf '[agent]\nstate_dir = state\ndags_dir = %s\nparallelism = %s\n' "$1" "$2" >"$T/dagd.ini"
+    "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
+    PID=$!
+    for _ in $(seq 500); do [ -S "$SOCK" ] && return 0; sleep 0.01; done
+    echo "agent did not start"; cat "$T/agent.log"; exit 1
+}
+stop_agent() { kill -TERM "$PID"; wait "$PID" || true; PID=; rm -rf "$T/state"; }
+
+gen_chain() { # FILE N
+    : >"$1"
+    for i in $(seq 1 "$2"); do
+        printf '[task t%s]\ncommand = true\n' "$i" >>"$1"
+        [ "$i" -gt 1 ] && printf 'upstream = t%s\n' $((i - 1)) >>"$1"
+    done
+    return 0
+}
+gen_fan() { # FILE N
+    printf '[task start]\ncommand = true\n' >"$1"
+    ups=""
+    for i in $(seq 1 "$2"); do
+        printf '[task w%s]\nupstream = start\ncommand = true\n' "$i" >>"$1"
+        ups="$ups w$i"
+    done
+    # the fan-in's upstream list is split over continuation lines (200 chars max)
+    printf '[task end]\ncommand = true\nupstream =' >>"$1"
+    n=0
+    for u in $ups; do
+        if [ $((n % 20)) -eq 0 ]; then printf '\n   ' >>"$1"; fi
+        printf ' %s' "$u" >>"$1"
+        n=$((n + 1))
+    done
+    printf '\n' >>"$1"
+}
+make_chain() { # FILE N
+    {
+        echo "all: t$2"
+        echo "t1:"; printf '\t@true;\n'
+        for i in $(seq 2 "$2"); do echo "t$i: t$((i - 1))"; printf '\t@true;\n'; done
+        echo ".PHONY: all $(seq -f 't%g' 1 "$2" | tr '\n' ' ')"
+    } >"$1"
+}
+make_fan() { # FILE N
+    {
+        echo "all: end"
+        echo "start:"; printf '\t@true;\n'
+        for i in $(seq 1 "$2"); do echo "w$i: start"; printf '\t@true;\n'; done
+        echo "end: $(seq -f 'w%g' 1 "$2" | tr '\n' ' ')"; printf '\t@true;\n'
+        echo ".PHONY: all start end $(seq -f 'w%g' 1 "$2" | tr '\n' ' ')"
+    } >"$1"
+}
+
+time_dag() { # DAG -> best ms of REPEAT runs
+    best=
+    for d in $(seq 1 "$REPEAT"); do
+        t0=$(now_ms)
+        run=$("$BIN/dagctl" -s "$SOCK" trigger "$1" --date "2026-01-0${d}")
+        "$BIN/dagctl" -s "$SOCK" wait "$1" "$run" --timeout 600 >/dev/null
+        ms=$(($(now_ms) - t0))
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$best"
+}
+time_make() { # MAKEFILE -> best ms
+    best=
+    for _ in $(seq 1 "$REPEAT"); do
+        t0=$(now_ms)
+        make -s -j2 -f "$1" >/dev/null
+        ms=$(($(now_ms) - t0))
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$best"
+}
+
+mkdir -p "$T/graphs"
+gen_chain "$T/graphs/chain.ini" 200
+gen_fan "$T/graphs/fan.ini" 200
+make_chain "$T/chain.mk" 200
+make_fan "$T/fan.mk" 200
+
+start_agent graphs 2
+chain=$(time_dag chain)
+fan=$(time_dag fan)
+stop_agent
+mchain=$(time_make "$T/chain.mk")
+mfan=$(time_make "$T/fan.mk")
+
+mkdir -p "$T/many"
+for d in $(seq 1 100); do
+    f="$T/many/dag$d.ini"
+    printf '[dag]\nschedule = 0 3 * * *\nstart_date = 2099-01-01\n' >"$f"
+    for i in $(seq 1 10); do
+        printf '[task t%s]\ncommand = echo {{ ds }} %s\n' "$i" "$i" >>"$f"
+        [ "$i" -gt 1 ] && printf 'upstream = t%s\n' $((i - 1)) >>"$f"
+    done
+done
+start_agent many 16
+"$BIN/dagctl" -s "$SOCK" dags >/dev/null
+rss=$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")
+sleep 0.5
+ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+switches() { awk '/ctxt_switches/ { s += $2 } END { print s }' "/proc/$PID/status"; }
+t0=$(ticks) c0=$(switches)
+sleep 5
+t1=$(ticks) c1=$(switches)
+stop_agent
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, best of $REPEAT)"
+printf '  chain 200 x true        dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")"
+printf '  fan-out/in 200 x true   dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")"
+printf '  agent RSS, 100 DAGs x 10 tasks: %d KiB (%.1f MiB)\n' "$rss" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
+printf '  idle agent over 5 s: %d CPU ticks, %d context switches\n' $((t1 - t0)) $((c1 - c0))

@@ -1,0 +1,121 @@
+/* Private to the DAG file loader (dag_ini.c reads lines and sections,
+ * dag_ini_keys.c turns keys into the model and validates it). */
+#ifndef DAGD_DAG_INI_H
+#define DAGD_DAG_INI_H
+
+#include "dag.h"
+
+#include <ini.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* inih's buffer holds INI_MAX_LINE bytes with the NUL. */
+#define INI_MAX_LINE_CHARS (INI_MAX_LINE - 1)
+
+#define INI_CUT_WARNING                                                                            \
+    "inline comment: inih cut the command at ' ;' (write 'a; b' without a space before ';')"
+
+enum ini_sect { SECT_NONE, SECT_DAG, SECT_PARAMS, SECT_TASK, SECT_IGNORED };
+enum ini_line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
+
+enum dag_key {
+    DK_ID,
+    DK_SCHEDULE,
+    DK_START_DATE,
+    DK_END_DATE,
+    DK_TIMEZONE,
+    DK_CATCHUP,
+    DK_MAX_ACTIVE_RUNS,
+    DK_MAX_ACTIVE_TASKS,
+    DK_DEPENDS_ON_PAST,
+    DK_RETRIES,
+    DK_RETRY_DELAY,
+    DK_TIMEOUT,
+    DK_NOTIFY,
+    DK_SLA,
+    DK_COUNT
+};
+
+enum task_key {
+    TK_COMMAND,
+    TK_UPSTREAM,
+    TK_RETRIES,
+    TK_RETRY_DELAY,
+    TK_TIMEOUT,
+    TK_POOL,
+    TK_TRIGGER_RULE,
+    TK_BRANCH,
+    TK_DEPENDS_ON_PAST,
+    TK_IMAGE,
+    TK_ENV,
+    TK_VOLUMES,
+    TK_NETWORK,
+    TK_USER,
+    TK_WORKDIR,
+    TK_ENTRYPOINT,
+    TK_PULL,
+    TK_KEEP,
+    TK_MEMORY,
+    TK_CPUS,
+    TK_NOTIFY,
+    TK_SLA,
+    TK_COUNT
+};
+
+typedef struct intvec {
+    int *a;
+    size_t n, cap;
+} intvec;
+
+/* What the loader knows about one task beyond the model: where each key was. */
+typedef struct task_meta {
+    int key_line[TK_COUNT]; /* 0: key absent */
+    bool set[TK_COUNT];     /* a non-empty value was given */
+    intvec up_lines;        /* line of each upstream item */
+    intvec env_lines;       /* line of each env item */
+    intvec cmd_lines;       /* line of each line of the command */
+    bool long_line;         /* a line of the section was too long to read */
+} task_meta;
+
+typedef struct ini_parser {
+    FILE *f;
+    const char *file;
+    diag_list *diags;
+    size_t errors;
+    dag *d;
+    task_meta *meta; /* parallel to d->tasks */
+    size_t task_cap;
+
+    /* The line last handed to inih, and what inih will make of it. */
+    int lineno;
+    enum ini_line_kind kind;
+    char raw[INI_MAX_LINE_CHARS + 1];
+    bool prev_name; /* mirrors inih's: continuation lines are possible */
+
+    enum ini_sect sect;
+    size_t task; /* current task when sect == SECT_TASK */
+    int key;     /* key (or param index) continuation lines add to; -1: none */
+
+    int dag_line, params_line;
+    int dag_key_line[DK_COUNT];
+    char *start_date, *end_date; /* parsed once the timezone is known */
+
+    /* [dag] defaults for every task. */
+    int def_retries;
+    int64_t def_retry_delay, def_timeout;
+    bool def_depends_on_past;
+} ini_parser;
+
+void ini_err(ini_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ini_warn(ini_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void intvec_push(intvec *v, int x);
+const char *ini_section_label(ini_parser *p, char *buf, size_t len);
+
+void ini_dag_key(ini_parser *p, const char *name, const char *value);
+void ini_dag_continuation(ini_parser *p, const char *value);
+void ini_task_key(ini_parser *p, const char *name, const char *value);
+void ini_task_continuation(ini_parser *p, const char *value);
+/* After the last line: defaults, dates, templates, links. */
+void ini_finish(ini_parser *p);
+
+#endif

@@ -1,0 +1,42 @@
+/* {{ name }} templates in command, env and image, and shell quoting. */
+#ifndef DAGD_TEMPLATE_H
+#define DAGD_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Values of the built-in names for one task try; all strings non-NULL. */
+typedef struct template_ctx {
+    const char *ds, *ds_nodash, *ts;
+    const char *data_interval_start, *data_interval_end;
+    const char *prev_ds, *next_ds;
+    const char *run_id, *dag_id, *task_id, *try_number;
+    const char *const *param_names;
+    const char *const *param_values;
+    size_t n_params;
+} template_ctx;
+
+/* Built-in names, NULL-terminated: ds ds_nodash ts data_interval_start ... */
+extern const char *const template_builtin_names[];
+
+/* Check every {{ … }} in TMPL names a built-in or a declared param
+ * ("params.NAME"). Returns 0, or -1 with a message in ERR. */
+int template_check(const char *tmpl, const char *const *param_names, size_t n_params, char *err,
+                   size_t errlen);
+
+/* Render TMPL. With SHELL_QUOTE_PARAMS, each param value is substituted as
+ * one shell-quoted word (used for commands, so no param can inject). Returns
+ * a new string, or NULL with a message in ERR. */
+char *template_render(const char *tmpl, const template_ctx *ctx, bool shell_quote_params, char *err,
+                      size_t errlen);
+
+/* S as one POSIX shell word: 'it'\''s'. New string. */
+char *shell_quote(const char *s);
+
+/* Split S into words like a POSIX shell does (quotes, backslashes; no
+ * expansions). Returns a NULL-terminated array of new strings, or NULL with
+ * a message in ERR (unterminated quote). */
+char **shell_split(const char *s, char *err, size_t errlen);
+void shell_split_free(char **words);
+
+#endif

@@ -1,0 +1,110 @@
+# Shared by the end-to-end tests: a private agent on a temp dir, driven by
+# the real dagctl (like tmux's regress scripts start a private server).
+# Output is TAP-like: "ok - ..." / "not ok - ..." lines, counted by
+# scripts/run-tests.sh.
+set -u
+BIN=${DAGD_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin}
+T=$(mktemp -d /tmp/dagd-e2e.XXXXXX)
+SOCK=$T/state/dagd.sock
+AGENT_PID=
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+mkdir -p "$T/dags" "$T/state"
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
+}
+
+# wait_for SECONDS COMMAND...: poll with a deadline until the command succeeds.
+wait_for() {
+    limit=$1
+    shift
+    end=$(($(date +%s%N) + limit * 1000000000))
+    while ! "$@" 2>/dev/null; do
+        [ "$(date +%s%N)" -gt "$end" ] && return 1
+        sleep 0.02
+    done
+    return 0
+}
+
+write_config() {
+    cat >"$T/dagd.ini" <<CFG
+[agent]
+state_dir = state
+dags_dir = dags
+parallelism = ${PARALLELISM:-16}
+timezone = ${AGENT_TZ:-UTC}
+${EXTRA_AGENT:-}
+[pool db]
+slots = 2
+CFG
+}
+
+start_agent() {
+    [ -f "$T/dagd.ini" ] || write_config
+    "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
+    AGENT_PID=$!
+    if ! wait_for 10 test -S "$SOCK"; then
+        not_ok "agent started (see log below)"
+        cat "$T/agent.log"
+        return 1
+    fi
+}
+
+sanitizer_clean() {
+    ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/agent.log"
+}
+
+# Stop with SIGTERM; the agent must exit 0 and its log be free of
+# sanitizer reports.
+stop_agent() {
+    [ -n "$AGENT_PID" ] || return 0
+    kill -TERM "$AGENT_PID" 2>/dev/null
+    wait "$AGENT_PID"
+    rc=$?
+    AGENT_PID=
+    check_eq "agent exits 0 on SIGTERM" 0 "$rc"
+    if sanitizer_clean; then ok "agent log has no sanitizer report"; else
+        not_ok "agent log has no sanitizer report"
+        cat "$T/agent.log"
+    fi
+}
+
+kill9_agent() {
+    kill -KILL "$AGENT_PID" 2>/dev/null
+    wait "$AGENT_PID" 2>/dev/null
+    AGENT_PID=
+}
+
+ctl() { "$BIN/dagctl" -s "$SOCK" "$@"; }
+jctl() { "$BIN/dagctl" -s "$SOCK" --json "$@"; }
+
+# The state of TASK in RUN of DAG, from the grid.
+ti_state() {
+    jctl grid "$1" --limit 1000 | jq -r --arg r "$2" --arg t "$3" \
+        '.runs[] | select(.run_id == $r) | .tasks[$t].state'
+}
+run_state() {
+    jctl grid "$1" --limit 1000 | jq -r --arg r "$2" '.runs[] | select(.run_id == $r) | .state'
+}
+
+cleanup() {
+    if [ -n "$AGENT_PID" ]; then
+        kill -KILL "$AGENT_PID" 2>/dev/null
+        wait "$AGENT_PID" 2>/dev/null
+    fi
+    pkill -KILL -f "$T/" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
