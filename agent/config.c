@@ -23,11 +23,16 @@ typedef struct config_parse {
 
 typedef int (*key_setter)(config_parse *p, const char *value, char *err, size_t errlen);
 
+/* Relative to the config's folder; tidied with realpath when it exists. */
 static char *resolve_path(const char *base_dir, const char *value)
 {
-    if (value[0] == '/')
-        return xstrdup(value);
-    return xasprintf("%s/%s", base_dir, value);
+    char *path = value[0] == '/' ? xstrdup(value) : xasprintf("%s/%s", base_dir, value);
+    char real[PATH_MAX];
+    if (realpath(path, real)) {
+        free(path);
+        path = xstrdup(real);
+    }
+    return path;
 }
 
 static int parse_int(const char *value, long min, long max, long *out, char *err, size_t errlen)

@@ -210,11 +210,9 @@ int store_run_insert(store *s, const run *r)
     bind_opt_time(st, 9, r->due_us);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
+        int code = sqlite3_extended_errcode(s->db);
         store_rollback(s);
-        return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE ||
-                       sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY
-                   ? 1
-                   : -1;
+        return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ? 1 : -1;
     }
     for (size_t i = 0; i < r->n_tis; i++) {
         if (insert_ti(s, r, i)) {

@@ -24,7 +24,7 @@ schedule = none
 [params]
 who = world
 [task a]
-command = echo "hi {{ params.who }}"; echo "$DAGD_PARAM_WHO" >&2
+command = echo hi {{ params.who }}; echo "$DAGD_PARAM_WHO" >&2
 [task b]
 upstream = a
 command = echo "b for {{ ds }} run {{ run_id }}"

@@ -3,7 +3,7 @@
 # across restarts.
 . "$(dirname "$0")/lib.sh"
 
-start=$(date -u -d '-4 min' +%Y-%m-%dT%H:%M)
+start=$(date -u -d "@$(($(date +%s) - 240))" +%Y-%m-%dT%H:%M)
 cat >"$T/dags/minutely.ini" <<DAG
 [dag]
 schedule = * * * * *
@@ -45,9 +45,10 @@ check_eq "max_active_runs = 1 runs them one at a time" 1 "$overlap"
 
 latest=$(logical_dates latest)
 check_eq "catchup = false creates only the latest interval" 1 "$(wc -l <<<"$latest")"
-expect=$(date -u -d "$(date -u +%Y-%m-%dT%H:%M) -1 min" +%Y-%m-%dT%H:%M:00+00:00)
-prev=$(date -u -d "$(date -u +%Y-%m-%dT%H:%M) -2 min" +%Y-%m-%dT%H:%M:00+00:00)
-check "catchup = false: the interval that ended last" test "$latest" = "$expect" -o "$latest" = "$prev"
+minute=$(($(date +%s) / 60 * 60))
+expect=$(date -u -d "@$((minute - 60))" +%Y-%m-%dT%H:%M:00+00:00)
+prev=$(date -u -d "@$((minute - 120))" +%Y-%m-%dT%H:%M:00+00:00)
+check "catchup = false: the interval that ended last ($latest)" test "$latest" = "$expect" -o "$latest" = "$prev"
 
 # Restart: nothing is created twice.
 before=$(logical_dates minutely | wc -l)
