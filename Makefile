@@ -35,25 +35,35 @@ AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 .PHONY: all deps test units demo demo-stop bench install clean format check-format
 all: $(BINDIR)/dagd $(BINDIR)/dagctl
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $(MODE) $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libdagd_shared.a: $(SHARED_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BINDIR)/dagd: $(AGENT_OBJ) $(BUILD)/libdagd_shared.a
+$(BUILD)/libdagd_agent.a: $(AGENT_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BINDIR)/dagd: $(BUILD)/agent/main.o $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_shared.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BINDIR)/dagctl: $(DAGCTL_OBJ) $(BUILD)/libdagd_shared.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-# Unit tests link the shared library and the agent's modules (not its main).
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_LIB_OBJ) $(BUILD)/libdagd_shared.a
+# Unit tests link the shared and agent libraries (the agent minus its main).
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_shared.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iagent -o $@ $^ $(PKG_LIBS) -lcmocka -lm
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Iagent -o $@ $^ $(PKG_LIBS) -lcmocka -lm
 
 units: $(UNIT_BIN)
 

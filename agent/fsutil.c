@@ -6,21 +6,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Deepest folder first: in the common case (parents exist) one call. */
 int mkdir_all(const char *path, int mode)
 {
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, (mode_t)mode) && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
+    if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    char *parent = xstrdup(path);
+    char *slash = strrchr(parent, '/');
+    int rc = -1;
+    if (slash && slash != parent) {
+        *slash = '\0';
+        rc = mkdir_all(parent, mode);
     }
-    int rc = mkdir(p, (mode_t)mode) && errno != EEXIST ? -1 : 0;
-    free(p);
+    free(parent);
+    if (rc == 0 && mkdir(path, (mode_t)mode) && errno != EEXIST)
+        rc = -1;
     return rc;
 }
 

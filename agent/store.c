@@ -57,6 +57,18 @@ static sqlite3_stmt *stmt(store *s, const char *sql)
     abort();
 }
 
+/* One integer from the first row (FALLBACK when no row or NULL). The
+ * statement is reset at once: an active statement would hold back the
+ * commit of every autocommit write on this connection. */
+static int64_t query_int64(sqlite3_stmt *st, int64_t fallback)
+{
+    int64_t v = fallback;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
 static void bind_opt_time(sqlite3_stmt *st, int i, int64_t t)
 {
     if (t > 0)
@@ -79,7 +91,7 @@ static int exec(store *s, const char *sql)
 int store_schema_version(store *s)
 {
     sqlite3_stmt *st = stmt(s, "PRAGMA user_version");
-    return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    return (int)query_int64(st, -1);
 }
 
 static int migrate(store *s, char *err, size_t errlen)
@@ -167,7 +179,7 @@ bool store_dag_sync(store *s, const char *dag_id, const char *file)
     sqlite3_step(st);
     st = stmt(s, "SELECT paused FROM dags WHERE dag_id = ?1");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    return query_int64(st, 0) != 0;
 }
 
 int store_dag_set_paused(store *s, const char *dag_id, bool paused)
@@ -263,9 +275,7 @@ int64_t store_last_logical(store *s, const char *dag_id, const char *run_type)
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     if (run_type)
         sqlite3_bind_text(st, 2, run_type, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
-        return -1;
-    return sqlite3_column_int64(st, 0);
+    return query_int64(st, -1);
 }
 
 static int64_t column_time(sqlite3_stmt *st, int i)
@@ -345,9 +355,11 @@ int store_prev_ti_state(store *s, const char *dag_id, int64_t logical_us, const 
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, logical_us);
     sqlite3_bind_text(st, 3, task_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
-        return -1;
-    return ti_state_parse((const char *)sqlite3_column_text(st, 0));
+    int state = -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        state = ti_state_parse((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return state;
 }
 
 static int find_by_id(store *s, const char *dag_id, const char *run_id, char **out,
@@ -356,11 +368,14 @@ static int find_by_id(store *s, const char *dag_id, const char *run_id, char **o
     sqlite3_stmt *st = stmt(s, "SELECT run_id, state FROM runs WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return 1;
-    *out = xstrdup((const char *)sqlite3_column_text(st, 0));
-    *state = (enum run_state)run_state_parse((const char *)sqlite3_column_text(st, 1));
-    return 0;
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = xstrdup((const char *)sqlite3_column_text(st, 0));
+        *state = (enum run_state)run_state_parse((const char *)sqlite3_column_text(st, 1));
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
 }
 
 int store_find_run(store *s, const char *dag_id, const char *tz, const char *ref, char **out,
@@ -392,6 +407,7 @@ int store_find_run(store *s, const char *dag_id, const char *tz, const char *ref
         if (found++) {
             free(*out);
             *out = NULL;
+            sqlite3_reset(st);
             return 2;
         }
         *out = xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -405,7 +421,7 @@ int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us)
     sqlite3_stmt *st = stmt(s, "SELECT 1 FROM runs WHERE dag_id = ?1 AND logical_date = ?2");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, logical_us);
-    return sqlite3_step(st) == SQLITE_ROW;
+    return query_int64(st, 0) != 0;
 }
 
 static json_t *json_time(int64_t t, const char *tz)
@@ -481,9 +497,12 @@ int store_ti_try(store *s, const char *dag_id, const char *run_id, const char *t
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, task_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return -1;
-    if (state)
-        *state = (enum ti_state)ti_state_parse((const char *)sqlite3_column_text(st, 1));
-    return sqlite3_column_int(st, 0);
+    int try_number = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        try_number = sqlite3_column_int(st, 0);
+        if (state)
+            *state = (enum ti_state)ti_state_parse((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return try_number;
 }

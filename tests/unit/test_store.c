@@ -1,0 +1,222 @@
+/* The store against real SQLite files: schema, migrations, runs, task
+ * instances, and that every write is committed at once (visible to another
+ * connection) even right after single-row reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store.h"
+#include "timeutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct fixture {
+    char dir[64];
+    char *path;
+    store *s;
+    dag_entry de;
+    diag_list diags;
+} fixture;
+
+static const char dag_text[] = "[dag]\nschedule = @daily\n"
+                               "[task a]\ncommand = true\n"
+                               "[task b]\nupstream = a\ncommand = true\n";
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/dagd-store.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->path = xasprintf("%s/dagd.db", f->dir);
+    char err[256] = "";
+    f->s = store_open(f->path, err, sizeof err);
+    assert_non_null(f->s);
+    FILE *in = fmemopen((void *)dag_text, sizeof dag_text - 1, "r");
+    f->de.model = dag_load_stream(in, "d.ini", "UTC", &f->diags);
+    fclose(in);
+    assert_non_null(f->de.model);
+    f->de.dag_id = "d";
+    f->de.file = "d.ini";
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    dag_free(f->de.model);
+    diag_free(&f->diags);
+    char *cmd = xasprintf("rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+static run *make_run(fixture *f, const char *id, int64_t logical)
+{
+    run *r = calloc(1, sizeof *r);
+    r->de = &f->de;
+    r->run_id = xstrdup(id);
+    r->run_type = xstrdup("scheduled");
+    r->logical_us = logical;
+    r->interval_start_us = logical;
+    r->interval_end_us = logical + USEC_PER_DAY;
+    r->params_json = xstrdup("{}");
+    r->n_tis = f->de.model->n_tasks;
+    r->tis = calloc(r->n_tis, sizeof *r->tis);
+    for (size_t i = 0; i < r->n_tis; i++)
+        r->tis[i].max_tries = 1;
+    return r;
+}
+
+static void free_run(run *r)
+{
+    free(r->run_id);
+    free(r->run_type);
+    free(r->params_json);
+    free(r->tis);
+    free(r);
+}
+
+/* What another process sees right now. */
+static char *peek(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    char *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+static void test_schema_version(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(store_schema_version(f->s), STORE_SCHEMA_VERSION);
+    char *mode = peek(f->path, "PRAGMA journal_mode");
+    assert_string_equal(mode, "wal");
+    free(mode);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    char *other = xasprintf("%s/new.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[256] = "";
+    assert_null(store_open(other, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+    free(other);
+}
+
+static void test_run_insert_and_unique(void **state)
+{
+    fixture *f = *state;
+    run *r = make_run(f, "scheduled__x", 1000 * USEC_PER_SEC);
+    assert_int_equal(store_run_insert(f->s, r), 0);
+    run *dup = make_run(f, "other_id", 1000 * USEC_PER_SEC);
+    assert_int_equal(store_run_insert(f->s, dup), 1); /* same logical date */
+    run *dup2 = make_run(f, "scheduled__x", 2000 * USEC_PER_SEC);
+    assert_int_equal(store_run_insert(f->s, dup2), 1); /* same run id */
+    assert_int_equal(store_last_logical(f->s, "d", "scheduled"), 1000 * USEC_PER_SEC);
+    assert_int_equal(store_last_logical(f->s, "d", "manual"), -1);
+    char *n = peek(f->path, "SELECT count(*) FROM task_instances");
+    assert_string_equal(n, "2");
+    free(n);
+    free_run(r);
+    free_run(dup);
+    free_run(dup2);
+}
+
+static void test_writes_visible_at_once(void **state)
+{
+    fixture *f = *state;
+    run *r = make_run(f, "scheduled__y", 5000 * USEC_PER_SEC);
+    assert_int_equal(store_run_insert(f->s, r), 0);
+    /* Reads that return one row must not leave their statement active. */
+    enum ti_state st;
+    assert_int_equal(store_ti_try(f->s, "d", "scheduled__y", "a", &st), 0);
+    assert_true(store_run_exists_at(f->s, "d", 5000 * USEC_PER_SEC));
+    (void)store_dag_sync(f->s, "d", "d.ini");
+    r->tis[0].state = TI_RUNNING;
+    r->tis[0].try_number = 1;
+    assert_int_equal(store_ti_save(f->s, r, 0), 0);
+    char *seen = peek(f->path, "SELECT state || ':' || try_number FROM task_instances"
+                               " WHERE run_id = 'scheduled__y' AND task_id = 'a'");
+    assert_string_equal(seen, "running:1");
+    free(seen);
+    r->state = RUN_SUCCESS;
+    assert_int_equal(store_run_save(f->s, r), 0);
+    seen = peek(f->path, "SELECT state FROM runs WHERE run_id = 'scheduled__y'");
+    assert_string_equal(seen, "success");
+    free(seen);
+    free_run(r);
+}
+
+static void test_find_run_by_date(void **state)
+{
+    fixture *f = *state;
+    int64_t day;
+    char err[128];
+    assert_int_equal(time_parse("2026-11-22", "UTC", &day, err, sizeof err), 0);
+    run *r = make_run(f, "scheduled__2026-11-22T00:00:00+00:00", day);
+    assert_int_equal(store_run_insert(f->s, r), 0);
+    char *id = NULL;
+    enum run_state rs;
+    assert_int_equal(store_find_run(f->s, "d", "UTC", "2026-11-22", &id, &rs), 0);
+    assert_string_equal(id, r->run_id);
+    free(id);
+    assert_int_equal(store_find_run(f->s, "d", "UTC", r->run_id, &id, &rs), 0);
+    free(id);
+    assert_int_equal(store_find_run(f->s, "d", "UTC", "2026-11-23", &id, &rs), 1);
+    /* Two runs on one day: a bare date is ambiguous. */
+    run *r2 = make_run(f, "manual__2026-11-22T10:00:00+00:00", day + 10 * USEC_PER_HOUR);
+    assert_int_equal(store_run_insert(f->s, r2), 0);
+    assert_int_equal(store_find_run(f->s, "d", "UTC", "2026-11-22", &id, &rs), 2);
+    free_run(r);
+    free_run(r2);
+}
+
+static void test_prev_ti_state(void **state)
+{
+    fixture *f = *state;
+    run *r1 = make_run(f, "r1", 1 * USEC_PER_DAY);
+    run *r2 = make_run(f, "r2", 2 * USEC_PER_DAY);
+    r1->tis[0].state = TI_FAILED;
+    assert_int_equal(store_run_insert(f->s, r1), 0);
+    assert_int_equal(store_run_insert(f->s, r2), 0);
+    assert_int_equal(store_prev_ti_state(f->s, "d", 2 * USEC_PER_DAY, "a"), TI_FAILED);
+    assert_int_equal(store_prev_ti_state(f->s, "d", 1 * USEC_PER_DAY, "a"), -1);
+    assert_int_equal(store_prev_ti_state(f->s, "d", 2 * USEC_PER_DAY, "nope"), -1);
+    free_run(r1);
+    free_run(r2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_insert_and_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes_visible_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_run_by_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prev_ti_state, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
