@@ -3,7 +3,7 @@
 # under ASan+UBSan into build/san/ and runs every suite against it.
 
 CC ?= cc
-PKGS := libuv sqlite3 jansson inih libcurl
+PKGS := libuv sqlite3 jansson inih libcurl ncursesw
 PREFIX ?= /usr/local
 
 MODE ?= release
@@ -24,16 +24,21 @@ LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 SHARED_SRC := $(wildcard shared/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 DAGCTL_SRC := $(wildcard tui/dagctl*.c)
+# dagtop: tui/dagtop.c holds its main; the rest of tui/ (not dagctl) is its library.
+DAGTOP_MAIN := $(wildcard tui/dagtop.c)
+TUI_LIB_SRC := $(filter-out $(DAGCTL_SRC) $(DAGTOP_MAIN),$(wildcard tui/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 DAGCTL_OBJ := $(DAGCTL_SRC:%.c=$(BUILD)/%.o)
+TUI_LIB_OBJ := $(TUI_LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 
 .PHONY: all deps test units demo demo-stop bench install clean format check-format
-all: $(BINDIR)/dagd $(BINDIR)/dagctl
+BINS := $(BINDIR)/dagd $(BINDIR)/dagctl $(if $(DAGTOP_MAIN),$(BINDIR)/dagtop)
+all: $(BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -59,8 +64,16 @@ $(BINDIR)/dagctl: $(DAGCTL_OBJ) $(BUILD)/libdagd_shared.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-# Unit tests link the shared and agent libraries (the agent minus its main).
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_shared.a
+$(BUILD)/libdagd_tui.a: $(TUI_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BINDIR)/dagtop: $(BUILD)/tui/dagtop.o $(BUILD)/libdagd_tui.a $(BUILD)/libdagd_shared.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+# Unit tests link the shared, agent and TUI libraries (each minus its main).
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_tui.a $(BUILD)/libdagd_shared.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -Iagent -o $@ $^ $(PKG_LIBS) -lcmocka -lm
@@ -86,13 +99,13 @@ bench: deps all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/dagd bin/dagctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(SHARED_SRC) $(AGENT_SRC) $(DAGCTL_SRC) $(UNIT_SRC) shared/*.h agent/*.h
+	clang-format -i $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h
 
 check-format:
-	clang-format --dry-run -Werror $(SHARED_SRC) $(AGENT_SRC) $(DAGCTL_SRC) $(UNIT_SRC) shared/*.h agent/*.h
+	clang-format --dry-run -Werror $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h
 
 clean:
 	rm -rf build bin

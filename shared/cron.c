@@ -28,17 +28,15 @@ static const char *const dow_names[] = {"sun", "mon", "tue", "wed", "thu", "fri"
 
 struct field_def {
     const char *name;
-    int min, max;               /* values accepted */
-    int top;                    /* end of "*" and "N/S" (day-of-week: 6, 7 is an alias) */
-    const char *const *names;   /* value names, or NULL */
-    int n_names, first_name;    /* names[i] is value first_name + i */
+    int min, max;             /* values accepted */
+    int top;                  /* end of "*" and "N/S" (day-of-week: 6, 7 is an alias) */
+    const char *const *names; /* value names, or NULL */
+    int n_names, first_name;  /* names[i] is value first_name + i */
 };
 
 static const struct field_def field_defs[N_FIELDS] = {
-    {"minute", 0, 59, 59, NULL, 0, 0},
-    {"hour", 0, 23, 23, NULL, 0, 0},
-    {"day-of-month", 1, 31, 31, NULL, 0, 0},
-    {"month", 1, 12, 12, month_names, 12, 1},
+    {"minute", 0, 59, 59, NULL, 0, 0},         {"hour", 0, 23, 23, NULL, 0, 0},
+    {"day-of-month", 1, 31, 31, NULL, 0, 0},   {"month", 1, 12, 12, month_names, 12, 1},
     {"day-of-week", 0, 7, 6, dow_names, 7, 0},
 };
 
@@ -84,8 +82,7 @@ static int parse_value(const struct field_def *f, const char *s, bool range_end,
     return field_error(err, errlen, f, "bad value \"%s\"", s);
 }
 
-static int parse_step(const struct field_def *f, const char *s, int *out, char *err,
-                      size_t errlen)
+static int parse_step(const struct field_def *f, const char *s, int *out, char *err, size_t errlen)
 {
     size_t n = strspn(s, "0123456789");
     if (n == 0 || s[n])
@@ -192,8 +189,8 @@ static const char *preset(const char *name)
     static const struct {
         const char *name, *expr;
     } presets[] = {
-        {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
-        {"@weekly", "0 0 * * 0"},  {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"},
+        {"@hourly", "0 * * * *"},   {"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
+        {"@weekly", "0 0 * * 0"},   {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"},
         {"@annually", "0 0 1 1 *"},
     };
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)

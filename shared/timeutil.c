@@ -185,20 +185,20 @@ int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, in
     offs[3] = offset_at(w - offs[1]);
     int64_t first = 0, lo = w - offs[0], hi = w - offs[0];
     int found = 0;
-    bool twice = false;
     for (int i = 0; i < 4; i++) {
         int64_t t = w - offs[i];
         lo = t < lo ? t : lo;
         hi = t > hi ? t : hi;
-        if (offset_at(t) != offs[i])
-            continue; /* does not round-trip to W */
-        if (found++ == 0)
-            first = t;
-        else if (t != first)
-            twice = true;
-        first = t < first ? t : first;
+        bool seen = false;
+        for (int j = 0; j < i; j++)
+            seen = seen || offs[j] == offs[i];
+        if (seen || offset_at(t) != offs[i])
+            continue; /* already tried, or does not round-trip to W */
+        first = found++ == 0 || t < first ? t : first;
     }
-    enum tz_local_kind k = !found ? TZ_LOCAL_GAP : twice ? TZ_LOCAL_AMBIGUOUS : TZ_LOCAL_UNIQUE;
+    enum tz_local_kind k = found == 0   ? TZ_LOCAL_GAP
+                           : found == 1 ? TZ_LOCAL_UNIQUE
+                                        : TZ_LOCAL_AMBIGUOUS;
     if (kind)
         *kind = k;
     if (k == TZ_LOCAL_GAP)
@@ -233,8 +233,8 @@ size_t time_format_iso(int64_t t_us, const char *tz, char *buf, size_t len)
     long off = tm.tm_gmtoff;
     char sign = off < 0 ? '-' : '+';
     off = off < 0 ? -off : off;
-    n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%c%02ld:%02ld", sign, off / 3600,
-                  off / 60 % 60);
+    n +=
+        snprintf(tmp + n, sizeof tmp - (size_t)n, "%c%02ld:%02ld", sign, off / 3600, off / 60 % 60);
     if (off % 60) /* historic local mean time offsets have seconds */
         snprintf(tmp + n, sizeof tmp - (size_t)n, ":%02ld", off % 60);
     return copy_out(tmp, buf, len);
@@ -372,8 +372,8 @@ static bool take_offset(const char **p, struct datetime *dt)
 static bool parse_syntax(const char *s, struct datetime *dt)
 {
     const char *p = s;
-    if (!take_digits(&p, 4, &dt->year) || !take_char(&p, '-') ||
-        !take_digits(&p, 2, &dt->month) || !take_char(&p, '-') || !take_digits(&p, 2, &dt->day))
+    if (!take_digits(&p, 4, &dt->year) || !take_char(&p, '-') || !take_digits(&p, 2, &dt->month) ||
+        !take_char(&p, '-') || !take_digits(&p, 2, &dt->day))
         return false;
     if ((*p == 'T' || *p == 't' || *p == ' ') && isdigit((unsigned char)p[1])) {
         p++;
@@ -490,15 +490,15 @@ int duration_parse(const char *text, int64_t *out_us, char *err, size_t errlen)
         int64_t n;
         bool overflow;
         if (!take_number(&p, &n, &overflow)) {
-            set_err(err, errlen, "bad duration \"%.*s\": expected e.g. 30s, 10m, 1h30m, 2d",
-                    len, s);
+            set_err(err, errlen, "bad duration \"%.*s\": expected e.g. 30s, 10m, 1h30m, 2d", len,
+                    s);
             return -1;
         }
         int unit = duration_suffix(p, last_unit);
         if (unit < 0 || unit <= last_unit) {
             set_err(err, errlen,
-                    "bad duration \"%.*s\": units are d, h, m, s, largest first, e.g. 1h30m",
-                    len, s);
+                    "bad duration \"%.*s\": units are d, h, m, s, largest first, e.g. 1h30m", len,
+                    s);
             return -1;
         }
         if (!only_space(p))

@@ -78,7 +78,7 @@ static void expect_series(const char *expr, const char *tz, const char *start,
 
 #define SERIES(expr, tz, start, ...)                                                               \
     do {                                                                                           \
-        static const char *const want_[] = {__VA_ARGS__};                                         \
+        static const char *const want_[] = {__VA_ARGS__};                                          \
         expect_series(expr, tz, start, want_, (int)(sizeof want_ / sizeof *want_));                \
     } while (0)
 
@@ -194,8 +194,8 @@ static void test_parse_presets(void **state)
 {
     (void)state;
     static const char *const pairs[][2] = {
-        {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
-        {"@weekly", "0 0 * * 0"},  {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"},
+        {"@hourly", "0 * * * *"},   {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+        {"@weekly", "0 0 * * 0"},   {"@monthly", "0 0 1 * *"},  {"@yearly", "0 0 1 1 *"},
         {"@annually", "0 0 1 1 *"}, {" @DAILY\t", "0 0 * * *"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
@@ -287,8 +287,8 @@ static void test_parse_errors(void **state)
 /* Wall-clock fields of a UTC date, through gmtime_r so the weekday is set. */
 static struct tm wall(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
     time_t t = timegm(&tm);
     gmtime_r(&t, &tm);
     return tm;
@@ -333,8 +333,9 @@ static void test_matches_vixie(void **state)
     assert_true(matches("0 0 */2 * mon", 2026, 7, 13, 0, 0));
     assert_false(matches("0 0 */2 * mon", 2026, 7, 6, 0, 0));
     assert_false(matches("0 0 */2 * mon", 2026, 7, 1, 0, 0));
-    assert_true(matches("0 0 1 * */2", 2026, 7, 1, 0, 0));  /* Wednesday is day 3: AND */
-    assert_false(matches("0 0 1 * */2", 2026, 6, 1, 0, 0)); /* Monday the 1st */
+    assert_true(matches("0 0 1 * */2", 2026, 11, 1, 0, 0));  /* Sunday the 1st */
+    assert_false(matches("0 0 1 * */2", 2026, 7, 1, 0, 0));  /* Wednesday the 1st */
+    assert_false(matches("0 0 1 * */2", 2026, 11, 8, 0, 0)); /* a Sunday, not the 1st */
     /* Next-fire instants follow the same rule. */
     SERIES(either, "UTC", "2026-06-30T12:00", "2026-07-01", "2026-07-06", "2026-07-13",
            "2026-07-15", "2026-07-20", "2026-07-27", "2026-08-01", "2026-08-03");
@@ -398,10 +399,10 @@ static void test_berlin_spring(void **state)
     SERIES("*/15 2 * * *", "Europe/Berlin", "2026-03-28T12:00", "2026-03-29T01:00",
            "2026-03-30T00:00", "2026-03-30T00:15");
     /* 01:00 CET, then 02:00 (gap) and 03:00 CEST share 01:00Z, then 04:00 CEST. */
-    SERIES("0 * * * *", "Europe/Berlin", "2026-03-28T23:30", "2026-03-29T00:00",
-           "2026-03-29T01:00", "2026-03-29T02:00");
-    SERIES("* * * * *", "Europe/Berlin", "2026-03-29T00:58", "2026-03-29T00:59",
-           "2026-03-29T01:00", "2026-03-29T01:01");
+    SERIES("0 * * * *", "Europe/Berlin", "2026-03-28T23:30", "2026-03-29T00:00", "2026-03-29T01:00",
+           "2026-03-29T02:00");
+    SERIES("* * * * *", "Europe/Berlin", "2026-03-29T00:58", "2026-03-29T00:59", "2026-03-29T01:00",
+           "2026-03-29T01:01");
     expect_prev("30 2 * * *", "Europe/Berlin", "2026-03-29T00:59:59", "2026-03-28T01:30");
     expect_prev("30 2 * * *", "Europe/Berlin", "2026-03-29T01:00", "2026-03-29T01:00");
     expect_prev("30 2 * * *", "Europe/Berlin", "2026-03-30T00:29", "2026-03-29T01:00");
@@ -416,8 +417,8 @@ static void test_berlin_autumn(void **state)
     SERIES("*/15 2 * * *", "Europe/Berlin", "2026-10-24T12:00", "2026-10-25T00:00",
            "2026-10-25T00:15", "2026-10-25T00:30", "2026-10-25T00:45", "2026-10-26T01:00");
     /* 01:00 CEST, 02:00 CEST, then 03:00 CET: the second 02:00 does not fire. */
-    SERIES("0 * * * *", "Europe/Berlin", "2026-10-24T22:30", "2026-10-24T23:00",
-           "2026-10-25T00:00", "2026-10-25T02:00", "2026-10-25T03:00");
+    SERIES("0 * * * *", "Europe/Berlin", "2026-10-24T22:30", "2026-10-24T23:00", "2026-10-25T00:00",
+           "2026-10-25T02:00", "2026-10-25T03:00");
     /* From inside the repeated hour (second pass, CET), prev looks at the
      * minutes of its first pass. */
     expect_prev("0 * * * *", "Europe/Berlin", "2026-10-25T01:45", "2026-10-25T00:00");
@@ -509,8 +510,8 @@ static void test_speed(void **state)
 /* ---- properties ---- */
 
 static const char *const prop_exprs[] = {
-    "* * * * *",    "0 * * * *",      "30 2 * * *",     "*/15 2 * * *", "0 0 29 2 *",
-    "0 0 1,15 * mon", "5 4 * * sun",  "*/7 1-3 * * *",  "0,30 0-3 * * *", "@monthly",
+    "* * * * *",      "0 * * * *",   "30 2 * * *",    "*/15 2 * * *",   "0 0 29 2 *",
+    "0 0 1,15 * mon", "5 4 * * sun", "*/7 1-3 * * *", "0,30 0-3 * * *", "@monthly",
 };
 static const char *const prop_zones[] = {"UTC",        "Europe/Berlin",       "America/New_York",
                                          "Asia/Tokyo", "Australia/Lord_Howe", "America/Sao_Paulo"};
@@ -595,9 +596,9 @@ static void test_brute_force_dst(void **state)
         {"America/Sao_Paulo", "2018-02-17T20:00", "2018-02-18T06:00"},
         {"America/Sao_Paulo", "2018-11-03T22:00", "2018-11-04T08:00"},
     };
-    static const char *const exprs[] = {"* * * * *",   "0 * * * *",     "30 2 * * *",
+    static const char *const exprs[] = {"* * * * *",    "0 * * * *",      "30 2 * * *",
                                         "*/15 2 * * *", "*/20 0-3 * * *", "0 0 * * *",
-                                        "45 1 * * *",  "10,50 23 * * *"};
+                                        "45 1 * * *",   "10,50 23 * * *"};
     for (size_t w = 0; w < COUNT(windows); w++)
         for (size_t e = 0; e < COUNT(exprs); e++) {
             cron_spec c = parse(exprs[e]);

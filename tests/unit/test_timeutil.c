@@ -16,8 +16,12 @@
 /* UTC instant in microseconds, computed independently with timegm. */
 static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
     return (int64_t)timegm(&tm) * USEC_PER_SEC;
 }
 
@@ -104,14 +108,12 @@ static void test_parse_variants(void **state)
     assert_int_equal(parse_ok("  2026-11-22T03:00  ", "UTC"), base);
     /* Without an offset the wall-clock time is read in the zone given. */
     assert_int_equal(parse_ok("2026-11-22T03:00", "Asia/Tokyo"), utc(2026, 11, 21, 18, 0, 0));
-    assert_int_equal(parse_ok("2026-07-01T12:00", "America/New_York"),
-                     utc(2026, 7, 1, 16, 0, 0));
+    assert_int_equal(parse_ok("2026-07-01T12:00", "America/New_York"), utc(2026, 7, 1, 16, 0, 0));
     assert_int_equal(parse_ok("2024-02-29", "UTC"), utc(2024, 2, 29, 0, 0, 0));
     assert_int_equal(parse_ok("2000-02-29", "UTC"), utc(2000, 2, 29, 0, 0, 0));
     /* DST: a gap reads as the change, a repeated time as its first occurrence. */
     assert_int_equal(parse_ok("2026-03-29T02:30", "Europe/Berlin"), utc(2026, 3, 29, 1, 0, 0));
-    assert_int_equal(parse_ok("2026-10-25T02:30", "Europe/Berlin"),
-                     utc(2026, 10, 25, 0, 30, 0));
+    assert_int_equal(parse_ok("2026-10-25T02:30", "Europe/Berlin"), utc(2026, 10, 25, 0, 30, 0));
 }
 
 static void expect_parse_error(const char *text, const char *want)
@@ -211,8 +213,7 @@ static void test_tz_from_local_normalises(void **state)
     assert_int_equal(tz_from_local("UTC", 2026, 12, 31, 24, 0, 0, NULL), utc(2027, 1, 1, 0, 0, 0));
     assert_int_equal(tz_from_local("Asia/Tokyo", 2026, 11, 22, 0, -1, 0, NULL),
                      utc(2026, 11, 21, 14, 59, 0));
-    assert_int_equal(tz_from_local("UTC", 2026, 1, 0, 0, 0, 90, NULL),
-                     utc(2025, 12, 31, 0, 1, 30));
+    assert_int_equal(tz_from_local("UTC", 2026, 1, 0, 0, 0, 90, NULL), utc(2025, 12, 31, 0, 1, 30));
 }
 
 /* Every instant's own wall-clock time maps back to it, or to its first
@@ -220,8 +221,8 @@ static void test_tz_from_local_normalises(void **state)
 static void test_tz_from_local_round_trip(void **state)
 {
     (void)state;
-    static const char *const zones[] = {"Europe/Berlin", "America/New_York",
-                                        "Australia/Lord_Howe", "America/Sao_Paulo", "UTC"};
+    static const char *const zones[] = {"Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+                                        "America/Sao_Paulo", "UTC"};
     for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
         int ambiguous = 0;
         for (int64_t t = utc(2018, 1, 1, 0, 0, 0); t < utc(2019, 1, 1, 0, 0, 0);
@@ -229,8 +230,8 @@ static void test_tz_from_local_round_trip(void **state)
             struct tm tm;
             tz_local(zones[z], t, &tm);
             enum tz_local_kind kind;
-            int64_t back = tz_from_local(zones[z], tm.tm_year + 1900, tm.tm_mon + 1,
-                                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, &kind);
+            int64_t back = tz_from_local(zones[z], tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                         tm.tm_hour, tm.tm_min, tm.tm_sec, &kind);
             if (kind == TZ_LOCAL_AMBIGUOUS) {
                 ambiguous++;
                 assert_true(back <= t);
@@ -242,7 +243,7 @@ static void test_tz_from_local_round_trip(void **state)
         }
         /* Each zone but UTC repeats one hour (Lord Howe: half an hour), seen
          * from both of its occurrences. */
-        int want = strcmp(zones[z], "UTC") == 0            ? 0
+        int want = strcmp(zones[z], "UTC") == 0                   ? 0
                    : strcmp(zones[z], "Australia/Lord_Howe") == 0 ? 4
                                                                   : 8;
         assert_int_equal(ambiguous, want);
@@ -282,11 +283,11 @@ static void test_tz_exists(void **state)
     assert_false(tz_exists(""));
     assert_false(tz_exists("Nowhere/City"));
     assert_false(tz_exists("europe/berlin_typo"));
-    assert_false(tz_exists("Europe"));             /* a folder */
+    assert_false(tz_exists("Europe")); /* a folder */
     assert_false(tz_exists("/usr/share/zoneinfo/UTC"));
     assert_false(tz_exists("../zoneinfo/UTC"));
     assert_false(tz_exists("Europe/../UTC"));
-    assert_false(tz_exists("zone.tab"));           /* not zone data */
+    assert_false(tz_exists("zone.tab")); /* not zone data */
 }
 
 static void test_clocks(void **state)
@@ -339,8 +340,8 @@ static void test_duration_parse(void **state)
     assert_int_equal(duration_ok("1h"), USEC_PER_HOUR);
     assert_int_equal(duration_ok("2d"), 2 * USEC_PER_DAY);
     assert_int_equal(duration_ok("1h30m"), 90 * USEC_PER_MIN);
-    assert_int_equal(duration_ok("1d2h3m4s"), USEC_PER_DAY + 2 * USEC_PER_HOUR +
-                                                  3 * USEC_PER_MIN + 4 * USEC_PER_SEC);
+    assert_int_equal(duration_ok("1d2h3m4s"),
+                     USEC_PER_DAY + 2 * USEC_PER_HOUR + 3 * USEC_PER_MIN + 4 * USEC_PER_SEC);
     assert_int_equal(duration_ok("90"), 90 * USEC_PER_SEC);
     assert_int_equal(duration_ok("0"), 0);
     assert_int_equal(duration_ok("0s"), 0);
