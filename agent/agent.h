@@ -35,6 +35,7 @@ typedef struct ti {
     int64_t start_us, end_us;
     int64_t next_retry_us; /* for up_for_retry */
     task_proc *proc;       /* while running */
+    bool log_ready;        /* try 1's log file was created ahead */
     struct run *owner;     /* for the executor's callback */
     size_t index;
 } ti;
@@ -68,6 +69,10 @@ typedef struct agent {
     uv_signal_t sig_term, sig_int;
     int64_t started_us;
     bool in_pass, pass_again, stopping;
+    struct ti **pending;   /* tries claimed in this batch, started after commit */
+    size_t n_pending, cap_pending;
+    int events_held;       /* >0: events wait for the commit (events.h) */
+    void *held_events;     /* json_t array */
 } agent;
 
 dag_entry *agent_find_dag(agent *ag, const char *dag_id);

@@ -51,13 +51,13 @@ static void on_timeout(uv_timer_t *t)
     reply(t->data, "running", true);
 }
 
-void wait_run_finished(agent *ag, const run *r)
+void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state)
 {
     (void)ag;
     for (waiter *w = waiters, *next; w; w = next) {
         next = w->next;
-        if (strcmp(w->dag_id, r->de->dag_id) == 0 && strcmp(w->run_id, r->run_id) == 0)
-            reply(w, run_state_name(r->state), false);
+        if (strcmp(w->dag_id, dag_id) == 0 && strcmp(w->run_id, run_id) == 0)
+            reply(w, state, false);
     }
 }
 

@@ -37,7 +37,7 @@ dag_entry *arg_dag(request *rq);
 json_t *json_time_or_null(int64_t t_us, const char *tz);
 
 /* Waiters of `wait`: told when a run finishes; dropped with their client. */
-void wait_run_finished(agent *ag, const run *r);
+void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state);
 void wait_shutdown(agent *ag);
 
 void cmd_dags(request *rq);

@@ -2,10 +2,54 @@
 #include "commands.h"
 #include "server.h"
 
+#include <string.h>
+
+static void deliver(agent *ag, json_t *event)
+{
+    const char *kind = json_string_value(json_object_get(event, "event"));
+    const char *state = json_string_value(json_object_get(event, "state"));
+    if (kind && strcmp(kind, "run") == 0 && state && run_state_parse(state) >= 0 &&
+        run_state_finished((enum run_state)run_state_parse(state)))
+        wait_run_finished(ag, json_string_value(json_object_get(event, "dag_id")),
+                          json_string_value(json_object_get(event, "run_id")), state);
+    server_broadcast(ag, event);
+}
+
+static void emit(agent *ag, json_t *event)
+{
+    if (ag->events_held > 0) {
+        if (!ag->held_events)
+            ag->held_events = json_array();
+        json_array_append_new(ag->held_events, event);
+    } else {
+        deliver(ag, event);
+    }
+}
+
+void events_hold(agent *ag)
+{
+    ag->events_held++;
+}
+
+void events_release(agent *ag)
+{
+    if (--ag->events_held > 0 || !ag->held_events)
+        return;
+    json_t *list = ag->held_events;
+    ag->held_events = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        deliver(ag, json_incref(e));
+    }
+    json_decref(list);
+}
+
 void events_task(agent *ag, const run *r, size_t i)
 {
     const ti *t = &r->tis[i];
-    server_broadcast(ag, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "event", "task", "dag_id",
+    emit(ag, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "event", "task", "dag_id",
                                    r->de->dag_id, "run_id", r->run_id, "task_id",
                                    r->de->model->tasks[i].id, "state", ti_state_name(t->state),
                                    "try_number", t->try_number));
@@ -13,17 +57,14 @@ void events_task(agent *ag, const run *r, size_t i)
 
 void events_run(agent *ag, const run *r)
 {
-    server_broadcast(ag, json_pack("{s:s, s:s, s:s, s:s, s:o}", "event", "run", "dag_id",
-                                   r->de->dag_id, "run_id", r->run_id, "state",
-                                   run_state_name(r->state), "logical_date",
-                                   json_time_or_null(r->logical_us, r->de->model->timezone)));
-    if (run_state_finished(r->state))
-        wait_run_finished(ag, r);
+    emit(ag, json_pack("{s:s, s:s, s:s, s:s, s:o}", "event", "run", "dag_id", r->de->dag_id,
+                       "run_id", r->run_id, "state", run_state_name(r->state), "logical_date",
+                       json_time_or_null(r->logical_us, r->de->model->timezone)));
 }
 
 void events_dag(agent *ag, const dag_entry *de, const char *what)
 {
-    server_broadcast(ag, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "event", "dag", "what", what,
+    emit(ag, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "event", "dag", "what", what,
                                    "dag_id", de->dag_id, "paused", de->paused, "error",
                                    de->error));
 }

@@ -4,6 +4,11 @@
 
 #include "agent.h"
 
+/* While held (nestable), events are queued; the last release sends them.
+ * Hold around a store batch, release after its commit. */
+void events_hold(agent *ag);
+void events_release(agent *ag);
+
 void events_task(agent *ag, const run *r, size_t task_index);
 void events_run(agent *ag, const run *r);
 void events_dag(agent *ag, const dag_entry *de, const char *what);

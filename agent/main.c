@@ -165,6 +165,7 @@ out:
         dag_entry_free(ag.dags[i]);
     free(ag.dags);
     free(ag.pool_used);
+    free(ag.pending);
     store_close(ag.db);
     config_free(&ag.cfg);
     return rc;

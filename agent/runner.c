@@ -1,16 +1,22 @@
 #include "runner.h"
 #include "events.h"
 #include "exec_local.h"
+#include "fsutil.h"
 #include "scheduler.h"
 #include "store.h"
 #include "task_env.h"
 #include "timeutil.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void batch_begin(agent *ag);
+static void batch_end(agent *ag);
 
 static void log_store_error(agent *ag, const char *what)
 {
@@ -125,6 +131,7 @@ static void on_try_done(void *arg, const exec_result *res)
     const dag_task *task = &r->de->model->tasks[i];
     t->proc = NULL;
     count_running(ag, r, i, -1);
+    batch_begin(ag);
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
     if (ok && task->branch) {
@@ -143,10 +150,13 @@ static void on_try_done(void *arg, const exec_result *res)
     }
     if (!ag->stopping)
         runner_pass(ag);
+    batch_end(ag);
 }
 
 static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const char *msg)
 {
+    batch_begin(ag);
+    mkdir_parents(log_path, 0750);
     FILE *f = fopen(log_path, "a");
     if (f) {
         fprintf(f, "[dagd] %s\n", msg);
@@ -160,33 +170,93 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
     } else {
         set_state(ag, r, i, TI_FAILED);
     }
+    batch_end(ag);
 }
 
-static void start_try(agent *ag, run *r, size_t i)
+/* Creating a log file's folder and inode can cost more than a short task
+ * itself (ext4), so while task I runs, the logs of the tasks likely to start
+ * next are created ahead: downstream tasks that wait only for I (a chain's
+ * next step) and queued tasks of the run (a fan-out's next ones). Capped so
+ * a wide fan-out does not stall the loop. */
+#define LOG_PREFETCH_MAX 2
+
+static bool waits_only_for(const run *r, const dag_task *task, size_t i)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    for (size_t k = 0; k < task->n_up; k++)
+        if (task->up[k] != i && !ti_state_finished(r->tis[task->up[k]].state))
+            return false;
+    return true;
+}
+
+static bool prefetch_one(agent *ag, run *r, size_t d)
+{
+    ti *t = &r->tis[d];
+    if (t->try_number != 0 || t->log_ready)
+        return false;
+    char *path = runner_log_path(ag, r->de->dag_id, r->run_id, r->de->model->tasks[d].id, 1);
+    mkdir_parents(path, 0750);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    t->log_ready = true;
+    return true;
+}
+
+static void prefetch_logs(agent *ag, run *r, size_t i)
+{
+    const dag *m = r->de->model;
+    const dag_task *task = &m->tasks[i];
+    int done = 0;
+    for (size_t k = 0; k < task->n_down && done < LOG_PREFETCH_MAX; k++) {
+        size_t d = task->down[k];
+        if (r->tis[d].state == TI_NONE && waits_only_for(r, &m->tasks[d], i))
+            done += prefetch_one(ag, r, d);
+    }
+    for (size_t d = 0; d < r->n_tis && done < LOG_PREFETCH_MAX; d++)
+        if (r->tis[d].state == TI_QUEUED)
+            done += prefetch_one(ag, r, d);
+}
+
+/* Take a slot and record the try as running; the process starts after the
+ * batch commits (launch_pending), so the store never forgets a process
+ * that might be alive. */
+static void claim_try(agent *ag, run *r, size_t i)
+{
     ti *t = &r->tis[i];
     t->try_number++;
     t->start_us = time_now_us();
     t->end_us = 0;
     t->next_retry_us = 0;
     t->state = TI_RUNNING;
-    /* Committed as running before the process exists: after a crash the
-     * store never forgets a process that might be alive. */
+    t->owner = r;
+    t->index = i;
     save_ti(ag, r, i);
+    count_running(ag, r, i, +1);
+    if (ag->n_pending == ag->cap_pending) {
+        ag->cap_pending = ag->cap_pending ? ag->cap_pending * 2 : 16;
+        ag->pending = xrealloc(ag->pending, ag->cap_pending * sizeof *ag->pending);
+    }
+    ag->pending[ag->n_pending++] = t;
+}
 
+/* Returns false when the try could not start (already settled). */
+static bool launch_try(agent *ag, ti *t)
+{
+    run *r = t->owner;
+    size_t i = t->index;
+    const dag_task *task = &r->de->model->tasks[i];
     char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
     task_vars vars;
     task_vars_init(&vars, r, i);
     char err[256] = "";
     char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
     char **env = command ? task_env_build(&vars, task, err, sizeof err) : NULL;
-    if (!command || !env) {
+    bool ok = command && env;
+    if (!ok) {
+        count_running(ag, r, i, -1);
         fail_try(ag, r, i, log_path, err);
     } else {
-        count_running(ag, r, i, +1);
-        t->owner = r;
-        t->index = i;
         exec_request req = {
             .command = command,
             .cwd = r->de->model->dir,
@@ -198,11 +268,40 @@ static void start_try(agent *ag, run *r, size_t i)
             .arg = t,
         };
         t->proc = exec_local_start(ag->loop, &req);
+        prefetch_logs(ag, r, i);
     }
     task_env_free(env);
     free(command);
     task_vars_free(&vars);
     free(log_path);
+    return ok;
+}
+
+static void batch_begin(agent *ag)
+{
+    store_batch_begin(ag->db);
+    events_hold(ag);
+}
+
+/* Commit, then start the processes of the tries claimed in the batch, then
+ * announce. */
+static void batch_end(agent *ag)
+{
+    if (store_batch_commit(ag->db))
+        log_store_error(ag, "committing");
+    bool failed = false;
+    if (!store_in_batch(ag->db)) {
+        size_t n = ag->n_pending;
+        ti **list = ag->pending;
+        ag->pending = NULL;
+        ag->n_pending = ag->cap_pending = 0;
+        for (size_t k = 0; k < n; k++)
+            failed |= !launch_try(ag, list[k]);
+        free(list);
+    }
+    events_release(ag);
+    if (failed && !ag->stopping)
+        runner_pass(ag);
 }
 
 static upstream_counts count_upstream(const run *r, const dag_task *task)
@@ -264,7 +363,7 @@ static void step_run(agent *ag, run *r, int64_t now)
         if (!decide(ag, r, i, now) || paused)
             continue;
         if (admit(ag, r, i))
-            start_try(ag, r, i);
+            claim_try(ag, r, i);
         else if (r->tis[i].state != TI_QUEUED)
             set_state(ag, r, i, TI_QUEUED);
     }
@@ -330,6 +429,7 @@ void runner_pass(agent *ag)
         return;
     }
     ag->in_pass = true;
+    batch_begin(ag);
     do {
         ag->pass_again = false;
         scheduler_create_due_runs(ag);
@@ -337,6 +437,7 @@ void runner_pass(agent *ag)
     } while (ag->pass_again);
     ag->in_pass = false;
     scheduler_arm(ag);
+    batch_end(ag);
 }
 
 int64_t runner_next_retry(const agent *ag)

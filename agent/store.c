@@ -11,6 +11,7 @@
 
 struct store {
     sqlite3 *db;
+    int batch_depth;
     /* Prepared statements keyed by their SQL literal's address. */
     const char *sql[STMT_CACHE];
     sqlite3_stmt *st[STMT_CACHE];
@@ -155,19 +156,23 @@ const char *store_error(store *s)
     return sqlite3_errmsg(s->db);
 }
 
-int store_begin(store *s)
+int store_batch_begin(store *s)
 {
+    if (s->batch_depth++ > 0)
+        return 0;
     return exec(s, "BEGIN IMMEDIATE");
 }
 
-int store_commit(store *s)
+int store_batch_commit(store *s)
 {
+    if (--s->batch_depth > 0)
+        return 0;
     return exec(s, "COMMIT");
 }
 
-void store_rollback(store *s)
+bool store_in_batch(const store *s)
 {
-    exec(s, "ROLLBACK");
+    return s->batch_depth > 0;
 }
 
 bool store_dag_sync(store *s, const char *dag_id, const char *file)
@@ -204,9 +209,10 @@ static int insert_ti(store *s, const run *r, size_t i)
     return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* A savepoint, so that it nests inside a batch and stands alone outside. */
 int store_run_insert(store *s, const run *r)
 {
-    if (store_begin(s))
+    if (exec(s, "SAVEPOINT run_insert"))
         return -1;
     sqlite3_stmt *st = stmt(s, "INSERT INTO runs (dag_id, run_id, run_type, logical_date,"
                                " interval_start, interval_end, state, params, due_at)"
@@ -223,16 +229,16 @@ int store_run_insert(store *s, const run *r)
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         int code = sqlite3_extended_errcode(s->db);
-        store_rollback(s);
+        exec(s, "ROLLBACK TO run_insert; RELEASE run_insert");
         return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ? 1 : -1;
     }
     for (size_t i = 0; i < r->n_tis; i++) {
         if (insert_ti(s, r, i)) {
-            store_rollback(s);
+            exec(s, "ROLLBACK TO run_insert; RELEASE run_insert");
             return -1;
         }
     }
-    return store_commit(s);
+    return exec(s, "RELEASE run_insert");
 }
 
 int store_run_save(store *s, const run *r)

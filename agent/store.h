@@ -19,9 +19,11 @@ int store_schema_version(store *s);
 /* The last SQLite error, for log lines. */
 const char *store_error(store *s);
 
-int store_begin(store *s);
-int store_commit(store *s);
-void store_rollback(store *s);
+/* Batches nest: only the outermost commit commits. Changes made in one loop
+ * turn go into one transaction. */
+int store_batch_begin(store *s);
+int store_batch_commit(store *s);
+bool store_in_batch(const store *s);
 
 /* Make sure the DAG has a row; returns its paused flag. */
 bool store_dag_sync(store *s, const char *dag_id, const char *file);
