@@ -36,6 +36,7 @@ typedef struct ti {
     int64_t next_retry_us; /* for up_for_retry */
     task_proc *proc;       /* while running */
     bool log_ready;        /* try 1's log file was created ahead */
+    bool cancelled;        /* cleared / marked while running: ignore its end */
     struct run *owner;     /* for the executor's callback */
     size_t index;
 } ti;

@@ -64,8 +64,12 @@ void cmd_trigger(request *rq)
     char *params_text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(params);
     int rc;
+    runner_batch_begin(rq->ag);
     run *r = runner_create_run(rq->ag, de, "manual", logical, logical, end, time_now_us(),
                                params_text, &rc);
+    if (r)
+        audit_change(rq, "trigger", de->dag_id, r->run_id, NULL,
+                     strcmp(params_text, "{}") ? params_text : NULL);
     free(params_text);
     if (!r) {
         char iso[48];
@@ -76,10 +80,12 @@ void cmd_trigger(request *rq)
                                de->dag_id, iso);
         else
             server_reply_error(rq->cl, rq->id, "store", "could not store the run");
+        runner_batch_end(rq->ag);
         return;
     }
-    server_reply_ok(rq->cl, rq->id,
-                    json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
-                              json_time_or_null(r->logical_us, m->timezone)));
+    json_t *result = json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
+                               json_time_or_null(r->logical_us, m->timezone));
     runner_pass(rq->ag);
+    runner_batch_end(rq->ag); /* committed before the reply */
+    server_reply_ok(rq->cl, rq->id, result);
 }

@@ -1,18 +1,48 @@
 #include "commands.h"
 #include "access.h"
+#include "store.h"
 #include "timeutil.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const command_entry commands[] = {
-    {"dags", false, cmd_dags},       {"status", false, cmd_status},
-    {"next", false, cmd_next},       {"trigger", true, cmd_trigger},
-    {"wait", false, cmd_wait},       {"grid", false, cmd_grid},
-    {"logs", false, cmd_logs},       {"subscribe", false, cmd_subscribe},
+    {"dags", false, cmd_dags},
+    {"status", false, cmd_status},
+    {"next", false, cmd_next},
+    {"grid", false, cmd_grid},
+    {"task_instance", false, cmd_task_instance},
+    {"logs", false, cmd_logs},
+    {"wait", false, cmd_wait},
+    {"audit", false, cmd_audit},
+    {"subscribe", false, cmd_subscribe},
+    {"trigger", true, cmd_trigger},
+    {"pause", true, cmd_pause},
+    {"unpause", true, cmd_unpause},
+    {"clear", true, cmd_clear},
+    {"mark", true, cmd_mark},
+    {"backfill", true, cmd_backfill},
 };
 
-static void refuse(request *rq)
+void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
+                  const char *task_id, const char *detail)
 {
+    char *user = access_user_name(client_uid(rq->cl));
+    audit_record a = {time_now_us(), client_uid(rq->cl), user,    action,
+                      dag_id,        run_id,             task_id, detail};
+    if (store_audit(rq->ag->db, &a))
+        fprintf(stderr, "dagd: store: writing the audit log: %s\n", store_error(rq->ag->db));
+    free(user);
+}
+
+/* A refused change is audited too, with what it tried to touch. */
+static void refuse(request *rq, const char *action)
+{
+    const char *dag_id = json_string_value(json_object_get(rq->args, "dag_id"));
+    const char *run_id = json_string_value(json_object_get(rq->args, "run_id"));
+    const char *task_id = json_string_value(json_object_get(rq->args, "task_id"));
+    audit_change(rq, action, dag_id, run_id, task_id, "refused: not an operator");
     server_reply_error(rq->cl, rq->id, "forbidden",
                        "uid %u is not an operator of this agent (see [access] operators)",
                        (unsigned)client_uid(rq->cl));
@@ -25,7 +55,7 @@ bool command_dispatch(request *rq, const char *name)
         if (strcmp(e->name, name) != 0)
             continue;
         if (e->changes_state && !access_is_operator(rq->ag->cfg.operators, client_uid(rq->cl)))
-            refuse(rq);
+            refuse(rq, e->name);
         else
             e->run(rq);
         return true;
@@ -102,4 +132,61 @@ json_t *json_time_or_null(int64_t t_us, const char *tz)
     char buf[48];
     time_format_iso(t_us, tz, buf, sizeof buf);
     return json_string(buf);
+}
+
+bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only)
+{
+    memset(f, 0, sizeof *f);
+    if (!arg_bool(rq, "downstream", &f->downstream) || !arg_bool(rq, "upstream", &f->upstream) ||
+        !arg_bool(rq, "past", &f->past) || !arg_bool(rq, "future", &f->future))
+        return false;
+    if (allow_failed_only)
+        return arg_bool(rq, "failed_only", &f->failed_only);
+    return true;
+}
+
+char *selection_describe(const selection_flags *f, int touched)
+{
+    strbuf sb = {0};
+    const char *names[] = {"downstream", "upstream", "past", "future", "failed_only"};
+    const bool on[] = {f->downstream, f->upstream, f->past, f->future, f->failed_only};
+    for (size_t i = 0; i < 5; i++)
+        if (on[i])
+            sb_appendf(&sb, "%s%s", sb.len ? "," : "flags: ", names[i]);
+    sb_appendf(&sb, "%stouched %d task instance%s", sb.len ? "; " : "", touched,
+               touched == 1 ? "" : "s");
+    return sb_take(&sb);
+}
+
+bool arg_run(request *rq, dag_entry *de, char **run_id)
+{
+    const char *ref;
+    if (!arg_string(rq, "run_id", true, &ref))
+        return false;
+    enum run_state state;
+    const char *tz = de->model ? de->model->timezone : "UTC";
+    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, run_id, &state);
+    if (rc == 2)
+        server_reply_error(rq->cl, rq->id, "ambiguous",
+                           "several runs of \"%s\" match \"%s\"; give the run id", de->dag_id,
+                           ref);
+    else if (rc)
+        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no run \"%s\"",
+                           de->dag_id, ref);
+    return rc == 0;
+}
+
+bool arg_task(request *rq, dag_entry *de, size_t *index)
+{
+    const char *task_id;
+    if (!arg_string(rq, "task_id", true, &task_id))
+        return false;
+    int i = de->model ? dag_task_index(de->model, task_id) : -1;
+    if (i < 0) {
+        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no task \"%s\"",
+                           de->dag_id, task_id);
+        return false;
+    }
+    *index = (size_t)i;
+    return true;
 }

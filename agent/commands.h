@@ -3,6 +3,7 @@
 #define DAGD_COMMANDS_H
 
 #include "agent.h"
+#include "selection.h"
 #include "server.h"
 
 #include <jansson.h>
@@ -35,10 +36,26 @@ bool arg_bool(request *rq, const char *name, bool *out);
 dag_entry *arg_dag(request *rq);
 
 json_t *json_time_or_null(int64_t t_us, const char *tz);
+/* The selection booleans of clear / mark. */
+bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only);
+/* args.run_id (an id or a logical date) resolved to a run id (new string). */
+bool arg_run(request *rq, dag_entry *de, char **run_id);
+/* args.task_id as an index into DE's model. */
+bool arg_task(request *rq, dag_entry *de, size_t *index);
+/* "flags: downstream,past; touched 3 task instances" (new string). */
+char *selection_describe(const selection_flags *f, int touched);
+
+/* One audit record for a change by the requesting peer (inside the
+ * change's batch, so both commit together). */
+void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
+                  const char *task_id, const char *detail);
 
 /* Waiters of `wait`: told when a run finishes; dropped with their client. */
 void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state);
 void wait_shutdown(agent *ag);
+
+/* clear and mark: TARGET none clears, success / failed marks. */
+void change_selection(request *rq, const char *action, enum ti_state target);
 
 void cmd_dags(request *rq);
 void cmd_status(request *rq);
@@ -48,5 +65,12 @@ void cmd_wait(request *rq);
 void cmd_grid(request *rq);
 void cmd_logs(request *rq);
 void cmd_subscribe(request *rq);
+void cmd_task_instance(request *rq);
+void cmd_audit(request *rq);
+void cmd_pause(request *rq);
+void cmd_unpause(request *rq);
+void cmd_clear(request *rq);
+void cmd_mark(request *rq);
+void cmd_backfill(request *rq);
 
 #endif

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void batch_begin(agent *ag);
-static void batch_end(agent *ag);
 
 static void log_store_error(agent *ag, const char *what)
 {
@@ -131,7 +129,14 @@ static void on_try_done(void *arg, const exec_result *res)
     const dag_task *task = &r->de->model->tasks[i];
     t->proc = NULL;
     count_running(ag, r, i, -1);
-    batch_begin(ag);
+    if (t->cancelled) {
+        /* Cleared or marked while running: the new state stands. */
+        t->cancelled = false;
+        if (!ag->stopping)
+            runner_pass(ag);
+        return;
+    }
+    runner_batch_begin(ag);
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
     if (ok && task->branch) {
@@ -150,12 +155,12 @@ static void on_try_done(void *arg, const exec_result *res)
     }
     if (!ag->stopping)
         runner_pass(ag);
-    batch_end(ag);
+    runner_batch_end(ag);
 }
 
 static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const char *msg)
 {
-    batch_begin(ag);
+    runner_batch_begin(ag);
     mkdir_parents(log_path, 0750);
     FILE *f = fopen(log_path, "a");
     if (f) {
@@ -170,7 +175,7 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
     } else {
         set_state(ag, r, i, TI_FAILED);
     }
-    batch_end(ag);
+    runner_batch_end(ag);
 }
 
 /* Creating a log file's folder and inode can cost more than a short task
@@ -277,7 +282,7 @@ static bool launch_try(agent *ag, ti *t)
     return ok;
 }
 
-static void batch_begin(agent *ag)
+void runner_batch_begin(agent *ag)
 {
     store_batch_begin(ag->db);
     events_hold(ag);
@@ -285,7 +290,7 @@ static void batch_begin(agent *ag)
 
 /* Commit, then start the processes of the tries claimed in the batch, then
  * announce. */
-static void batch_end(agent *ag)
+void runner_batch_end(agent *ag)
 {
     if (store_batch_commit(ag->db))
         log_store_error(ag, "committing");
@@ -338,6 +343,8 @@ static bool decide(agent *ag, run *r, size_t i, int64_t now)
 {
     ti *t = &r->tis[i];
     const dag_task *task = &r->de->model->tasks[i];
+    if (t->proc)
+        return false; /* a killed try is still exiting: never two at once */
     switch (t->state) {
     case TI_NONE:
     case TI_SCHEDULED: {
@@ -356,9 +363,15 @@ static bool decide(agent *ag, run *r, size_t i, int64_t now)
     }
 }
 
+/* Paused DAGs start nothing new, except backfills (as in Airflow). */
+static bool run_held(const run *r)
+{
+    return r->de->paused && strcmp(r->run_type, "backfill") != 0;
+}
+
 static void step_run(agent *ag, run *r, int64_t now)
 {
-    bool paused = r->de->paused;
+    bool paused = run_held(r);
     for (size_t i = 0; i < r->n_tis; i++) {
         if (!decide(ag, r, i, now) || paused)
             continue;
@@ -369,8 +382,7 @@ static void step_run(agent *ag, run *r, int64_t now)
     }
 }
 
-/* The run's state from its leaves, once nothing is left to run. */
-static bool finish_run_if_done(agent *ag, run *r)
+bool runner_run_outcome(const run *r, enum run_state *state)
 {
     const dag *m = r->de->model;
     bool failed = false;
@@ -381,7 +393,17 @@ static bool finish_run_if_done(agent *ag, run *r)
         if (dag_task_is_leaf(m, i) && (s == TI_FAILED || s == TI_UPSTREAM_FAILED))
             failed = true;
     }
-    r->state = failed ? RUN_FAILED : RUN_SUCCESS;
+    *state = failed ? RUN_FAILED : RUN_SUCCESS;
+    return true;
+}
+
+/* The run's state from its leaves, once nothing is left to run. */
+static bool finish_run_if_done(agent *ag, run *r)
+{
+    enum run_state outcome;
+    if (!runner_run_outcome(r, &outcome))
+        return false;
+    r->state = outcome;
     r->end_us = time_now_us();
     r->de->active_runs--;
     save_run(ag, r);
@@ -392,7 +414,7 @@ static bool start_run_if_allowed(agent *ag, run *r, int64_t now)
 {
     if (r->state == RUN_RUNNING)
         return true;
-    if (r->de->paused || r->de->active_runs >= r->de->model->max_active_runs)
+    if (run_held(r) || r->de->active_runs >= r->de->model->max_active_runs)
         return false;
     r->state = RUN_RUNNING;
     r->start_us = now;
@@ -429,7 +451,7 @@ void runner_pass(agent *ag)
         return;
     }
     ag->in_pass = true;
-    batch_begin(ag);
+    runner_batch_begin(ag);
     do {
         ag->pass_again = false;
         scheduler_create_due_runs(ag);
@@ -437,7 +459,7 @@ void runner_pass(agent *ag)
     } while (ag->pass_again);
     ag->in_pass = false;
     scheduler_arm(ag);
-    batch_end(ag);
+    runner_batch_end(ag);
 }
 
 int64_t runner_next_retry(const agent *ag)
@@ -459,6 +481,26 @@ int runner_open_runs(const agent *ag, const dag_entry *de)
     for (const run *r = ag->runs; r; r = r->next)
         n += r->de == de;
     return n;
+}
+
+void runner_kill_try(agent *ag, run *r, size_t i)
+{
+    (void)ag;
+    ti *t = &r->tis[i];
+    if (!t->proc)
+        return;
+    t->cancelled = true;
+    exec_local_kill(t->proc);
+}
+
+void runner_set_state(agent *ag, run *r, size_t i, enum ti_state state)
+{
+    set_state(ag, r, i, state);
+}
+
+void runner_save_run(agent *ag, run *r)
+{
+    save_run(ag, r);
 }
 
 static void insert_sorted(agent *ag, run *r)
@@ -529,6 +571,15 @@ static void adopt_one(void *arg, run *r)
     insert_sorted(ag, r);
 }
 
+void runner_reopen(agent *ag, run *r)
+{
+    r->ag = ag;
+    r->end_us = 0;
+    r->state = RUN_QUEUED; /* started by the pass as max_active_runs allows */
+    save_run(ag, r);
+    insert_sorted(ag, r);
+}
+
 void runner_adopt_runs(agent *ag, dag_entry *de)
 {
     store_load_active_runs(ag->db, de, adopt_one, ag);
@@ -541,4 +592,39 @@ void runner_free_run(run *r)
     free(r->params_json);
     free(r->tis);
     free(r);
+}
+
+const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, size_t len)
+{
+    const ti *t = &r->tis[i];
+    const dag_task *task = &r->de->model->tasks[i];
+    if (ti_state_finished(t->state) || t->state == TI_RUNNING)
+        return NULL;
+    if (run_held(r))
+        return "paused";
+    if (r->state == RUN_QUEUED)
+        return "max_active_runs";
+    if (t->state == TI_UP_FOR_RETRY) {
+        char iso[48];
+        time_format_iso(t->next_retry_us, r->de->model->timezone, iso, sizeof iso);
+        snprintf(buf, len, "retry at %s", iso);
+        return buf;
+    }
+    if (t->state == TI_NONE || t->state == TI_SCHEDULED) {
+        upstream_counts c = count_upstream(r, task);
+        if (trigger_rule_evaluate(task->trigger_rule, &c) != TRIGGER_RUN)
+            return "upstream";
+        if (!past_allows(ag, r, i))
+            return "depends_on_past";
+    }
+    if (ag->running_tasks >= ag->cfg.parallelism)
+        return "parallelism";
+    if (r->de->running_tasks >= r->de->model->max_active_tasks)
+        return "max_active_tasks";
+    int p = pool_index(ag, task->pool);
+    if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots) {
+        snprintf(buf, len, "pool %s", task->pool);
+        return buf;
+    }
+    return NULL;
 }

@@ -34,4 +34,22 @@ char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id,
 
 void runner_free_run(run *r);
 
+/* Changes made between begin and end are one store transaction; processes
+ * of tries claimed meanwhile start after the commit, events go out after
+ * it. Nestable. */
+void runner_batch_begin(agent *ag);
+void runner_batch_end(agent *ag);
+
+/* For the operator controls (control.c). */
+void runner_kill_try(agent *ag, run *r, size_t task_index);
+void runner_set_state(agent *ag, run *r, size_t task_index, enum ti_state state);
+void runner_save_run(agent *ag, run *r);
+/* Put a finished run (loaded from the store) back in play as queued. */
+void runner_reopen(agent *ag, run *r);
+/* A run's state from its leaves when nothing is left to run; false if
+ * something is. */
+bool runner_run_outcome(const run *r, enum run_state *state);
+/* Why a task instance waits (NULL: it does not), for the detail line. */
+const char *runner_waiting_for(agent *ag, const run *r, size_t task_index, char *buf, size_t len);
+
 #endif

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,16 @@ int server_start(agent *ag, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, uv_strerror(rc));
         server_stop(ag);
         return -1;
+    }
+    /* Who may connect at all: the mode and group of the socket file. */
+    if (ag->cfg.socket_group && ag->cfg.socket_group[0]) {
+        const struct group *gr = getgrnam(ag->cfg.socket_group);
+        if (!gr || chown(path, (uid_t)-1, gr->gr_gid)) {
+            snprintf(err, errlen, "%s: cannot give the socket to group \"%s\"", path,
+                     ag->cfg.socket_group);
+            server_stop(ag);
+            return -1;
+        }
     }
     chmod(path, (mode_t)ag->cfg.socket_mode);
     return 0;

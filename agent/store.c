@@ -32,6 +32,10 @@ static const char *const migrations[] = {
     "  task_id TEXT NOT NULL, state TEXT NOT NULL, try_number INTEGER NOT NULL DEFAULT 0,"
     "  max_tries INTEGER NOT NULL DEFAULT 1, start_date INTEGER, end_date INTEGER,"
     "  next_retry_at INTEGER, PRIMARY KEY (dag_id, run_id, task_id));",
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, uid INTEGER,"
+    "  user TEXT, action TEXT NOT NULL, dag_id TEXT, run_id TEXT, task_id TEXT,"
+    "  detail TEXT);"
+    "CREATE INDEX audit_time ON audit (time);",
 };
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
@@ -316,28 +320,69 @@ static void load_tis(store *s, run *r)
     }
 }
 
+#define RUN_COLUMNS                                                                                \
+    "run_id, run_type, logical_date, interval_start, interval_end, state, params, due_at,"         \
+    " start_date, end_date"
+
+static run *run_from_row(sqlite3_stmt *st, dag_entry *de)
+{
+    run *r = xcalloc(1, sizeof *r);
+    r->de = de;
+    r->run_id = xstrdup((const char *)sqlite3_column_text(st, 0));
+    r->run_type = xstrdup((const char *)sqlite3_column_text(st, 1));
+    r->logical_us = sqlite3_column_int64(st, 2);
+    r->interval_start_us = sqlite3_column_int64(st, 3);
+    r->interval_end_us = sqlite3_column_int64(st, 4);
+    int state = run_state_parse((const char *)sqlite3_column_text(st, 5));
+    r->state = state < 0 ? RUN_QUEUED : (enum run_state)state;
+    r->params_json = xstrdup((const char *)sqlite3_column_text(st, 6));
+    r->due_us = column_time(st, 7);
+    r->start_us = column_time(st, 8);
+    r->end_us = column_time(st, 9);
+    return r;
+}
+
+run *store_load_run(store *s, dag_entry *de, const char *run_id)
+{
+    sqlite3_stmt *st =
+        stmt(s, "SELECT " RUN_COLUMNS " FROM runs WHERE dag_id = ?1 AND run_id = ?2");
+    sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    run *r = sqlite3_step(st) == SQLITE_ROW ? run_from_row(st, de) : NULL;
+    sqlite3_reset(st);
+    if (r)
+        load_tis(s, r);
+    return r;
+}
+
+int store_list_runs(store *s, const char *dag_id, store_run_ref_fn fn, void *arg)
+{
+    sqlite3_stmt *st = stmt(s, "SELECT run_id, logical_date FROM runs WHERE dag_id = ?1"
+                               " ORDER BY logical_date");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    strlist ids = {0};
+    int64_t *dates = NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strlist_push(&ids, (const char *)sqlite3_column_text(st, 0));
+        dates = xrealloc(dates, ids.n * sizeof *dates);
+        dates[ids.n - 1] = sqlite3_column_int64(st, 1);
+    }
+    for (size_t i = 0; i < ids.n; i++)
+        fn(arg, ids.items[i], dates[i]);
+    strlist_free(&ids);
+    free(dates);
+    return 0;
+}
+
 int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg)
 {
     /* Collect first: the callback may use other statements. */
-    sqlite3_stmt *st = stmt(s, "SELECT run_id, run_type, logical_date, interval_start,"
-                               " interval_end, state, params, due_at, start_date"
-                               " FROM runs WHERE dag_id = ?1 AND state IN ('queued', 'running')"
-                               " ORDER BY logical_date");
+    sqlite3_stmt *st = stmt(s, "SELECT " RUN_COLUMNS " FROM runs WHERE dag_id = ?1"
+                               " AND state IN ('queued', 'running') ORDER BY logical_date");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
     run *list = NULL, **tail = &list;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        run *r = xcalloc(1, sizeof *r);
-        r->de = de;
-        r->run_id = xstrdup((const char *)sqlite3_column_text(st, 0));
-        r->run_type = xstrdup((const char *)sqlite3_column_text(st, 1));
-        r->logical_us = sqlite3_column_int64(st, 2);
-        r->interval_start_us = sqlite3_column_int64(st, 3);
-        r->interval_end_us = sqlite3_column_int64(st, 4);
-        int state = run_state_parse((const char *)sqlite3_column_text(st, 5));
-        r->state = state < 0 ? RUN_QUEUED : (enum run_state)state;
-        r->params_json = xstrdup((const char *)sqlite3_column_text(st, 6));
-        r->due_us = column_time(st, 7);
-        r->start_us = column_time(st, 8);
+        run *r = run_from_row(st, de);
         *tail = r;
         tail = &r->next;
     }
@@ -511,4 +556,44 @@ int store_ti_try(store *s, const char *dag_id, const char *run_id, const char *t
     }
     sqlite3_reset(st);
     return try_number;
+}
+
+int store_audit(store *s, const audit_record *a)
+{
+    sqlite3_stmt *st = stmt(s, "INSERT INTO audit (time, uid, user, action, dag_id, run_id,"
+                               " task_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    sqlite3_bind_int64(st, 1, a->time_us);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)a->uid);
+    sqlite3_bind_text(st, 3, a->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, a->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, a->task_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, a->detail, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static json_t *column_json_text(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(st, i));
+}
+
+json_t *store_audit_json(store *s, int limit, const char *tz)
+{
+    json_t *list = json_array();
+    sqlite3_stmt *st = stmt(s, "SELECT time, uid, user, action, dag_id, run_id, task_id, detail"
+                               " FROM audit ORDER BY id DESC LIMIT ?1");
+    sqlite3_bind_int(st, 1, limit);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_array_append_new(
+            list, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "time",
+                            json_time(sqlite3_column_int64(st, 0), tz), "uid",
+                            (json_int_t)sqlite3_column_int64(st, 1), "user",
+                            column_json_text(st, 2), "action", column_json_text(st, 3), "dag_id",
+                            column_json_text(st, 4), "run_id", column_json_text(st, 5), "task_id",
+                            column_json_text(st, 6), "detail", column_json_text(st, 7)));
+    }
+    return list;
 }

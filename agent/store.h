@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
@@ -41,6 +42,21 @@ int64_t store_last_logical(store *s, const char *dag_id, const char *run_type);
  * task instances filled in by task id against the DAG's model. */
 typedef void (*store_run_fn)(void *arg, run *r);
 int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg);
+
+/* One finished or active run with its task instances, NULL if unknown. */
+run *store_load_run(store *s, dag_entry *de, const char *run_id);
+/* Calls FN with every run of DAG_ID, oldest first. */
+typedef void (*store_run_ref_fn)(void *arg, const char *run_id, int64_t logical_us);
+int store_list_runs(store *s, const char *dag_id, store_run_ref_fn fn, void *arg);
+
+typedef struct audit_record {
+    int64_t time_us;
+    uid_t uid;
+    const char *user, *action, *dag_id, *run_id, *task_id, *detail;
+} audit_record;
+int store_audit(store *s, const audit_record *a);
+/* Newest first, times in TZ. */
+json_t *store_audit_json(store *s, int limit, const char *tz);
 
 /* State of TASK_ID in the run of DAG_ID just before LOGICAL; -1 when there is
  * no earlier run or it has no such task. */

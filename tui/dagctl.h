@@ -17,6 +17,23 @@ typedef struct ctl {
     char **argv;
 } ctl;
 
+/* argv split into positionals and --flag VALUE pairs (flags without a value
+ * are listed in BOOL_FLAGS; either list may be NULL). */
+typedef struct parsed_args {
+    const char *pos[4];
+    int n_pos;
+    const char *flag[16], *value[16];
+    int n_flags;
+} parsed_args;
+
+int ctl_parse_args(ctl *x, const char *const *value_flags, const char *const *bool_flags,
+                   parsed_args *p);
+/* The last value of FLAG ("" for a flag without value), NULL if absent. */
+const char *ctl_flag_value(const parsed_args *p, const char *flag);
+int ctl_number_flag(const parsed_args *p, const char *flag, long min, long *out);
+/* Print RESULT (--json or HUMAN), free it, EXIT_OK. */
+int ctl_finish(ctl *x, json_t *result, void (*human)(json_t *));
+
 /* Call CMD and return its result, or print the error and set *EXIT. */
 json_t *ctl_call(ctl *x, const char *cmd, json_t *args, int timeout_ms, int *exit_code);
 /* Print RESULT as the one JSON document of --json. */
@@ -30,5 +47,11 @@ int ctl_trigger(ctl *x);
 int ctl_wait(ctl *x);
 int ctl_grid(ctl *x);
 int ctl_logs(ctl *x);
+int ctl_pause(ctl *x);
+int ctl_unpause(ctl *x);
+int ctl_clear(ctl *x);
+int ctl_mark(ctl *x);
+int ctl_backfill(ctl *x);
+int ctl_audit(ctl *x);
 
 #endif

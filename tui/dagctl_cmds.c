@@ -8,16 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Split argv into positionals and --flag VALUE pairs (VALUE-less flags are
- * listed in BOOL_FLAGS). Returns -1 on a usage error. */
-typedef struct parsed_args {
-    const char *pos[4];
-    int n_pos;
-    const char *flag[16], *value[16];
-    int n_flags;
-} parsed_args;
-
-static int parse_args(ctl *x, const char *const *value_flags, const char *const *bool_flags,
+int ctl_parse_args(ctl *x, const char *const *value_flags, const char *const *bool_flags,
                       parsed_args *p)
 {
     memset(p, 0, sizeof *p);
@@ -30,7 +21,7 @@ static int parse_args(ctl *x, const char *const *value_flags, const char *const 
             continue;
         }
         bool known = false;
-        for (const char *const *f = value_flags; *f && !known; f++) {
+        for (const char *const *f = value_flags; f && *f && !known; f++) {
             if (strcmp(a, *f) == 0) {
                 if (i + 1 >= x->argc)
                     return ctl_usage_error("%s needs a value", a);
@@ -41,7 +32,7 @@ static int parse_args(ctl *x, const char *const *value_flags, const char *const 
                 known = true;
             }
         }
-        for (const char *const *f = bool_flags; *f && !known; f++) {
+        for (const char *const *f = bool_flags; f && *f && !known; f++) {
             if (strcmp(a, *f) == 0) {
                 if (p->n_flags == 16)
                     return ctl_usage_error("too many options");
@@ -56,7 +47,7 @@ static int parse_args(ctl *x, const char *const *value_flags, const char *const 
     return 0;
 }
 
-static const char *flag_value(const parsed_args *p, const char *flag)
+const char *ctl_flag_value(const parsed_args *p, const char *flag)
 {
     for (int i = p->n_flags - 1; i >= 0; i--)
         if (strcmp(p->flag[i], flag) == 0)
@@ -64,9 +55,9 @@ static const char *flag_value(const parsed_args *p, const char *flag)
     return NULL;
 }
 
-static int number_flag(const parsed_args *p, const char *flag, long min, long *out)
+int ctl_number_flag(const parsed_args *p, const char *flag, long min, long *out)
 {
-    const char *v = flag_value(p, flag);
+    const char *v = ctl_flag_value(p, flag);
     if (!v)
         return 0;
     char *end;
@@ -79,7 +70,7 @@ static int number_flag(const parsed_args *p, const char *flag, long min, long *o
 
 static const char *const no_flags[] = {NULL};
 
-static int finish(ctl *x, json_t *result, void (*human)(json_t *))
+int ctl_finish(ctl *x, json_t *result, void (*human)(json_t *))
 {
     if (x->json)
         ctl_print_json(result);
@@ -144,7 +135,7 @@ int ctl_dags(ctl *x)
         return ctl_usage_error("usage: dagctl dags");
     int rc;
     json_t *r = ctl_call(x, "dags", NULL, 30000, &rc);
-    return r ? finish(x, r, print_dags) : rc;
+    return r ? ctl_finish(x, r, print_dags) : rc;
 }
 
 static void print_status(json_t *o)
@@ -165,7 +156,7 @@ int ctl_status(ctl *x)
         return ctl_usage_error("usage: dagctl status");
     int rc;
     json_t *r = ctl_call(x, "status", NULL, 30000, &rc);
-    return r ? finish(x, r, print_status) : rc;
+    return r ? ctl_finish(x, r, print_status) : rc;
 }
 
 static void print_next(json_t *list)
@@ -184,14 +175,14 @@ int ctl_next(ctl *x)
     static const char *const vf[] = {"--count", NULL};
     parsed_args p;
     long count = 5;
-    if (parse_args(x, vf, no_flags, &p) || number_flag(&p, "--count", 1, &count))
+    if (ctl_parse_args(x, vf, no_flags, &p) || ctl_number_flag(&p, "--count", 1, &count))
         return EXIT_USAGE;
     if (p.n_pos != 1)
         return ctl_usage_error("usage: dagctl next DAG [--count N]");
     int rc;
     json_t *r = ctl_call(x, "next", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "count", (int)count),
                          30000, &rc);
-    return r ? finish(x, r, print_next) : rc;
+    return r ? ctl_finish(x, r, print_next) : rc;
 }
 
 static void print_trigger(json_t *o)
@@ -203,7 +194,7 @@ int ctl_trigger(ctl *x)
 {
     static const char *const vf[] = {"--date", "--param", NULL};
     parsed_args p;
-    if (parse_args(x, vf, no_flags, &p))
+    if (ctl_parse_args(x, vf, no_flags, &p))
         return EXIT_USAGE;
     if (p.n_pos != 1)
         return ctl_usage_error("usage: dagctl trigger DAG [--date D] [--param K=V]...");
@@ -221,12 +212,12 @@ int ctl_trigger(ctl *x)
         free(key);
     }
     json_t *args = json_pack("{s:s, s:o}", "dag_id", p.pos[0], "params", params);
-    const char *date = flag_value(&p, "--date");
+    const char *date = ctl_flag_value(&p, "--date");
     if (date)
         json_object_set_new(args, "date", json_string(date));
     int rc;
     json_t *r = ctl_call(x, "trigger", args, 30000, &rc);
-    return r ? finish(x, r, print_trigger) : rc;
+    return r ? ctl_finish(x, r, print_trigger) : rc;
 }
 
 static void print_wait(json_t *o)
@@ -239,7 +230,7 @@ int ctl_wait(ctl *x)
     static const char *const vf[] = {"--timeout", NULL};
     parsed_args p;
     long timeout = 0;
-    if (parse_args(x, vf, no_flags, &p) || number_flag(&p, "--timeout", 1, &timeout))
+    if (ctl_parse_args(x, vf, no_flags, &p) || ctl_number_flag(&p, "--timeout", 1, &timeout))
         return EXIT_USAGE;
     if (p.n_pos != 2)
         return ctl_usage_error("usage: dagctl wait DAG RUN [--timeout S]");
@@ -253,7 +244,7 @@ int ctl_wait(ctl *x)
     bool timed_out = json_is_true(json_object_get(r, "timed_out"));
     bool success = strcmp(str(r, "state"), "success") == 0;
     json_object_del(r, "timed_out");
-    finish(x, r, print_wait);
+    ctl_finish(x, r, print_wait);
     return timed_out ? EXIT_USAGE : success ? EXIT_OK : EXIT_REFUSED;
 }
 
@@ -292,14 +283,14 @@ int ctl_grid(ctl *x)
     static const char *const vf[] = {"--limit", NULL};
     parsed_args p;
     long limit = 25;
-    if (parse_args(x, vf, no_flags, &p) || number_flag(&p, "--limit", 1, &limit))
+    if (ctl_parse_args(x, vf, no_flags, &p) || ctl_number_flag(&p, "--limit", 1, &limit))
         return EXIT_USAGE;
     if (p.n_pos != 1)
         return ctl_usage_error("usage: dagctl grid DAG [--limit N]");
     int rc;
     json_t *r = ctl_call(x, "grid", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "limit", (int)limit),
                          30000, &rc);
-    return r ? finish(x, r, print_grid) : rc;
+    return r ? ctl_finish(x, r, print_grid) : rc;
 }
 
 int ctl_logs(ctl *x)
@@ -308,11 +299,11 @@ int ctl_logs(ctl *x)
     static const char *const bf[] = {"-f", "--follow", NULL};
     parsed_args p;
     long try_number = 0;
-    if (parse_args(x, vf, bf, &p) || number_flag(&p, "--try", 1, &try_number))
+    if (ctl_parse_args(x, vf, bf, &p) || ctl_number_flag(&p, "--try", 1, &try_number))
         return EXIT_USAGE;
     if (p.n_pos != 3)
         return ctl_usage_error("usage: dagctl logs DAG RUN TASK [--try N] [-f]");
-    bool follow = flag_value(&p, "-f") || flag_value(&p, "--follow");
+    bool follow = ctl_flag_value(&p, "-f") || ctl_flag_value(&p, "--follow");
     long long offset = 0;
     for (;;) {
         json_t *args = json_pack("{s:s, s:s, s:s, s:I}", "dag_id", p.pos[0], "run_id", p.pos[1],

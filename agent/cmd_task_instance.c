@@ -1,0 +1,39 @@
+/* task_instance: one cell of the grid in detail, with why it waits. */
+#include "commands.h"
+#include "runner.h"
+#include "store.h"
+#include "timeutil.h"
+
+#include <stdlib.h>
+
+void cmd_task_instance(request *rq)
+{
+    dag_entry *de = arg_dag(rq);
+    char *run_id = NULL;
+    size_t task;
+    if (!de || !arg_run(rq, de, &run_id))
+        return;
+    if (!arg_task(rq, de, &task)) {
+        free(run_id);
+        return;
+    }
+    run *r = agent_find_run(rq->ag, de, run_id);
+    run *loaded = r ? NULL : store_load_run(rq->ag->db, de, run_id);
+    const run *shown = r ? r : loaded;
+    const ti *t = &shown->tis[task];
+    const char *tz = de->model->timezone;
+    char buf[128];
+    const char *why = r ? runner_waiting_for(rq->ag, r, task, buf, sizeof buf) : NULL;
+    int64_t end = t->end_us ? t->end_us : (t->start_us ? time_now_us() : 0);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:s?}", "dag_id", de->dag_id, "run_id",
+        run_id, "task_id", de->model->tasks[task].id, "state", ti_state_name(t->state),
+        "try_number", t->try_number, "max_tries", t->max_tries, "start_date",
+        json_time_or_null(t->start_us, tz), "end_date", json_time_or_null(t->end_us, tz),
+        "duration_s", t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
+        "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
+    server_reply_ok(rq->cl, rq->id, o);
+    if (loaded)
+        runner_free_run(loaded);
+    free(run_id);
+}

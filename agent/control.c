@@ -1,0 +1,182 @@
+#include "control.h"
+#include "runner.h"
+#include "store.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <string.h>
+
+#define BACKFILL_MAX 10000
+
+typedef struct scope {
+    agent *ag;
+    dag_entry *de;
+    int64_t chosen;
+    const selection_flags *f;
+    strlist run_ids;
+} scope;
+
+static void collect_run(void *arg, const char *run_id, int64_t logical)
+{
+    scope *sc = arg;
+    if (selection_run_in_scope(sc->chosen, logical, sc->f))
+        strlist_push(&sc->run_ids, run_id);
+}
+
+/* After a mark success, instances below it that gave up because of it may
+ * run again ("I fixed it by hand, go on"). */
+static void reopen_upstream_failed(agent *ag, run *r, const bool *marked)
+{
+    const dag *m = r->de->model;
+    bool *below = xcalloc(m->n_tasks, sizeof *below);
+    selection_flags down = {.downstream = true};
+    for (size_t t = 0; t < m->n_tasks; t++) {
+        if (!marked[t])
+            continue;
+        bool *mask = xcalloc(m->n_tasks, sizeof *mask);
+        selection_tasks(m, t, &down, mask);
+        for (size_t k = 0; k < m->n_tasks; k++)
+            below[k] |= mask[k] && !marked[k];
+        free(mask);
+    }
+    for (size_t k = 0; k < m->n_tasks; k++)
+        if (below[k] && r->tis[k].state == TI_UPSTREAM_FAILED)
+            runner_set_state(ag, r, k, TI_NONE);
+    free(below);
+}
+
+static void clear_one(agent *ag, run *r, size_t i)
+{
+    ti *t = &r->tis[i];
+    runner_kill_try(ag, r, i);
+    /* The try number stays; the retry budget starts again. */
+    t->max_tries = t->try_number + r->de->model->tasks[i].retries + 1;
+    t->start_us = t->end_us = t->next_retry_us = 0;
+    t->log_ready = false;
+    runner_set_state(ag, r, i, TI_NONE);
+}
+
+static void mark_one(agent *ag, run *r, size_t i, enum ti_state target)
+{
+    ti *t = &r->tis[i];
+    runner_kill_try(ag, r, i);
+    t->next_retry_us = 0;
+    t->end_us = time_now_us();
+    runner_set_state(ag, r, i, target);
+}
+
+/* A run loaded from the store (finished): reopen it when something is left
+ * to run, else recompute its state from the leaves. Takes ownership. */
+static void settle_stored_run(agent *ag, run *r)
+{
+    enum run_state outcome;
+    if (!runner_run_outcome(r, &outcome)) {
+        runner_reopen(ag, r);
+        return;
+    }
+    if (outcome != r->state) {
+        r->state = outcome;
+        r->end_us = time_now_us();
+        runner_save_run(ag, r);
+    }
+    runner_free_run(r);
+}
+
+static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *tasks,
+                     enum ti_state target, const selection_flags *f, bool dry_run,
+                     json_t *touched)
+{
+    run *r = agent_find_run(ag, de, run_id);
+    bool stored = !r;
+    if (stored && !(r = store_load_run(ag->db, de, run_id)))
+        return 0;
+    r->ag = ag;
+    const dag *m = de->model;
+    bool *changed = xcalloc(m->n_tasks, sizeof *changed);
+    int n = 0;
+    for (size_t i = 0; i < m->n_tasks; i++) {
+        enum ti_state s = r->tis[i].state;
+        if (!tasks[i] || !selection_state_in_scope(s, f))
+            continue;
+        if (target != TI_NONE && s == target)
+            continue; /* marking what already is changes nothing */
+        json_array_append_new(touched,
+                              json_pack("{s:s, s:s}", "run_id", run_id, "task_id", m->tasks[i].id));
+        changed[i] = true;
+        n++;
+        if (dry_run)
+            continue;
+        if (target == TI_NONE)
+            clear_one(ag, r, i);
+        else
+            mark_one(ag, r, i, target);
+    }
+    if (!dry_run && n && target == TI_SUCCESS)
+        reopen_upstream_failed(ag, r, changed);
+    free(changed);
+    if (stored) {
+        if (!dry_run && n)
+            settle_stored_run(ag, r);
+        else
+            runner_free_run(r);
+    }
+    return n;
+}
+
+int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task,
+                  enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched)
+{
+    run *chosen = agent_find_run(ag, de, run_id);
+    run *loaded = chosen ? NULL : store_load_run(ag->db, de, run_id);
+    if (!chosen && !loaded)
+        return -1;
+    scope sc = {ag, de, (chosen ? chosen : loaded)->logical_us, f, {0}};
+    if (loaded)
+        runner_free_run(loaded);
+    bool *tasks = xcalloc(de->model->n_tasks, sizeof *tasks);
+    selection_tasks(de->model, task, f, tasks);
+    store_list_runs(ag->db, de->dag_id, collect_run, &sc);
+    int n = 0;
+    for (size_t k = 0; k < sc.run_ids.n; k++)
+        n += touch_run(ag, de, sc.run_ids.items[k], tasks, target, f, dry_run, touched);
+    strlist_free(&sc.run_ids);
+    free(tasks);
+    return n;
+}
+
+int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids,
+                     char *err, size_t errlen)
+{
+    const dag *m = de->model;
+    if (m->cron.none) {
+        snprintf(err, errlen, "DAG \"%s\" has no schedule to backfill", de->dag_id);
+        return -1;
+    }
+    if (to < from) {
+        snprintf(err, errlen, "--to is before --from");
+        return -1;
+    }
+    int seen = 0;
+    for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;
+         l = cron_next(&m->cron, m->timezone, l)) {
+        if (++seen > BACKFILL_MAX) {
+            snprintf(err, errlen, "more than %d intervals; backfill a shorter range",
+                     BACKFILL_MAX);
+            return -1;
+        }
+    }
+    int n = 0;
+    for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;
+         l = cron_next(&m->cron, m->timezone, l)) {
+        if (store_run_exists_at(ag->db, de->dag_id, l))
+            continue;
+        int64_t end = cron_next(&m->cron, m->timezone, l);
+        int rc;
+        run *r = runner_create_run(ag, de, "backfill", l, l, end, time_now_us(), NULL, &rc);
+        if (r) {
+            json_array_append_new(run_ids, json_string(r->run_id));
+            n++;
+        }
+    }
+    return n;
+}
