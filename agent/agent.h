@@ -2,6 +2,7 @@
 #ifndef DAGD_AGENT_H
 #define DAGD_AGENT_H
 
+#include "admission.h"
 #include "config.h"
 #include "dag.h"
 #include "states.h"
@@ -13,6 +14,9 @@
 typedef struct store store;
 typedef struct server server;
 typedef struct task_proc task_proc;
+typedef struct docker_task docker_task;
+typedef struct http_client http_client;
+typedef struct docker_api docker_api;
 
 /* One DAG file in dags_dir: its last good model and its current error. */
 typedef struct dag_entry {
@@ -35,6 +39,9 @@ typedef struct ti {
     int64_t start_us, end_us;
     int64_t next_retry_us; /* for up_for_retry */
     task_proc *proc;       /* while running */
+    docker_task *dock;     /* while running, a Docker task's container */
+    int pid;               /* its process (group leader), 0 when unknown */
+    int64_t pid_start;     /* the process's start time, /proc ticks */
     bool log_ready;        /* try 1's log file was created ahead */
     bool cancelled;        /* cleared / marked while running: ignore its end */
     struct run *owner;     /* for the executor's callback */
@@ -65,11 +72,15 @@ typedef struct agent {
     size_t n_dags;
     run *runs;             /* active runs, sorted by logical date */
     int running_tasks;     /* whole agent, for parallelism */
+    admission adm;         /* memory / cpus of the running tasks vs the budgets */
+    http_client *http;     /* libcurl on the loop: Docker, webhooks */
+    docker_api *docker;    /* the [docker] host */
     int *pool_used;        /* per cfg.pools */
     uv_timer_t wake_timer; /* the one timer: next run due or retry ready */
     uv_signal_t sig_term, sig_int;
     int64_t started_us;
     bool in_pass, pass_again, stopping;
+    bool stop_tasks;       /* --stop-tasks */
     struct ti **pending;   /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
     int events_held;       /* >0: events wait for the commit (events.h) */

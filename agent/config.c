@@ -19,6 +19,7 @@ typedef struct config_parse {
     const char *base_dir;
     FILE *in;
     int line;
+    const char *label; /* NAME of [pool NAME] / [notifier NAME] */
 } config_parse;
 
 typedef int (*key_setter)(config_parse *p, const char *value, char *err, size_t errlen);
@@ -141,9 +142,80 @@ static int set_socket_mode(config_parse *p, const char *v, char *err, size_t err
     return 0;
 }
 
-static int accept_any(config_parse *p, const char *v, char *err, size_t errlen)
+/* The [notifier NAME] being read, created on its first key. */
+static notifier_config *notifier_of(config_parse *p)
 {
-    (void)p, (void)v, (void)err, (void)errlen;
+    config *c = p->cfg;
+    for (size_t i = 0; i < c->n_notifiers; i++)
+        if (strcmp(c->notifiers[i].name, p->label) == 0)
+            return &c->notifiers[i];
+    c->notifiers = xrealloc(c->notifiers, (c->n_notifiers + 1) * sizeof *c->notifiers);
+    notifier_config *n = &c->notifiers[c->n_notifiers++];
+    memset(n, 0, sizeof *n);
+    n->name = xstrdup(p->label);
+    n->line = p->line;
+    n->on = NOTIFY_DEFAULT_ON;
+    n->timeout_us = NOTIFY_DEFAULT_TIMEOUT_US;
+    n->retries = NOTIFY_DEFAULT_RETRIES;
+    return n;
+}
+
+static int set_notifier_type(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    if (notifier_type_parse(v, &notifier_of(p)->type) == 0)
+        return 0;
+    snprintf(err, errlen, "expected slack or webhook, got \"%s\"", v);
+    return -1;
+}
+
+/* The value is a secret: messages never repeat it. */
+static int set_notifier_url(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    notifier_config *n = notifier_of(p);
+    if (!notify_url_valid(v)) {
+        snprintf(err, errlen, "expected an http:// or https:// URL (the value is not shown)");
+        return -1;
+    }
+    free(n->url);
+    n->url = xstrdup(v);
+    n->url_given = true;
+    return 0;
+}
+
+static int set_notifier_url_file(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    notifier_config *n = notifier_of(p);
+    free(n->url_file);
+    n->url_file = resolve_path(p->base_dir, v);
+    n->url_file_line = p->line;
+    return 0;
+}
+
+static int set_notifier_on(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    return notify_events_parse(v, &notifier_of(p)->on, err, errlen);
+}
+
+static int set_notifier_timeout(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    int64_t us;
+    if (duration_parse(v, &us, err, errlen))
+        return -1;
+    if (us < 1000000 || us > 600LL * 1000000) {
+        snprintf(err, errlen, "expected 1s to 10m, got \"%s\"", v);
+        return -1;
+    }
+    notifier_of(p)->timeout_us = us;
+    return 0;
+}
+
+static int set_notifier_retries(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_int(v, 0, NOTIFY_MAX_RETRIES, &n, err, errlen))
+        return -1;
+    notifier_of(p)->retries = (int)n;
     return 0;
 }
 
@@ -166,12 +238,12 @@ static const struct config_key {
     {"access", "operators", set_operators},
     {"docker", "host", set_docker_host},
     {"pool", "slots", NULL}, /* handled with the pool's name */
-    {"notifier", "type", accept_any},
-    {"notifier", "url", accept_any},
-    {"notifier", "url_file", accept_any},
-    {"notifier", "on", accept_any},
-    {"notifier", "timeout", accept_any},
-    {"notifier", "retries", accept_any},
+    {"notifier", "type", set_notifier_type},
+    {"notifier", "url", set_notifier_url},
+    {"notifier", "url_file", set_notifier_url_file},
+    {"notifier", "on", set_notifier_on},
+    {"notifier", "timeout", set_notifier_timeout},
+    {"notifier", "retries", set_notifier_retries},
 };
 
 static int set_pool_slots(config_parse *p, const char *name, const char *v, char *err,
@@ -212,6 +284,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             continue;
         if (strcmp(kind, section) != 0 && !named)
             break;
+        p->label = label;
         int rc = k->set ? k->set(p, value, err, sizeof err)
                         : set_pool_slots(p, label, value, err, sizeof err);
         if (rc)
@@ -229,6 +302,33 @@ static char *counting_reader(char *str, int num, void *stream)
     if (s)
         p->line++;
     return s;
+}
+
+/* What a [notifier NAME] needs as a whole; then its url_file is read. */
+static void check_notifiers(config *cfg, const char *file, diag_list *diags)
+{
+    for (size_t i = 0; i < cfg->n_notifiers; i++) {
+        notifier_config *n = &cfg->notifiers[i];
+        if (n->type == NOTIFIER_UNSET)
+            diag_add(diags, file, n->line, false,
+                     "[notifier %s] needs type = slack or type = webhook", n->name);
+        if (n->url_given && n->url_file) {
+            diag_add(diags, file, n->url_file_line, false,
+                     "[notifier %s] has both url and url_file; keep one", n->name);
+        } else if (!n->url_given && !n->url_file) {
+            diag_add(diags, file, n->line, false, "[notifier %s] needs url or url_file",
+                     n->name);
+        } else if (n->url_file) {
+            char err[PATH_MAX + 128];
+            bool refused;
+            n->url = notify_url_read(n->url_file, &refused, err, sizeof err);
+            /* Refused is a warning: the agent runs, this notifier drops
+             * its messages (with a log line) until the file is fixed and
+             * SIGHUP reloads it. */
+            if (!n->url)
+                diag_add(diags, file, n->url_file_line, refused, "url_file: %s", err);
+        }
+    }
 }
 
 static void set_defaults(config *cfg, const char *base_dir)
@@ -273,6 +373,7 @@ int config_load(config *cfg, const char *file, diag_list *diags)
         diag_add(diags, file, rc, false, "syntax error (expected [section] or key = value)");
     fclose(p.in);
     free(base_dir);
+    check_notifiers(cfg, file, diags);
     if (!cfg->socket)
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
     return diag_error_count(diags) ? -1 : 0;
@@ -291,6 +392,9 @@ void config_free(config *cfg)
     for (size_t i = 0; i < cfg->n_pools; i++)
         free(cfg->pools[i].name);
     free(cfg->pools);
+    for (size_t i = 0; i < cfg->n_notifiers; i++)
+        notifier_config_free(&cfg->notifiers[i]);
+    free(cfg->notifiers);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -300,4 +404,34 @@ const pool_config *config_pool(const config *cfg, const char *name)
         if (strcmp(cfg->pools[i].name, name) == 0)
             return &cfg->pools[i];
     return NULL;
+}
+
+const notifier_config *config_notifier(const config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_notifiers; i++)
+        if (strcmp(cfg->notifiers[i].name, name) == 0)
+            return &cfg->notifiers[i];
+    return NULL;
+}
+
+void config_reload_urls(config *cfg, diag_list *diags)
+{
+    for (size_t i = 0; i < cfg->n_notifiers; i++) {
+        notifier_config *n = &cfg->notifiers[i];
+        if (!n->url_file)
+            continue;
+        char err[PATH_MAX + 128];
+        bool refused;
+        char *url = notify_url_read(n->url_file, &refused, err, sizeof err);
+        if (!url) {
+            diag_add(diags, cfg->file, n->url_file_line, true, "[notifier %s] url_file: %s%s",
+                     n->name, err, n->url ? "; the previous URL stays in use" : "");
+            continue;
+        }
+        if (n->url) {
+            memset(n->url, 0, strlen(n->url));
+            free(n->url);
+        }
+        n->url = url;
+    }
 }

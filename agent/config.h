@@ -3,6 +3,7 @@
 #define DAGD_CONFIG_H
 
 #include "diag.h"
+#include "notify_config.h"
 
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ typedef struct config {
     char *docker_host;
     pool_config *pools;
     size_t n_pools;
+    notifier_config *notifiers;
+    size_t n_notifiers;
 } config;
 
 /* Load FILE (NULL: the built-in defaults relative to the working folder).
@@ -35,5 +38,9 @@ typedef struct config {
 int config_load(config *cfg, const char *file, diag_list *diags);
 void config_free(config *cfg);
 const pool_config *config_pool(const config *cfg, const char *name);
+const notifier_config *config_notifier(const config *cfg, const char *name);
+/* Read every notifier's url_file again (SIGHUP). A file that cannot be
+ * read or is refused keeps the URL it replaces; problems go to DIAGS. */
+void config_reload_urls(config *cfg, diag_list *diags);
 
 #endif

@@ -8,24 +8,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Grace between SIGTERM and SIGKILL when a task is stopped. */
 #define KILL_GRACE_MS 5000
 #define LAST_LINE_MAX 4096
+/* How often a followed process is checked when pidfd is not available. */
+#define FOLLOW_POLL_MS 1000
 
 struct task_proc {
-    uv_process_t proc;
-    uv_timer_t timer; /* timeout, then the kill grace */
-    uv_pipe_t out;    /* stdout, only when the last line is captured */
-    uv_timer_t failed; /* reports a failed spawn from a later loop turn */
+    uv_process_t proc;  /* a child of this agent */
+    uv_poll_t pidfd;    /* or: a followed process, readable when it ends */
+    uv_timer_t timer;   /* timeout, then the kill grace */
+    uv_timer_t soon;    /* reports from a later loop turn; polls without pidfd */
+    uv_pipe_t out;      /* stdout, only when the last line is captured */
     int log_fd;
     int pid;
-    bool have_proc, have_pipe, have_failed;
+    int pidfd_fd;
+    char *log_path;     /* followed tries: read the exit line at the end */
+    bool followed, capture;
+    bool have_proc, have_pidfd, have_pipe;
     bool exited, pipe_open, killing, reported;
     int open_handles;
     exec_result res;
-    strbuf line;      /* the current unterminated stdout line */
+    strbuf line;        /* the current unterminated stdout line */
     char *last_line;
     exec_done_fn done;
     void *arg;
@@ -35,7 +42,10 @@ static void on_handle_closed(uv_handle_t *h)
 {
     task_proc *p = h->data;
     if (--p->open_handles == 0) {
+        if (p->pidfd_fd >= 0)
+            close(p->pidfd_fd);
         free(p->last_line);
+        free(p->log_path);
         sb_free(&p->line);
         free(p);
     }
@@ -48,6 +58,21 @@ static void close_handle(task_proc *p, uv_handle_t *h)
     uv_close(h, on_handle_closed);
 }
 
+static void release(task_proc *p)
+{
+    if (p->log_fd >= 0)
+        close(p->log_fd);
+    p->log_fd = -1;
+    close_handle(p, (uv_handle_t *)&p->timer);
+    close_handle(p, (uv_handle_t *)&p->soon);
+    if (p->have_proc)
+        close_handle(p, (uv_handle_t *)&p->proc);
+    if (p->have_pidfd)
+        close_handle(p, (uv_handle_t *)&p->pidfd);
+    if (p->have_pipe)
+        close_handle(p, (uv_handle_t *)&p->out);
+}
+
 static void finish(task_proc *p)
 {
     if (p->reported || !p->exited || p->pipe_open)
@@ -58,18 +83,12 @@ static void finish(task_proc *p)
         p->last_line = sb_take(&p->line);
     }
     p->res.last_line = p->last_line;
-    if (p->res.timed_out)
+    if (p->res.timed_out && p->log_fd >= 0)
         dprintf(p->log_fd, "[dagd] task timed out; process group %d killed\n", p->pid);
-    close(p->log_fd);
     uv_timer_stop(&p->timer);
+    uv_timer_stop(&p->soon);
     p->done(p->arg, &p->res);
-    close_handle(p, (uv_handle_t *)&p->timer);
-    if (p->have_proc)
-        close_handle(p, (uv_handle_t *)&p->proc);
-    if (p->have_pipe)
-        close_handle(p, (uv_handle_t *)&p->out);
-    if (p->have_failed)
-        close_handle(p, (uv_handle_t *)&p->failed);
+    release(p);
 }
 
 static void on_process_exit(uv_process_t *proc, int64_t status, int term_signal)
@@ -92,7 +111,7 @@ static void on_kill_grace(uv_timer_t *t)
 
 static void start_kill(task_proc *p)
 {
-    if (p->killing || p->exited)
+    if (p->killing || p->exited || p->pid <= 0)
         return;
     p->killing = true;
     kill(-p->pid, SIGTERM);
@@ -151,15 +170,23 @@ static void on_spawn_failed(uv_timer_t *t)
     finish(p);
 }
 
-task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
+static task_proc *proc_new(uv_loop_t *loop, exec_done_fn done, void *arg)
 {
     task_proc *p = xcalloc(1, sizeof *p);
-    p->done = req->done;
-    p->arg = req->arg;
+    p->done = done;
+    p->arg = arg;
     p->res.exit_code = -1;
+    p->log_fd = -1;
+    p->pidfd_fd = -1;
     uv_timer_init(loop, &p->timer);
-    p->timer.data = p;
+    uv_timer_init(loop, &p->soon);
+    p->timer.data = p->soon.data = p;
+    return p;
+}
 
+task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
+{
+    task_proc *p = proc_new(loop, req->done, req->arg);
     mkdir_parents(req->log_path, 0750);
     p->log_fd = open(req->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (p->log_fd < 0)
@@ -178,7 +205,10 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
         stdio[1].data.stream = (uv_stream_t *)&p->out;
     }
-    char *args[] = {"sh", "-c", (char *)req->command, NULL};
+    /* The exit line lets a restarted agent learn how a try it lost ended;
+     * on the same line so the command's own line numbers stay. */
+    char *script = xasprintf("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; %s", req->command);
+    char *args[] = {"sh", "-c", script, NULL};
     uv_process_options_t opts = {
         .exit_cb = on_process_exit,
         .file = "/bin/sh",
@@ -191,18 +221,14 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
     };
     p->proc.data = p;
     int rc = uv_spawn(loop, &p->proc, &opts);
+    free(script);
+    p->have_proc = true; /* initialised by uv_spawn either way: must be closed */
     if (rc) {
         dprintf(p->log_fd, "[dagd] cannot start /bin/sh in %s: %s\n", req->cwd, uv_strerror(rc));
         p->res.spawn_failed = true;
-        p->have_proc = true; /* uv_spawn initialised it; it must be closed */
-        uv_timer_init(loop, &p->failed);
-        p->failed.data = p;
-        p->have_failed = true;
-        p->pipe_open = false;
-        uv_timer_start(&p->failed, on_spawn_failed, 0, 0);
+        uv_timer_start(&p->soon, on_spawn_failed, 0, 0);
         return p;
     }
-    p->have_proc = true;
     p->pid = p->proc.pid;
     if (p->have_pipe) {
         p->pipe_open = true;
@@ -213,20 +239,103 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
     return p;
 }
 
-void exec_local_abandon(task_proc *p)
+int exec_read_exit_line(const char *log_path, char **last_line)
 {
-    if (p->pid > 0 && !p->exited)
+    if (last_line)
+        *last_line = NULL;
+    int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[8192];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *mark = NULL;
+    for (char *s = strstr(buf, EXEC_EXIT_MARK); s; s = strstr(s + 1, EXEC_EXIT_MARK))
+        mark = s;
+    if (!mark)
+        return -1;
+    int code = atoi(mark + strlen(EXEC_EXIT_MARK));
+    if (last_line && mark > buf) {
+        char *end = mark - 1; /* the newline before the mark */
+        while (end > buf && end[-1] == '\n')
+            end--;
+        char *start = end;
+        while (start > buf && start[-1] != '\n')
+            start--;
+        if (end > start)
+            *last_line = xstrndup(start, (size_t)(end - start));
+    }
+    return code;
+}
+
+static void follow_ended(task_proc *p)
+{
+    if (p->exited)
+        return;
+    p->exited = true;
+    if (p->killing)
+        kill(-p->pid, SIGKILL);
+    int code = exec_read_exit_line(p->log_path, p->capture ? &p->last_line : NULL);
+    p->res.exit_code = code;
+    p->res.status_unknown = code < 0 && !p->res.timed_out;
+    int fd = open(p->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0 && p->res.status_unknown)
+        dprintf(fd, "[dagd] the try ended while the agent was away; its exit status is lost\n");
+    if (fd >= 0)
+        close(fd);
+    finish(p);
+}
+
+static void on_pidfd(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    follow_ended(h->data);
+}
+
+static void on_follow_check(uv_timer_t *t)
+{
+    task_proc *p = t->data;
+    if (p->pid <= 0 || kill(p->pid, 0) != 0)
+        follow_ended(p);
+}
+
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path, int64_t timeout_us,
+                             bool capture_last_line, exec_done_fn done, void *arg)
+{
+    task_proc *p = proc_new(loop, done, arg);
+    p->followed = true;
+    p->pid = pid;
+    p->capture = capture_last_line;
+    p->log_path = xstrdup(log_path);
+    p->log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    p->pidfd_fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
+        p->have_pidfd = true;
+        p->pidfd.data = p;
+        uv_poll_start(&p->pidfd, UV_READABLE, on_pidfd);
+    } else {
+        /* No process (report next turn) or no pidfd (check now and then). */
+        uv_timer_start(&p->soon, on_follow_check, 0, pid > 0 ? FOLLOW_POLL_MS : 0);
+    }
+    if (pid > 0 && timeout_us > 0)
+        uv_timer_start(&p->timer, on_timeout, (uint64_t)((timeout_us + 999) / 1000), 0);
+    else if (pid > 0 && timeout_us < 0)
+        uv_timer_start(&p->timer, on_timeout, 0, 0); /* its time is already up */
+    return p;
+}
+
+void exec_local_detach(task_proc *p, bool kill_group)
+{
+    if (kill_group && p->pid > 0 && !p->exited)
         kill(-p->pid, SIGKILL);
     p->reported = true;
     p->exited = true;
-    close(p->log_fd);
-    close_handle(p, (uv_handle_t *)&p->timer);
-    if (p->have_proc)
-        close_handle(p, (uv_handle_t *)&p->proc);
-    if (p->have_pipe)
-        close_handle(p, (uv_handle_t *)&p->out);
-    if (p->have_failed)
-        close_handle(p, (uv_handle_t *)&p->failed);
+    release(p);
 }
 
 void exec_local_kill(task_proc *p)

@@ -1,5 +1,6 @@
 /* The local executor: /bin/sh -c COMMAND in its own process group, output to
- * the task's log file, a timeout that kills the whole group. */
+ * the task's log file, a timeout that kills the whole group; and following a
+ * try that outlived an agent restart. */
 #ifndef DAGD_EXEC_LOCAL_H
 #define DAGD_EXEC_LOCAL_H
 
@@ -10,10 +11,11 @@
 typedef struct task_proc task_proc;
 
 typedef struct exec_result {
-    int exit_code;       /* -1 when killed by a signal */
+    int exit_code;       /* -1 when killed by a signal or unknown */
     int term_signal;
     bool timed_out;
     bool spawn_failed;
+    bool status_unknown; /* a followed try ended without its exit line */
     char *last_line;     /* last stdout line, for branch tasks (else NULL) */
 } exec_result;
 
@@ -30,13 +32,29 @@ typedef struct exec_request {
     void *arg;
 } exec_request;
 
+/* The line a try's shell writes to its log (stderr) as it exits, so that
+ * the outcome of a try that outlived the agent can still be read. */
+#define EXEC_EXIT_MARK "[dagd] exit status "
+
 /* Starts the process; DONE is called exactly once (also when spawning fails,
  * from a later loop turn). Returns the handle, valid until DONE. */
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req);
+
+/* Follow process group PID (0: none is left) of a try started by an earlier
+ * agent until it ends; the outcome comes from its log's exit line. The
+ * timeout counts from now. DONE as for exec_local_start. */
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path, int64_t timeout_us,
+                             bool capture_last_line, exec_done_fn done, void *arg);
+
 /* Stop it now (SIGTERM to the group, SIGKILL after a grace period). */
 void exec_local_kill(task_proc *p);
 int exec_local_pid(const task_proc *p);
-/* Agent shutdown: kill the group, release everything, never call DONE. */
-void exec_local_abandon(task_proc *p);
+/* Agent shutdown: release everything without calling DONE; with KILL_GROUP
+ * the group is killed, else it runs on (followed after the next start). */
+void exec_local_detach(task_proc *p, bool kill_group);
+
+/* The exit status in the last exit line of LOG_PATH, or -1. Also the last
+ * output line before it when LAST_LINE is not NULL (new string or NULL). */
+int exec_read_exit_line(const char *log_path, char **last_line);
 
 #endif

@@ -19,10 +19,12 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: dagd [-c FILE] [--check]\n"
+    fputs("usage: dagd [-c FILE] [--check] [--stop-tasks]\n"
           "       dagd --version\n"
-          "  -c FILE   agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
-          "  --check   load the config and every DAG file, print each problem, exit 0 if valid\n",
+          "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
+          "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
+          "  --stop-tasks  on SIGTERM / SIGINT stop running tasks too (default: they run on and\n"
+          "                are followed after the next start)\n",
           out);
 }
 
@@ -47,24 +49,44 @@ static int check_only(const char *config_file)
     return errors ? 1 : 0;
 }
 
+/* With --stop-tasks the tries get this long to end after SIGTERM, so that
+ * the agent exits within 5 s; the rest are killed. */
+#define STOP_TASKS_GRACE_MS 3500
+
+static void on_stop_deadline(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+static void on_stop_check(uv_check_t *c)
+{
+    agent *ag = c->data;
+    if (ag->running_tasks == 0)
+        uv_stop(c->loop);
+}
+
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
     agent *ag = s->data;
-    fprintf(stderr, "dagd: %s, stopping\n", strsignal(signum));
+    if (ag->stopping)
+        return;
+    fprintf(stderr, "dagd: %s, stopping%s\n", strsignal(signum),
+            ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
     ag->stopping = true;
-    uv_stop(ag->loop);
-}
-
-/* Running tasks are stopped with the agent; their tries are settled by the
- * retry policy at the next start. */
-static void kill_running(agent *ag)
-{
-    for (run *r = ag->runs; r; r = r->next)
-        for (size_t i = 0; i < r->n_tis; i++)
-            if (r->tis[i].proc) {
-                exec_local_abandon(r->tis[i].proc);
-                r->tis[i].proc = NULL;
-            }
+    uv_timer_stop(&ag->wake_timer);
+    if (!ag->stop_tasks || ag->running_tasks == 0) {
+        uv_stop(ag->loop);
+        return;
+    }
+    /* Their ends are recorded (retry policy) as they come. */
+    runner_kill_all(ag);
+    static uv_timer_t deadline;
+    static uv_check_t check;
+    uv_timer_init(ag->loop, &deadline);
+    uv_timer_start(&deadline, on_stop_deadline, STOP_TASKS_GRACE_MS, 0);
+    uv_check_init(ag->loop, &check);
+    check.data = ag;
+    uv_check_start(&check, on_stop_check);
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -114,9 +136,9 @@ static void load_dags(agent *ag)
     }
 }
 
-static int run_agent(const char *config_file)
+static int run_agent(const char *config_file, bool stop_tasks)
 {
-    agent ag = {0};
+    agent ag = {.stop_tasks = stop_tasks};
     diag_list diags = {0};
     if (config_load(&ag.cfg, config_file, &diags)) {
         diag_print(&diags, stderr);
@@ -150,7 +172,9 @@ static int run_agent(const char *config_file)
     rc = 0;
 out:
     ag.stopping = true;
-    kill_running(&ag);
+    /* Tries still running are left to run on (followed after the next
+     * start), or killed with --stop-tasks. */
+    runner_detach_all(&ag, ag.stop_tasks);
     wait_shutdown(&ag);
     server_stop(&ag);
     uv_walk(ag.loop, close_walk, NULL);
@@ -174,12 +198,14 @@ out:
 int main(int argc, char **argv)
 {
     const char *config_file = NULL;
-    bool check = false;
+    bool check = false, stop_tasks = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             config_file = argv[++i];
         } else if (strcmp(argv[i], "--check") == 0) {
             check = true;
+        } else if (strcmp(argv[i], "--stop-tasks") == 0) {
+            stop_tasks = true;
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("dagd %s\n", DAGD_VERSION);
             return 0;
@@ -193,5 +219,5 @@ int main(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN);
-    return check ? check_only(config_file) : run_agent(config_file);
+    return check ? check_only(config_file) : run_agent(config_file, stop_tasks);
 }

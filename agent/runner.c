@@ -2,6 +2,7 @@
 #include "events.h"
 #include "exec_local.h"
 #include "fsutil.h"
+#include "procutil.h"
 #include "scheduler.h"
 #include "store.h"
 #include "task_env.h"
@@ -62,6 +63,8 @@ static int pool_index(const agent *ag, const char *pool)
 static bool admit(const agent *ag, const run *r, size_t i)
 {
     const dag_task *task = &r->de->model->tasks[i];
+    if (ag->stopping)
+        return false;
     if (ag->running_tasks >= ag->cfg.parallelism)
         return false;
     if (r->de->running_tasks >= r->de->model->max_active_tasks)
@@ -256,7 +259,7 @@ static bool launch_try(agent *ag, ti *t)
     task_vars_init(&vars, r, i);
     char err[256] = "";
     char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
-    char **env = command ? task_env_build(&vars, task, err, sizeof err) : NULL;
+    char **env = command ? task_env_build(&vars, task, log_path, err, sizeof err) : NULL;
     bool ok = command && env;
     if (!ok) {
         count_running(ag, r, i, -1);
@@ -273,6 +276,8 @@ static bool launch_try(agent *ag, ti *t)
             .arg = t,
         };
         t->proc = exec_local_start(ag->loop, &req);
+        t->pid = exec_local_pid(t->proc);
+        t->pid_start = proc_start_ticks(t->pid);
         prefetch_logs(ag, r, i);
     }
     task_env_free(env);
@@ -280,6 +285,17 @@ static bool launch_try(agent *ag, ti *t)
     task_vars_free(&vars);
     free(log_path);
     return ok;
+}
+
+/* The processes just started, so that a restarted agent finds them. */
+static void save_pids(agent *ag, ti **list, size_t n)
+{
+    store_batch_begin(ag->db);
+    for (size_t k = 0; k < n; k++)
+        if (list[k]->state == TI_RUNNING && list[k]->pid > 0)
+            store_ti_save(ag->db, list[k]->owner, list[k]->index);
+    if (store_batch_commit(ag->db))
+        log_store_error(ag, "saving process ids");
 }
 
 void runner_batch_begin(agent *ag)
@@ -300,8 +316,14 @@ void runner_batch_end(agent *ag)
         ti **list = ag->pending;
         ag->pending = NULL;
         ag->n_pending = ag->cap_pending = 0;
-        for (size_t k = 0; k < n; k++)
-            failed |= !launch_try(ag, list[k]);
+        bool launched = false;
+        for (size_t k = 0; k < n; k++) {
+            bool ok = launch_try(ag, list[k]);
+            failed |= !ok;
+            launched |= ok;
+        }
+        if (launched)
+            save_pids(ag, list, n);
         free(list);
     }
     events_release(ag);
@@ -483,6 +505,26 @@ int runner_open_runs(const agent *ag, const dag_entry *de)
     return n;
 }
 
+void runner_kill_all(agent *ag)
+{
+    for (run *r = ag->runs; r; r = r->next)
+        for (size_t i = 0; i < r->n_tis; i++)
+            if (r->tis[i].proc)
+                exec_local_kill(r->tis[i].proc);
+}
+
+void runner_detach_all(agent *ag, bool kill_group)
+{
+    for (run *r = ag->runs; r; r = r->next) {
+        for (size_t i = 0; i < r->n_tis; i++) {
+            if (r->tis[i].proc) {
+                exec_local_detach(r->tis[i].proc, kill_group);
+                r->tis[i].proc = NULL;
+            }
+        }
+    }
+}
+
 void runner_kill_try(agent *ag, run *r, size_t i)
 {
     (void)ag;
@@ -546,25 +588,51 @@ run *runner_create_run(agent *ag, dag_entry *de, const char *run_type, int64_t l
     return r;
 }
 
+/* A try that was running when the agent stopped: follow its process to its
+ * end if it lives on (found by pid and start time, or, if the agent died
+ * before storing the pid, by the log path in its environment), else read
+ * how it ended from its log; never start a second copy meanwhile. */
+static void follow_try(agent *ag, run *r, size_t i)
+{
+    ti *t = &r->tis[i];
+    const dag_task *task = &r->de->model->tasks[i];
+    char *log = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    int pid = 0;
+    if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))
+        pid = t->pid;
+    else if (t->pid <= 0)
+        pid = proc_find_by_env("DAGD_LOG_FILE", log);
+    /* Its shell is gone without a word: what it left behind must not run
+     * beside the next try. */
+    if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)
+        fprintf(stderr, "dagd: killed what was left of %s %s try %d\n", r->run_id, task->id,
+                t->try_number);
+    int64_t timeout = 0;
+    if (task->timeout_us > 0) {
+        timeout = t->start_us + task->timeout_us - time_now_us();
+        if (timeout <= 0)
+            timeout = -1;
+    }
+    t->owner = r;
+    t->index = i;
+    t->pid = pid;
+    t->proc = exec_local_follow(ag->loop, pid, log, timeout, task->branch, on_try_done, t);
+    count_running(ag, r, i, +1);
+    fprintf(stderr, "dagd: %s %s %s try %d: %s\n", r->de->dag_id, r->run_id, task->id,
+            t->try_number, pid ? "still running, followed" : "ended while the agent was away");
+    free(log);
+}
+
 static void adopt_one(void *arg, run *r)
 {
     agent *ag = arg;
     r->ag = ag;
     for (size_t i = 0; i < r->n_tis; i++) {
         ti *t = &r->tis[i];
-        if (t->state == TI_RUNNING) {
-            /* The agent died under it: the try counts as failed. */
-            t->end_us = time_now_us();
-            if (t->try_number < t->max_tries) {
-                t->next_retry_us = t->end_us;
-                t->state = TI_UP_FOR_RETRY;
-            } else {
-                t->state = TI_FAILED;
-            }
-            store_ti_save(ag->db, r, i);
-        } else if (t->state == TI_QUEUED) {
+        if (t->state == TI_RUNNING)
+            follow_try(ag, r, i);
+        else if (t->state == TI_QUEUED)
             t->state = TI_NONE; /* decided again by the next pass */
-        }
     }
     if (r->state == RUN_RUNNING)
         r->de->active_runs++;

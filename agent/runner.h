@@ -14,8 +14,9 @@ run *runner_create_run(agent *ag, dag_entry *de, const char *run_type, int64_t l
                        const char *params_json, int *rc);
 
 /* Take over the active runs of DE found in the store after a start. Task
- * instances that were running when the agent stopped are handed to the
- * retry policy, so none stays running for ever. */
+ * instances that were running when the agent stopped are followed to their
+ * end (or settled from their log at once), so none stays running for ever
+ * and none runs twice at the same time. */
 void runner_adopt_runs(agent *ag, dag_entry *de);
 
 /* Decide and start everything that can move now. Safe to call at any time;
@@ -39,6 +40,11 @@ void runner_free_run(run *r);
  * it. Nestable. */
 void runner_batch_begin(agent *ag);
 void runner_batch_end(agent *ag);
+
+/* Shutdown: SIGTERM every running try; or release them all (killing their
+ * groups with KILL_GROUP, else leaving them to run on). */
+void runner_kill_all(agent *ag);
+void runner_detach_all(agent *ag, bool kill_group);
 
 /* For the operator controls (control.c). */
 void runner_kill_try(agent *ag, run *r, size_t task_index);

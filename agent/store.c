@@ -36,6 +36,10 @@ static const char *const migrations[] = {
     "  user TEXT, action TEXT NOT NULL, dag_id TEXT, run_id TEXT, task_id TEXT,"
     "  detail TEXT);"
     "CREATE INDEX audit_time ON audit (time);",
+    /* A try's process, so a restarted agent can find it (pid_start: start
+     * time in clock ticks from /proc, against pid reuse). */
+    "ALTER TABLE task_instances ADD COLUMN pid INTEGER;"
+    "ALTER TABLE task_instances ADD COLUMN pid_start INTEGER;",
 };
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
@@ -260,12 +264,13 @@ int store_run_save(store *s, const run *r)
 int store_ti_save(store *s, const run *r, size_t i)
 {
     const ti *t = &r->tis[i];
-    sqlite3_stmt *st = stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
-                               " try_number, max_tries, start_date, end_date, next_retry_at)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                               " ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET"
-                               " state = ?4, try_number = ?5, max_tries = ?6,"
-                               " start_date = ?7, end_date = ?8, next_retry_at = ?9");
+    sqlite3_stmt *st =
+        stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
+                " try_number, max_tries, start_date, end_date, next_retry_at, pid, pid_start)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                " ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET"
+                " state = ?4, try_number = ?5, max_tries = ?6, start_date = ?7,"
+                " end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->de->model->tasks[i].id, -1, SQLITE_STATIC);
@@ -275,6 +280,8 @@ int store_ti_save(store *s, const run *r, size_t i)
     bind_opt_time(st, 7, t->start_us);
     bind_opt_time(st, 8, t->end_us);
     bind_opt_time(st, 9, t->next_retry_us);
+    bind_opt_time(st, 10, t->state == TI_RUNNING ? t->pid : 0);
+    bind_opt_time(st, 11, t->state == TI_RUNNING ? t->pid_start : 0);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -301,7 +308,7 @@ static void load_tis(store *s, run *r)
     for (size_t i = 0; i < m->n_tasks; i++)
         r->tis[i].max_tries = m->tasks[i].retries + 1;
     sqlite3_stmt *st = stmt(s, "SELECT task_id, state, try_number, max_tries, start_date,"
-                               " end_date, next_retry_at FROM task_instances"
+                               " end_date, next_retry_at, pid, pid_start FROM task_instances"
                                " WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
@@ -317,6 +324,8 @@ static void load_tis(store *s, run *r)
         t->start_us = column_time(st, 4);
         t->end_us = column_time(st, 5);
         t->next_retry_us = column_time(st, 6);
+        t->pid = (int)column_time(st, 7);
+        t->pid_start = column_time(st, 8);
     }
 }
 

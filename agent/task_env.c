@@ -79,10 +79,12 @@ static void env_set(strlist *env, const char *key, const char *value)
     free(kv);
 }
 
-char **task_env_build(const task_vars *v, const dag_task *t, char *err, size_t errlen)
+char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                      size_t errlen)
 {
     strlist env = {0};
-    for (char **e = environ; *e; e++)
+    /* A container (LOG_PATH NULL) gets none of the agent's environment. */
+    for (char **e = environ; log_path && *e; e++)
         strlist_push(&env, *e);
     const template_ctx *c = &v->ctx;
     env_set(&env, "DS", c->ds);
@@ -94,6 +96,8 @@ char **task_env_build(const task_vars *v, const dag_task *t, char *err, size_t e
     env_set(&env, "DAGD_LOGICAL_DATE", c->ts);
     env_set(&env, "DAGD_DATA_INTERVAL_START", c->data_interval_start);
     env_set(&env, "DAGD_DATA_INTERVAL_END", c->data_interval_end);
+    if (log_path)
+        env_set(&env, "DAGD_LOG_FILE", log_path);
     for (size_t i = 0; i < c->n_params; i++) {
         char *key = xasprintf("DAGD_PARAM_%s", c->param_names[i]);
         for (char *k = key; *k; k++)

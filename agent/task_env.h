@@ -19,9 +19,12 @@ void task_vars_init(task_vars *v, const run *r, size_t task_index);
 void task_vars_free(task_vars *v);
 
 /* The agent's environment plus the contract's variables and the task's env =
- * lines (rendered). NULL-terminated; free with task_env_free. NULL with ERR
- * set when an env template fails. */
-char **task_env_build(const task_vars *v, const dag_task *t, char *err, size_t errlen);
+ * lines (rendered), and DAGD_LOG_FILE (the try's log; it also lets a
+ * restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL with ERR
+ * set when an env template fails. LOG_PATH NULL: a container's environment,
+ * only the contract's variables and env = (no agent environment). */
+char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                      size_t errlen);
 void task_env_free(char **env);
 
 #endif

@@ -55,7 +55,8 @@ start_agent() {
     [ -f "$T/dagd.ini" ] || write_config
     "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
     AGENT_PID=$!
-    if ! wait_for 10 test -S "$SOCK"; then
+    # Ready when it answers (a killed agent may have left its socket file).
+    if ! wait_for 10 "$BIN/dagctl" -s "$SOCK" status >/dev/null; then
         not_ok "agent started (see log below)"
         cat "$T/agent.log"
         return 1
@@ -88,6 +89,8 @@ kill9_agent() {
 }
 
 ctl() { "$BIN/dagctl" -s "$SOCK" "$@"; }
+# A try's log without the agent's own exit line.
+task_log() { "$BIN/dagctl" -s "$SOCK" logs "$@" | grep -v '^\[dagd\] exit status '; }
 jctl() { "$BIN/dagctl" -s "$SOCK" --json "$@"; }
 
 # The state of TASK in RUN of DAG, from the grid.

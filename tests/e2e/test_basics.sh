@@ -65,10 +65,10 @@ check_eq "wait reports the state" success "$(jq -r .state <<<"$w")"
 check_eq "task c failed after its retry" failed "$(ti_state demo "$run" c)"
 check_eq "task c used two tries" 2 "$(jctl --json grid demo | jq -r '.runs[0].tasks.c.try_number')"
 check_eq "all_done task d ran" success "$(ti_state demo "$run" d)"
-check_eq "params reach the command" "hi dagd" "$(ctl logs demo "$run" a | head -1)"
+check_eq "params reach the command" "hi dagd" "$(task_log demo "$run" a | head -1)"
 check "params reach the environment" grep -qx dagd <(ctl logs demo "$run" a)
-check_eq "templates render ds and run_id" "b for 2026-11-20 run $run" "$(ctl logs demo 2026-11-20 b)"
-check "logs of try 1 exist" test -n "$(ctl logs demo "$run" c --try 1; echo x)"
+check_eq "templates render ds and run_id" "b for 2026-11-20 run $run" "$(task_log demo 2026-11-20 b)"
+check_eq "each log ends with the exit status" "[dagd] exit status 3" "$(ctl logs demo "$run" c --try 1 | tail -1)"
 
 # A second trigger for the same date is refused with exists.
 ctl trigger demo --date 2026-11-20 >/dev/null 2>"$T/err"
@@ -94,7 +94,7 @@ run=$(ctl trigger failing)
 ctl wait failing "$run" --timeout 30 >/dev/null
 check_eq "wait on a failed run exits 1" 1 $?
 check "trigger without a date has microseconds" grep -qE '^manual__[0-9T:-]+\.[0-9]{6}\+00:00$' <<<"$run"
-check_eq "failed log kept" "about to fail" "$(ctl logs failing "$run" only)"
+check_eq "failed log kept" "about to fail" "$(task_log failing "$run" only)"
 
 # wait --timeout on a run that does not finish in time exits 2.
 cat >"$T/dags/slow.ini" <<'DAG'

@@ -118,7 +118,7 @@ check_eq "max_active_tasks = 3 runs 3 at a time" 3 "$peak"
 evil="x'; touch $T/pwned; echo '\$(touch $T/pwned2)"
 run=$(ctl trigger inject --param "name=$evil")
 ctl wait inject "$run" --timeout 30 >/dev/null
-check_eq "a param is one shell word" "$evil" "$(ctl logs inject "$run" echo)"
+check_eq "a param is one shell word" "$evil" "$(task_log inject "$run" echo)"
 check "a param cannot inject commands" test ! -e "$T/pwned" -a ! -e "$T/pwned2"
 
 # depends_on_past: a failed day holds the next day back.
@@ -134,21 +134,55 @@ ctl wait past "$r0" --timeout 30 >/dev/null
 check_eq "the first day has no past and runs" success "$(run_state past "$r0")"
 stop_agent
 
-# Crash: kill -9 the agent while a task runs; on restart the instance does
-# not stay running for ever.
+# Crash: kill -9 the agent while a task runs; the restarted agent follows
+# the task (still running) to its end: one try, never a second copy.
 cat >"$T/dags/crash.ini" <<DAG
 [dag]
 retries = 1
 retry_delay = 0s
 [task long]
-command = if [ -e $T/crashed ]; then echo second; else touch $T/crashed; sleep 2; fi
+command = echo "start \$\$" >> $T/crash.trace; touch $T/crashed; sleep 2; echo "end \$\$" >> $T/crash.trace
+[task lost]
+command = touch $T/lost_started; sleep 30
 DAG
 start_agent || exit 1
 run=$(ctl trigger crash)
 wait_for 10 test -e "$T/crashed"
+wait_for 10 test -e "$T/lost_started"
 kill9_agent
+# "lost" dies while the agent is away: its outcome cannot be known.
+pkill -KILL -f "touch $T/lost_started; sleep 30"
+start_agent || exit 1
+check_eq "a task still running after kill -9 is followed, still running" running "$(ti_state crash "$run" long)"
+ctl wait crash "$run" --timeout 30 >/dev/null
+check_eq "the followed task ends success" success "$(ti_state crash "$run" long)"
+check_eq "on its first try" 1 "$(jctl grid crash | jq '.runs[0].tasks.long.try_number')"
+check_eq "it ran once" 1 "$(grep -c '^start' "$T/crash.trace")"
+check "the log says a task lost while the agent was away has no known status" \
+    grep -q "exit status is lost" <(ctl logs crash "$run" lost --try 1)
+check_eq "that one is retried" 2 "$(jctl grid crash | jq '.runs[0].tasks.lost.try_number')"
+check "what was left of the lost try (its sleep) was killed" sh -c "[ \$(pgrep -c -f 'sleep 30') -le 1 ]"
+stop_agent
+
+# A graceful stop leaves tasks running and follows them after the start;
+# --stop-tasks stops them and the agent exits within 5 s.
+rm -f "$T/crashed" "$T/crash.trace"
+start_agent || exit 1
+run=$(ctl trigger crash --date 2026-01-01)
+wait_for 10 test -e "$T/crashed"
+stop_agent
+check "after a graceful stop the task runs on" grep -q '^start' "$T/crash.trace"
 start_agent || exit 1
 ctl wait crash "$run" --timeout 30 >/dev/null
-check_eq "after kill -9 the interrupted task is retried and finishes" success "$(ti_state crash "$run" long)"
-check_eq "it took a second try" 2 "$(jctl grid crash | jq '.runs[0].tasks.long.try_number')"
+check_eq "and is followed to success after the start" success "$(ti_state crash "$run" long)"
 stop_agent
+rm -f "$T/crashed" "$T/crash.trace"
+"$BIN/dagd" -c "$T/dagd.ini" --stop-tasks 2>>"$T/agent.log" &
+AGENT_PID=$!
+wait_for 10 "$BIN/dagctl" -s "$SOCK" status >/dev/null
+run=$(ctl trigger crash --date 2026-01-02)
+wait_for 10 test -e "$T/crashed"
+began=$(date +%s%N)
+stop_agent
+check "--stop-tasks exits within 5 s" test $((($(date +%s%N) - began) / 1000000)) -lt 5000
+check "--stop-tasks stopped the task" sh -c "! grep -q '^end' $T/crash.trace"

@@ -1,0 +1,235 @@
+#include "docker_api.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An error reply is small; a runaway one must not eat the agent's memory. */
+#define REPLY_MAX (1 << 20)
+
+struct docker_api {
+    http_client *http;
+    char *host;
+    char *sock; /* unix socket path, NULL for tcp */
+    char *base; /* http://…/v1.41 */
+    docker_call *calls;
+    bool freeing;
+};
+
+struct docker_call {
+    docker_api *api;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    strbuf in;
+    docker_data_fn data;
+    docker_reply_fn done;
+    void *arg;
+    docker_call *prev, *next;
+};
+
+static int parse_host(const char *host, char **sock, char **base, char *err, size_t errlen)
+{
+    if (str_starts_with(host, "unix://") && host[7] == '/') {
+        if (sock)
+            *sock = xstrdup(host + 7);
+        if (base)
+            *base = xstrdup("http://localhost/" DOCKER_API_VERSION);
+        return 0;
+    }
+    if (str_starts_with(host, "tcp://") && host[6] && !strchr(host + 6, '/')) {
+        const char *colon = strrchr(host + 6, ':');
+        if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+            if (sock)
+                *sock = NULL;
+            if (base)
+                *base = xasprintf("http://%s/" DOCKER_API_VERSION, host + 6);
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "expected unix:///PATH or tcp://HOST:PORT, got \"%s\"", host);
+    return -1;
+}
+
+int docker_host_check(const char *host, char *err, size_t errlen)
+{
+    return parse_host(host, NULL, NULL, err, errlen);
+}
+
+docker_api *docker_api_new(http_client *http, const char *host, char *err, size_t errlen)
+{
+    docker_api *api = xcalloc(1, sizeof *api);
+    if (parse_host(host, &api->sock, &api->base, err, errlen)) {
+        free(api);
+        return NULL;
+    }
+    api->http = http;
+    api->host = xstrdup(host);
+    return api;
+}
+
+const char *docker_api_host(const docker_api *api)
+{
+    return api->host;
+}
+
+static void unlink_call(docker_call *c)
+{
+    docker_api *api = c->api;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        api->calls = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void free_call(docker_call *c)
+{
+    curl_slist_free_all(c->headers);
+    free(c->body);
+    sb_free(&c->in);
+    free(c);
+}
+
+static size_t on_write(char *ptr, size_t size, size_t n, void *userp)
+{
+    docker_call *c = userp;
+    size_t len = size * n;
+    long status = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (c->data && status >= 200 && status < 300)
+        c->data(c->arg, ptr, len);
+    else if (c->in.len < REPLY_MAX)
+        sb_append_len(&c->in, ptr, len);
+    return len;
+}
+
+/* The engine's error replies are {"message": "…"}. */
+static void engine_message(const docker_call *c, long status, char *out, size_t outlen)
+{
+    json_t *j = c->in.len ? json_loadb(c->in.data, c->in.len, 0, NULL) : NULL;
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    if (msg)
+        snprintf(out, outlen, "%s", msg);
+    else if (c->in.len)
+        snprintf(out, outlen, "HTTP %ld: %.*s", status, (int)(c->in.len > 200 ? 200 : c->in.len),
+                 c->in.data);
+    else
+        snprintf(out, outlen, "HTTP %ld", status);
+    json_decref(j);
+    /* Replies end with a newline; messages are quoted inside a line. */
+    size_t l = strlen(out);
+    while (l && (out[l - 1] == '\n' || out[l - 1] == '\r'))
+        out[--l] = '\0';
+}
+
+static void on_done(void *arg, CURLcode rc, long status, const char *errbuf)
+{
+    docker_call *c = arg;
+    unlink_call(c);
+    char msg[512] = "";
+    docker_reply rep = {.status = status};
+    if (rc != CURLE_OK) {
+        rep.transport_error = true;
+        rep.status = 0;
+        snprintf(msg, sizeof msg, "%s", errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));
+    } else if (status < 200 || status >= 300) {
+        engine_message(c, status, msg, sizeof msg);
+    }
+    rep.error = msg;
+    rep.body = c->in.data ? c->in.data : "";
+    rep.len = c->in.len;
+    c->done(c->arg, &rep);
+    free_call(c);
+}
+
+docker_call *docker_request(docker_api *api, const char *method, const char *path,
+                            const char *body, docker_data_fn data, docker_reply_fn done,
+                            void *arg, long timeout_s)
+{
+    if (api->freeing)
+        return NULL;
+    CURL *easy = curl_easy_init();
+    if (!easy)
+        return NULL;
+    docker_call *c = xcalloc(1, sizeof *c);
+    c->api = api;
+    c->easy = easy;
+    c->data = data;
+    c->done = done;
+    c->arg = arg;
+    char *url = xasprintf("%s%s", api->base, path);
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    free(url);
+    if (api->sock)
+        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, api->sock);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 10L);
+    if (timeout_s > 0)
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, c);
+    /* No "Expect: 100-continue": it costs a round trip per create. */
+    c->headers = curl_slist_append(NULL, "Expect:");
+    if (strcmp(method, "POST") == 0) {
+        c->body = xstrdup(body ? body : "");
+        c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
+        curl_easy_setopt(easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, c->body);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, c->headers);
+    c->next = api->calls;
+    if (api->calls)
+        api->calls->prev = c;
+    api->calls = c;
+    if (http_start(api->http, easy, on_done, c)) {
+        unlink_call(c);
+        free_call(c);
+        return NULL;
+    }
+    return c;
+}
+
+void docker_call_cancel(docker_call *c)
+{
+    if (!c)
+        return;
+    unlink_call(c);
+    http_cancel(c->api->http, c->easy);
+    free_call(c);
+}
+
+void docker_api_free(docker_api *api)
+{
+    if (!api)
+        return;
+    api->freeing = true;
+    while (api->calls) {
+        docker_call *c = api->calls;
+        unlink_call(c);
+        http_cancel(api->http, c->easy);
+        docker_reply rep = {.cancelled = true, .body = "", .error = "agent stopping"};
+        c->done(c->arg, &rep);
+        free_call(c);
+    }
+    free(api->host);
+    free(api->sock);
+    free(api->base);
+    free(api);
+}
+
+char *docker_escape(docker_api *api, const char *s)
+{
+    (void)api;
+    char *e = curl_easy_escape(NULL, s, 0);
+    char *copy = xstrdup(e ? e : "");
+    curl_free(e);
+    return copy;
+}

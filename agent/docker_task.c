@@ -1,0 +1,180 @@
+#include "docker_task.h"
+#include "runner.h"
+#include "template.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *string_array(char *const *items)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; items && items[k]; k++)
+        json_array_append_new(a, json_string(items[k]));
+    return a;
+}
+
+/* HOST:CTR[:MODE]: an absolute HOST as is, "./x" or "../x" under the DAG's
+ * folder (where local commands run too), anything else a named volume. */
+static char *resolve_bind(const char *volume, const char *dag_dir)
+{
+    if (volume[0] != '.' || !dag_dir)
+        return xstrdup(volume);
+    const char *rest = volume;
+    if (str_starts_with(rest, "./"))
+        rest += 2;
+    return xasprintf("%s/%s", dag_dir, rest);
+}
+
+static void set_str(json_t *o, const char *key, const char *value)
+{
+    if (value && *value)
+        json_object_set_new(o, key, json_string(value));
+}
+
+json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
+{
+    json_t *body = json_object();
+    json_object_set_new(body, "Image", json_string(s->image));
+    if (s->argv && s->argv[0])
+        json_object_set_new(body, "Cmd", string_array(s->argv));
+    json_object_set_new(body, "Env", string_array(s->env));
+    if (s->entrypoint && *s->entrypoint) {
+        char **words = shell_split(s->entrypoint, err, errlen);
+        if (!words) {
+            json_decref(body);
+            return NULL;
+        }
+        json_object_set_new(body, "Entrypoint", string_array(words));
+        shell_split_free(words);
+    }
+    set_str(body, "WorkingDir", s->workdir);
+    set_str(body, "User", s->user);
+    /* Output goes to the engine's log, read back as a multiplexed stream:
+     * no TTY, no stdin. */
+    json_object_set_new(body, "Tty", json_false());
+    json_object_set_new(body, "OpenStdin", json_false());
+    json_object_set_new(body, "AttachStdin", json_false());
+    char try_number[16];
+    snprintf(try_number, sizeof try_number, "%d", s->try_number);
+    json_t *labels = json_pack("{s:s, s:s, s:s, s:s}", "dagd.dag_id", s->dag_id, "dagd.run_id",
+                               s->run_id, "dagd.task_id", s->task_id, "dagd.try_number",
+                               try_number);
+    if (s->keep)
+        json_object_set_new(labels, "dagd.keep", json_string("true"));
+    json_object_set_new(body, "Labels", labels);
+
+    json_t *host = json_object();
+    if (s->volumes && s->volumes->n) {
+        json_t *binds = json_array();
+        for (size_t k = 0; k < s->volumes->n; k++) {
+            char *b = resolve_bind(s->volumes->items[k], s->dag_dir);
+            json_array_append_new(binds, json_string(b));
+            free(b);
+        }
+        json_object_set_new(host, "Binds", binds);
+    }
+    set_str(host, "NetworkMode", s->network);
+    if (s->memory > 0)
+        json_object_set_new(host, "Memory", json_integer(s->memory));
+    if (s->cpus > 0)
+        json_object_set_new(host, "NanoCpus", json_integer((json_int_t)llround(s->cpus * 1e9)));
+    json_object_set_new(body, "HostConfig", host);
+    return body;
+}
+
+static enum docker_pull pull_policy(const char *pull)
+{
+    if (pull && strcmp(pull, "never") == 0)
+        return PULL_NEVER;
+    if (pull && strcmp(pull, "always") == 0)
+        return PULL_ALWAYS;
+    return PULL_MISSING;
+}
+
+docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
+                                const char *command, const char *log_path, exec_done_fn done,
+                                void *arg, char *err, size_t errlen)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    const ti *t = &r->tis[i];
+    if (!ag->docker) {
+        snprintf(err, errlen, "no Docker engine configured");
+        return NULL;
+    }
+    char *image = template_render(task->image, &v->ctx, false, err, errlen);
+    char **argv = image ? shell_split(command, err, errlen) : NULL;
+    char **env = argv ? task_env_build(v, task, NULL, err, errlen) : NULL;
+    json_t *body = NULL;
+    if (env) {
+        docker_spec spec = {
+            .image = image,
+            .argv = argv,
+            .env = env,
+            .entrypoint = task->entrypoint,
+            .volumes = &task->volumes,
+            .dag_dir = r->de->model->dir,
+            .network = task->network,
+            .user = task->user,
+            .workdir = task->workdir,
+            .memory = task->memory_bytes,
+            .cpus = task->cpus,
+            .dag_id = r->de->dag_id,
+            .run_id = r->run_id,
+            .task_id = task->id,
+            .try_number = t->try_number,
+            .keep = task->keep,
+        };
+        body = docker_create_body(&spec, err, errlen);
+    }
+    docker_task *d = NULL;
+    if (body) {
+        docker_run_request req = {
+            .image = image,
+            .create = body,
+            .pull = pull_policy(task->pull),
+            .keep = task->keep,
+            .log_path = log_path,
+            .timeout_us = task->timeout_us,
+            .capture_last_line = task->branch,
+            .done = done,
+            .arg = arg,
+        };
+        d = exec_docker_start(ag->docker, ag->loop, &req);
+    }
+    task_env_free(env);
+    shell_split_free(argv);
+    free(image);
+    return d;
+}
+
+docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, void *arg)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    const ti *t = &r->tis[i];
+    int64_t timeout = 0;
+    if (task->timeout_us > 0) {
+        timeout = t->start_us + task->timeout_us - time_now_us();
+        if (timeout == 0)
+            timeout = -1;
+    }
+    char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    docker_attach a = {
+        .dag_id = r->de->dag_id,
+        .run_id = r->run_id,
+        .task_id = task->id,
+        .try_number = t->try_number,
+        .log_path = log_path,
+        .timeout_us = timeout,
+        .keep = task->keep,
+        .capture_last_line = task->branch,
+        .done = done,
+        .arg = arg,
+    };
+    docker_task *d = ag->docker ? exec_docker_attach(ag->docker, ag->loop, &a) : NULL;
+    free(log_path);
+    return d;
+}

@@ -1,0 +1,688 @@
+#include "exec_docker.h"
+#include "docker_frames.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The engine's stop: SIGTERM, this grace, then SIGKILL. */
+#define STOP_GRACE_S 10
+/* Once the exit code is in, the rest of the log stream gets this long. */
+#define LOG_DRAIN_MS 5000
+/* Pull progress ("Downloading [==>  ]") is logged at most this often. */
+#define PROGRESS_EVERY_MS 1000
+#define LAST_LINE_MAX 4096
+/* Bounded calls; streams and waits have no limit. */
+#define CALL_TIMEOUT_S 60
+
+enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_START, PH_RUN, PH_DONE };
+
+struct docker_task {
+    docker_api *api;
+    uv_loop_t *loop;
+    char *image;
+    json_t *create;
+    enum docker_pull pull;
+    bool keep, capture;
+    char *log_path;
+    int log_fd;
+    int64_t timeout_us;
+    char *id;
+    enum phase phase;
+    docker_call *step; /* pull, create, start or remove: one at a time */
+    docker_call *logs, *wait, *stop;
+    frame_demux demux;
+    uv_timer_t timer; /* timeout; a kill's deferred report; the log drain */
+    bool pulled, killing, wait_done, logs_done, reported, abandoned, freed;
+    exec_result res;
+    strbuf line;     /* the current unterminated stdout line (branch tasks) */
+    char *last_line;
+    strbuf pull_buf; /* the current unterminated pull progress line */
+    char *pull_error;
+    uint64_t last_progress_ms;
+    exec_done_fn done;
+    void *arg;
+};
+
+static void begin_create(docker_task *t);
+static void begin_start(docker_task *t);
+
+static void log_line(docker_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(docker_task *t, const char *fmt, ...)
+{
+    if (t->log_fd < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    dprintf(t->log_fd, "[dagd] %s\n", msg);
+    free(msg);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    docker_task *t = h->data;
+    free(t->image);
+    json_decref(t->create);
+    free(t->log_path);
+    free(t->id);
+    free(t->last_line);
+    free(t->pull_error);
+    sb_free(&t->line);
+    sb_free(&t->pull_buf);
+    free(t);
+}
+
+/* Free once nothing refers to T any more: reported (or abandoned) and no
+ * call in flight (no new call starts after that). */
+static void maybe_free(docker_task *t)
+{
+    if (!(t->reported || t->abandoned) || t->step || t->logs || t->wait || t->stop || t->freed)
+        return;
+    t->freed = true;
+    uv_timer_stop(&t->timer);
+    uv_close((uv_handle_t *)&t->timer, on_timer_closed);
+}
+
+static void close_log(docker_task *t)
+{
+    if (t->log_fd >= 0)
+        close(t->log_fd);
+    t->log_fd = -1;
+}
+
+static void on_removed(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->step = NULL;
+    if (!rep->cancelled && rep->status != 204 && rep->status != 404)
+        fprintf(stderr, "dagd: docker: cannot remove container %.12s: %s\n", t->id, rep->error);
+    maybe_free(t);
+}
+
+/* Remove the container (unless kept), in the background: the try's outcome
+ * is already reported, so the next task does not wait for this. */
+static void remove_container(docker_task *t)
+{
+    if (!t->id || t->keep || t->step)
+        return;
+    char *path = xasprintf("/containers/%s?force=1&v=1", t->id);
+    t->step = docker_request(t->api, "DELETE", path, NULL, NULL, on_removed, t, CALL_TIMEOUT_S);
+    free(path);
+}
+
+/* Hand the outcome to the runner, then clean up. */
+static void report(docker_task *t)
+{
+    if (t->reported || t->abandoned)
+        return;
+    t->reported = true;
+    t->phase = PH_DONE;
+    uv_timer_stop(&t->timer);
+    if (t->line.len) { /* output that did not end with a newline */
+        free(t->last_line);
+        t->last_line = sb_take(&t->line);
+    }
+    t->res.last_line = t->last_line;
+    if (t->res.timed_out)
+        log_line(t, "task timed out; container %.12s stopped", t->id ? t->id : "");
+    close_log(t);
+    t->done(t->arg, &t->res);
+    remove_container(t);
+    maybe_free(t);
+}
+
+/* The try failed before its command ran (or the engine went away). */
+static void fail(docker_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(docker_task *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    log_line(t, "%s", msg);
+    free(msg);
+    t->res.exit_code = -1;
+    t->res.spawn_failed = true;
+    report(t);
+}
+
+static void fail_unreachable(docker_task *t, const char *what, const docker_reply *rep)
+{
+    fail(t, "docker engine at %s unreachable (%s): %s", docker_api_host(t->api), what,
+         rep->error);
+}
+
+/* A reply cancelled because the agent stops: behave as abandoned. */
+static bool cancelled(docker_task *t, const docker_reply *rep)
+{
+    if (!rep->cancelled)
+        return false;
+    t->abandoned = true;
+    close_log(t);
+    maybe_free(t);
+    return true;
+}
+
+/* ---- pull ---- */
+
+static void pull_line(docker_task *t, const char *s, size_t len)
+{
+    json_t *j = json_loadb(s, len, 0, NULL);
+    if (!j)
+        return;
+    const char *err = json_string_value(json_object_get(j, "error"));
+    const char *status = json_string_value(json_object_get(j, "status"));
+    const char *id = json_string_value(json_object_get(j, "id"));
+    const char *progress = json_string_value(json_object_get(j, "progress"));
+    if (err) {
+        free(t->pull_error);
+        t->pull_error = xstrdup(err);
+    } else if (status) {
+        uint64_t now = uv_now(t->loop);
+        if (!progress || now - t->last_progress_ms >= PROGRESS_EVERY_MS) {
+            if (progress)
+                t->last_progress_ms = now;
+            log_line(t, "pull %s: %s%s%s%s%s", t->image, id ? id : "", id ? ": " : "", status,
+                  progress ? " " : "", progress ? progress : "");
+        }
+    }
+    json_decref(j);
+}
+
+static void on_pull_data(void *arg, const char *data, size_t len)
+{
+    docker_task *t = arg;
+    sb_append_len(&t->pull_buf, data, len);
+    char *start = t->pull_buf.data, *nl;
+    while ((nl = memchr(start, '\n', t->pull_buf.len - (size_t)(start - t->pull_buf.data)))) {
+        pull_line(t, start, (size_t)(nl - start));
+        start = nl + 1;
+    }
+    size_t rest = t->pull_buf.len - (size_t)(start - t->pull_buf.data);
+    memmove(t->pull_buf.data, start, rest);
+    t->pull_buf.len = rest;
+    t->pull_buf.data[rest] = '\0';
+}
+
+static void on_pulled(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->step = NULL;
+    if (cancelled(t, rep))
+        return;
+    if (t->pull_buf.len)
+        pull_line(t, t->pull_buf.data, t->pull_buf.len);
+    if (t->killing)
+        fail(t, "stopped while pulling image %s", t->image);
+    else if (rep->transport_error)
+        fail_unreachable(t, "pulling", rep);
+    else if (rep->status != 200 || t->pull_error)
+        fail(t, "image %s cannot be pulled: %s", t->image,
+             t->pull_error ? t->pull_error : rep->error);
+    else {
+        t->pulled = true;
+        begin_create(t);
+    }
+}
+
+void docker_image_split(const char *image, char **from, char **tag)
+{
+    const char *at = strchr(image, '@');
+    const char *slash = strrchr(image, '/');
+    const char *colon = strrchr(image, ':');
+    if (at) {
+        *from = xstrdup(image);
+        *tag = xstrdup("");
+    } else if (colon && (!slash || colon > slash)) {
+        *from = xstrndup(image, (size_t)(colon - image));
+        *tag = xstrdup(colon + 1);
+    } else {
+        /* Without a tag the engine would pull every tag of the image. */
+        *from = xstrdup(image);
+        *tag = xstrdup("latest");
+    }
+}
+
+static void begin_pull(docker_task *t)
+{
+    t->phase = PH_PULL;
+    char *from, *tag;
+    docker_image_split(t->image, &from, &tag);
+    char *f = docker_escape(t->api, from), *g = docker_escape(t->api, tag);
+    char *path = *tag ? xasprintf("/images/create?fromImage=%s&tag=%s", f, g)
+                      : xasprintf("/images/create?fromImage=%s", f);
+    log_line(t, "pulling image %s", t->image);
+    t->step = docker_request(t->api, "POST", path, NULL, on_pull_data, on_pulled, t, 0);
+    free(path);
+    free(f);
+    free(g);
+    free(from);
+    free(tag);
+    if (!t->step)
+        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+/* ---- run: logs and wait ---- */
+
+static void keep_last_line(docker_task *t, const char *data, size_t len)
+{
+    for (size_t k = 0; k < len; k++) {
+        if (data[k] == '\n') {
+            free(t->last_line);
+            t->last_line = sb_take(&t->line);
+        } else if (t->line.len < LAST_LINE_MAX) {
+            sb_append_len(&t->line, &data[k], 1);
+        }
+    }
+}
+
+static void on_frame(void *arg, int stream, const char *data, size_t len)
+{
+    docker_task *t = arg;
+    if (t->capture && stream == FRAME_STDOUT)
+        keep_last_line(t, data, len);
+    while (len && t->log_fd >= 0) {
+        ssize_t n = write(t->log_fd, data, len);
+        if (n <= 0)
+            break;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void on_log_data(void *arg, const char *data, size_t len)
+{
+    docker_task *t = arg;
+    frame_demux_feed(&t->demux, data, len, on_frame, t);
+}
+
+static void check_finished(docker_task *t)
+{
+    if (t->wait_done && t->logs_done)
+        report(t);
+}
+
+static void on_drain_timeout(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    /* The exit code is in; a log stream that does not end is cut. */
+    docker_call_cancel(t->logs);
+    t->logs = NULL;
+    t->logs_done = true;
+    check_finished(t);
+}
+
+static void on_logs_done(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->logs = NULL;
+    if (cancelled(t, rep))
+        return;
+    t->logs_done = true;
+    if (rep->transport_error || rep->status != 200)
+        log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
+              rep->error[0] ? rep->error : "?");
+    check_finished(t);
+}
+
+static void on_waited(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->wait = NULL;
+    if (cancelled(t, rep))
+        return;
+    t->wait_done = true;
+    json_t *j = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
+    json_t *code = json_object_get(j, "StatusCode");
+    if (json_is_integer(code)) {
+        t->res.exit_code = (int)json_integer_value(code);
+        const char *msg = json_string_value(json_object_get(json_object_get(j, "Error"), "Message"));
+        if (msg && *msg)
+            log_line(t, "docker: %s", msg);
+    } else {
+        t->res.exit_code = -1;
+        if (rep->transport_error)
+            log_line(t, "docker engine at %s: lost the container %.12s: %s",
+                  docker_api_host(t->api), t->id, rep->error);
+        else
+            log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
+    }
+    json_decref(j);
+    if (!t->logs_done) {
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+    }
+    check_finished(t);
+}
+
+static void on_stopped(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->stop = NULL;
+    if (cancelled(t, rep))
+        return;
+    /* 304: it had stopped already. */
+    if (rep->status != 204 && rep->status != 304)
+        log_line(t, "docker: cannot stop container %.12s: %s", t->id, rep->error);
+    maybe_free(t);
+}
+
+static void stop_container(docker_task *t)
+{
+    if (!t->id || t->stop || t->wait_done)
+        return;
+    char *path = xasprintf("/containers/%s/stop?t=%d", t->id, STOP_GRACE_S);
+    t->stop = docker_request(t->api, "POST", path, NULL, NULL, on_stopped, t,
+                             STOP_GRACE_S + CALL_TIMEOUT_S);
+    free(path);
+}
+
+static void on_timeout(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    t->res.timed_out = true;
+    t->killing = true;
+    stop_container(t);
+}
+
+static void follow(docker_task *t, uint64_t skip)
+{
+    t->phase = PH_RUN;
+    frame_demux_init(&t->demux, skip);
+    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    path = xasprintf("/containers/%s/wait", t->id);
+    t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+    free(path);
+    t->logs_done = !t->logs;
+    if (!t->wait) {
+        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+        return;
+    }
+    if (t->killing)
+        stop_container(t);
+    else if (t->timeout_us > 0)
+        uv_timer_start(&t->timer, on_timeout, (uint64_t)(t->timeout_us / 1000), 0);
+}
+
+/* ---- create and start ---- */
+
+static void on_started(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->step = NULL;
+    if (cancelled(t, rep))
+        return;
+    if (rep->transport_error)
+        fail_unreachable(t, "starting the container", rep);
+    else if (rep->status != 204 && rep->status != 304)
+        fail(t, "docker: cannot start container %.12s: %s", t->id, rep->error);
+    else
+        follow(t, 0);
+}
+
+static void begin_start(docker_task *t)
+{
+    t->phase = PH_START;
+    if (t->killing) {
+        fail(t, "stopped before the container started");
+        return;
+    }
+    char *path = xasprintf("/containers/%s/start", t->id);
+    t->step = docker_request(t->api, "POST", path, NULL, NULL, on_started, t, CALL_TIMEOUT_S);
+    free(path);
+    if (!t->step)
+        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+static bool no_such_image(const docker_reply *rep)
+{
+    return rep->status == 404 && strstr(rep->error, "image") != NULL;
+}
+
+static void on_created(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->step = NULL;
+    if (cancelled(t, rep))
+        return;
+    if (rep->transport_error) {
+        fail_unreachable(t, "creating the container", rep);
+        return;
+    }
+    if (no_such_image(rep) && t->pull == PULL_MISSING && !t->pulled && !t->killing) {
+        begin_pull(t);
+        return;
+    }
+    if (no_such_image(rep)) {
+        fail(t, "image %s not found%s: %s", t->image,
+             t->pull == PULL_NEVER ? " (pull = never)" : "", rep->error);
+        return;
+    }
+    json_t *j = rep->status == 201 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(j, "Id"));
+    if (!id) {
+        json_decref(j);
+        fail(t, "docker: cannot create a container of image %s: %s", t->image,
+             rep->error[0] ? rep->error : "no Id in the reply");
+        return;
+    }
+    t->id = xstrdup(id);
+    json_t *warnings = json_object_get(j, "Warnings");
+    size_t k;
+    json_t *w;
+    json_array_foreach(warnings, k, w)
+    {
+        if (json_string_value(w))
+            log_line(t, "docker: %s", json_string_value(w));
+    }
+    json_decref(j);
+    begin_start(t);
+}
+
+static void begin_create(docker_task *t)
+{
+    t->phase = PH_CREATE;
+    if (t->killing) {
+        fail(t, "stopped before the container was created");
+        return;
+    }
+    /* What the log holds now precedes the container's output. */
+    off_t size = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : 0;
+    json_t *labels = json_object_get(t->create, "Labels");
+    if (json_is_object(labels)) {
+        char *offset = xasprintf("%lld", (long long)(size > 0 ? size : 0));
+        json_object_set_new(labels, DOCKER_LABEL_LOG_OFFSET, json_string(offset));
+        free(offset);
+    }
+    char *body = json_dumps(t->create, JSON_COMPACT);
+    t->step = docker_request(t->api, "POST", "/containers/create", body, NULL, on_created, t,
+                             CALL_TIMEOUT_S);
+    free(body);
+    if (!t->step)
+        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+/* ---- the executor's interface ---- */
+
+static void on_deferred_begin(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    if (t->phase == PH_PULL && !t->step)
+        begin_pull(t);
+    else if (t->phase == PH_CREATE && !t->step)
+        begin_create(t);
+    else if (t->phase == PH_START && !t->step)
+        begin_start(t);
+}
+
+static docker_task *task_new(docker_api *api, uv_loop_t *loop, const char *log_path,
+                             exec_done_fn done, void *arg)
+{
+    docker_task *t = xcalloc(1, sizeof *t);
+    t->api = api;
+    t->loop = loop;
+    t->log_path = xstrdup(log_path);
+    mkdir_parents(log_path, 0750);
+    t->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    t->done = done;
+    t->arg = arg;
+    uv_timer_init(loop, &t->timer);
+    t->timer.data = t;
+    return t;
+}
+
+docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_run_request *req)
+{
+    docker_task *t = task_new(api, loop, req->log_path, req->done, req->arg);
+    t->image = xstrdup(req->image);
+    t->create = req->create;
+    t->pull = req->pull;
+    t->keep = req->keep;
+    t->capture = req->capture_last_line;
+    t->timeout_us = req->timeout_us;
+    /* The first request goes out from the next loop turn, so that DONE is
+     * never called before this returns. */
+    t->phase = t->pull == PULL_ALWAYS ? PH_PULL : PH_CREATE;
+    uv_timer_start(&t->timer, on_deferred_begin, 0, 0);
+    return t;
+}
+
+/* The container found by its labels: take it over where it is. */
+static void on_found(void *arg, const docker_reply *rep)
+{
+    docker_task *t = arg;
+    t->step = NULL;
+    if (cancelled(t, rep))
+        return;
+    if (rep->transport_error) {
+        fail_unreachable(t, "finding the container after a restart", rep);
+        return;
+    }
+    json_t *list = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
+    json_t *c = json_array_get(list, 0);
+    const char *id = json_string_value(json_object_get(c, "Id"));
+    const char *state = json_string_value(json_object_get(c, "State"));
+    if (!id || !state) {
+        json_decref(list);
+        if (rep->status != 200)
+            fail(t, "docker: cannot list containers: %s", rep->error);
+        else
+            fail(t, "the container of this try is gone (agent restarted)");
+        return;
+    }
+    t->id = xstrdup(id);
+    const char *off = json_string_value(
+        json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
+    uint64_t offset = off ? strtoull(off, NULL, 10) : 0;
+    bool created = strcmp(state, "created") == 0;
+    json_decref(list);
+    fprintf(stderr, "dagd: following container %.12s (%s) of %s\n", t->id, state, t->log_path);
+    if (created) { /* the agent died between create and start */
+        begin_start(t);
+        return;
+    }
+    off_t size = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : 0;
+    follow(t, size > 0 && (uint64_t)size > offset ? (uint64_t)size - offset : 0);
+}
+
+static void begin_find(docker_task *t, const docker_attach *a)
+{
+    t->phase = PH_FIND;
+    json_t *labels = json_array();
+    char *v = xasprintf("dagd.dag_id=%s", a->dag_id);
+    json_array_append_new(labels, json_string(v));
+    free(v);
+    v = xasprintf("dagd.run_id=%s", a->run_id);
+    json_array_append_new(labels, json_string(v));
+    free(v);
+    v = xasprintf("dagd.task_id=%s", a->task_id);
+    json_array_append_new(labels, json_string(v));
+    free(v);
+    v = xasprintf("dagd.try_number=%d", a->try_number);
+    json_array_append_new(labels, json_string(v));
+    free(v);
+    json_t *filters = json_pack("{s:o}", "label", labels);
+    char *f = json_dumps(filters, JSON_COMPACT);
+    json_decref(filters);
+    char *q = docker_escape(t->api, f);
+    char *path = xasprintf("/containers/json?all=1&filters=%s", q);
+    t->step = docker_request(t->api, "GET", path, NULL, NULL, on_found, t, CALL_TIMEOUT_S);
+    free(path);
+    free(q);
+    free(f);
+}
+
+static void on_find_failed(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+docker_task *exec_docker_attach(docker_api *api, uv_loop_t *loop, const docker_attach *a)
+{
+    docker_task *t = task_new(api, loop, a->log_path, a->done, a->arg);
+    t->image = xstrdup("");
+    t->keep = a->keep;
+    t->capture = a->capture_last_line;
+    if (a->timeout_us < 0) {
+        t->res.timed_out = true;
+        t->killing = true; /* stopped as soon as it is found */
+    }
+    t->timeout_us = a->timeout_us > 0 ? a->timeout_us : 0;
+    begin_find(t, a);
+    if (!t->step)
+        uv_timer_start(&t->timer, on_find_failed, 0, 0);
+    return t;
+}
+
+static void on_kill_now(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    fail(t, "stopped before the container ran");
+}
+
+void exec_docker_kill(docker_task *t)
+{
+    if (t->reported || t->killing)
+        return;
+    t->killing = true;
+    switch (t->phase) {
+    case PH_PULL:
+        if (t->step) {
+            docker_call_cancel(t->step);
+            t->step = NULL;
+        }
+        /* Report from a later loop turn: the caller is mid-change. */
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_kill_now, 0, 0);
+        break;
+    case PH_FIND:
+    case PH_CREATE:
+    case PH_START: break; /* the step's reply sees killing */
+    case PH_RUN: stop_container(t); break;
+    case PH_DONE: break;
+    }
+}
+
+void exec_docker_abandon(docker_task *t)
+{
+    if (t->reported || t->abandoned)
+        return;
+    t->abandoned = true;
+    docker_call_cancel(t->step);
+    docker_call_cancel(t->logs);
+    docker_call_cancel(t->wait);
+    docker_call_cancel(t->stop);
+    t->step = t->logs = t->wait = t->stop = NULL;
+    close_log(t);
+    maybe_free(t);
+}

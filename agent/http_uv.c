@@ -1,0 +1,264 @@
+/* libcurl's multi socket interface on the agent's libuv loop.
+ *
+ * curl tells us which sockets to watch (socket callback) and when to call it
+ * back (timer callback); libuv tells us when a socket is ready. Each watched
+ * socket gets a uv_poll_t; the multi handle's one timer is a uv_timer_t. A
+ * finished transfer is reported from check_done(), outside any curl callback,
+ * so DONE may start or cancel other transfers. */
+#include "http_uv.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sock_ctx {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    struct http_client *h;
+    struct sock_ctx *prev, *next; /* so that free can close the ones curl leaves */
+} sock_ctx;
+
+typedef struct xfer {
+    CURL *easy;
+    http_done_fn done;
+    void *arg;
+    char errbuf[CURL_ERROR_SIZE];
+    struct xfer *prev, *next;
+} xfer;
+
+struct http_client {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+    sock_ctx *socks;
+    xfer *xfers;
+    bool freeing;
+};
+
+static void sock_unlink(http_client *h, sock_ctx *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->socks = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void xfer_unlink(http_client *h, xfer *x)
+{
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        h->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+}
+
+static void on_sock_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+static void sock_close(http_client *h, sock_ctx *c)
+{
+    sock_unlink(h, c);
+    if (uv_is_closing((uv_handle_t *)&c->poll)) {
+        free(c); /* see http_client_free: the loop already closed it */
+        return;
+    }
+    uv_poll_stop(&c->poll);
+    c->poll.data = c;
+    uv_close((uv_handle_t *)&c->poll, on_sock_closed);
+}
+
+/* Report every finished transfer. Each message is taken before DONE runs, so
+ * a DONE that adds or removes handles does not disturb the loop. */
+static void check_done(http_client *h)
+{
+    CURLMsg *msg;
+    int left;
+    while (!h->freeing && (msg = curl_multi_info_read(h->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        xfer *x = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+        long status = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(h->multi, easy);
+        xfer_unlink(h, x);
+        if (rc != CURLE_OK && !x->errbuf[0])
+            strncpy(x->errbuf, curl_easy_strerror(rc), sizeof x->errbuf - 1);
+        x->done(x->arg, rc, status, x->errbuf);
+        curl_easy_cleanup(easy);
+        free(x);
+    }
+}
+
+static void on_poll(uv_poll_t *poll, int status, int events)
+{
+    sock_ctx *c = poll->data;
+    http_client *h = c->h;
+    int flags = 0;
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    int running;
+    /* C may be freed by this call (curl removes the socket). */
+    curl_multi_socket_action(h->multi, c->fd, flags, &running);
+    check_done(h);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    http_client *h = t->data;
+    int running;
+    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(h);
+}
+
+/* curl's CURLMOPT_TIMERFUNCTION: -1 stops the timer; 0 fires on the next
+ * loop turn (curl must not be re-entered from its own callback). */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    http_client *h = userp;
+    if (timeout_ms < 0)
+        uv_timer_stop(&h->timer);
+    else
+        uv_timer_start(&h->timer, on_timer, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* curl's CURLMOPT_SOCKETFUNCTION: watch S for WHAT, or stop watching it. */
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    http_client *h = userp;
+    sock_ctx *c = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (c) {
+            sock_close(h, c);
+            if (!h->freeing)
+                curl_multi_assign(h->multi, s, NULL);
+        }
+        return 0;
+    }
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        c->fd = s;
+        c->h = h;
+        if (uv_poll_init_socket(h->loop, &c->poll, s) != 0) {
+            free(c);
+            return -1; /* curl fails the transfer */
+        }
+        c->poll.data = c;
+        c->next = h->socks;
+        if (h->socks)
+            h->socks->prev = c;
+        h->socks = c;
+        curl_multi_assign(h->multi, s, c);
+    }
+    int events = 0;
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&c->poll, events, on_poll);
+    return 0;
+}
+
+http_client *http_client_new(uv_loop_t *loop)
+{
+    static bool global_done;
+    if (!global_done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        global_done = true;
+    }
+    http_client *h = xcalloc(1, sizeof *h);
+    h->loop = loop;
+    h->multi = curl_multi_init();
+    if (!h->multi) {
+        free(h);
+        return NULL;
+    }
+    uv_timer_init(loop, &h->timer);
+    h->timer.data = h;
+    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+    return h;
+}
+
+static void on_timer_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+void http_client_free(http_client *h)
+{
+    if (!h)
+        return;
+    while (h->xfers) {
+        xfer *x = h->xfers;
+        xfer_unlink(h, x);
+        curl_multi_remove_handle(h->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        free(x);
+    }
+    h->freeing = true;
+    curl_multi_cleanup(h->multi);
+    /* Sockets curl did not report as removed (kept-alive connections). */
+    while (h->socks)
+        sock_close(h, h->socks);
+    uv_timer_stop(&h->timer);
+    if (uv_is_closing((uv_handle_t *)&h->timer)) {
+        /* Called after a walk closed every handle and the loop ran their
+         * close callbacks: nothing of ours is pending any more. Call it
+         * before such a walk whenever possible. */
+        free(h);
+        return;
+    }
+    h->timer.data = h;
+    uv_close((uv_handle_t *)&h->timer, on_timer_closed);
+}
+
+int http_start(http_client *h, CURL *easy, http_done_fn done, void *arg)
+{
+    xfer *x = xcalloc(1, sizeof *x);
+    x->easy = easy;
+    x->done = done;
+    x->arg = arg;
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
+    if (h->freeing || curl_multi_add_handle(h->multi, easy) != CURLM_OK) {
+        curl_easy_cleanup(easy);
+        free(x);
+        return -1;
+    }
+    x->next = h->xfers;
+    if (h->xfers)
+        h->xfers->prev = x;
+    h->xfers = x;
+    return 0;
+}
+
+void http_cancel(http_client *h, CURL *easy)
+{
+    xfer *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    curl_multi_remove_handle(h->multi, easy);
+    if (x)
+        xfer_unlink(h, x);
+    curl_easy_cleanup(easy);
+    free(x);
+}

@@ -1,0 +1,104 @@
+#include "procutil.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int64_t proc_start_ticks(int pid)
+{
+    if (pid <= 0)
+        return -1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: count from the
+     * last ')'. Field 3 (state) follows it; start time is field 22. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    p++;
+    for (int field = 3; field < 22 && p; field++)
+        p = strchr(p + 1, ' ');
+    return p ? strtoll(p + 1, NULL, 10) : -1;
+}
+
+bool proc_is_same(int pid, int64_t start)
+{
+    int64_t now = proc_start_ticks(pid);
+    return now >= 0 && now == start;
+}
+
+static bool environ_has(int pid, const char *entry, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    strbuf sb = {0};
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        sb_append_len(&sb, buf, (size_t)n);
+    close(fd);
+    bool found = false;
+    for (size_t off = 0; sb.data && off < sb.len && !found; off += strlen(sb.data + off) + 1)
+        found = strlen(sb.data + off) == len && memcmp(sb.data + off, entry, len) == 0;
+    sb_free(&sb);
+    return found;
+}
+
+int proc_kill_by_env(const char *name, const char *value)
+{
+    int n = 0;
+    for (int pid; n < 1000 && (pid = proc_find_by_env(name, value)) > 0; n++) {
+        kill(pid, SIGKILL);
+        /* Wait for it to go (or become a zombie) before looking again. */
+        for (int i = 0; i < 100 && kill(pid, 0) == 0 && proc_start_ticks(pid) >= 0; i++) {
+            char path[64], state = 0;
+            snprintf(path, sizeof path, "/proc/%d/stat", pid);
+            FILE *f = fopen(path, "r");
+            if (f) {
+                if (fscanf(f, "%*d %*s %c", &state) != 1)
+                    state = 0;
+                fclose(f);
+            }
+            if (state == 'Z' || state == 0)
+                break;
+            usleep(1000);
+        }
+    }
+    return n;
+}
+
+int proc_find_by_env(const char *name, const char *value)
+{
+    char *entry = xasprintf("%s=%s", name, value);
+    size_t len = strlen(entry);
+    DIR *d = opendir("/proc");
+    int found = 0;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        int pid = atoi(e->d_name);
+        if (pid != getpid() && environ_has(pid, entry, len))
+            found = pid;
+    }
+    if (d)
+        closedir(d);
+    free(entry);
+    /* Follow the group leader (the task's shell) when it is still there. */
+    int leader = found ? getpgid(found) : -1;
+    return leader > 0 && proc_start_ticks(leader) >= 0 ? leader : found;
+}

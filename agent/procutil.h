@@ -1,0 +1,19 @@
+/* Facts about processes from /proc, for following a try across an agent
+ * restart. */
+#ifndef DAGD_PROCUTIL_H
+#define DAGD_PROCUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Start time of PID in clock ticks since boot (field 22 of /proc/PID/stat),
+ * or -1 when there is no such process. */
+int64_t proc_start_ticks(int pid);
+/* PID is alive and is the process that started at START (not a reuse). */
+bool proc_is_same(int pid, int64_t start);
+/* A process whose environment holds exactly NAME=VALUE, or 0. */
+int proc_find_by_env(const char *name, const char *value);
+/* SIGKILL every process holding NAME=VALUE; returns how many. */
+int proc_kill_by_env(const char *name, const char *value);
+
+#endif
