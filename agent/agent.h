@@ -14,9 +14,16 @@
 typedef struct store store;
 typedef struct server server;
 typedef struct task_proc task_proc;
+typedef struct notify notify;
+typedef struct sla sla;
 typedef struct docker_task docker_task;
 typedef struct http_client http_client;
 typedef struct docker_api docker_api;
+
+typedef struct file_stamp {
+    int64_t mtime_ns, size;
+    uint64_t ino;
+} file_stamp;
 
 /* One DAG file in dags_dir: its last good model and its current error. */
 typedef struct dag_entry {
@@ -29,6 +36,8 @@ typedef struct dag_entry {
     int64_t next_logical_us;
     int running_tasks;     /* for max_active_tasks */
     int active_runs;       /* runs in state running */
+    file_stamp stamp;      /* of the file when last read */
+    bool removed;          /* its file is gone: no new runs; dropped when idle */
 } dag_entry;
 
 /* A task instance of an active run. */
@@ -44,6 +53,7 @@ typedef struct ti {
     int64_t pid_start;     /* the process's start time, /proc ticks */
     bool log_ready;        /* try 1's log file was created ahead */
     bool cancelled;        /* cleared / marked while running: ignore its end */
+    bool sla_done;         /* its SLA miss fired or cannot fire any more (sla.c) */
     struct run *owner;     /* for the executor's callback */
     size_t index;
 } ti;
@@ -60,6 +70,7 @@ typedef struct run {
     char *params_json;     /* the trigger's params, "{}" when none */
     ti *tis;               /* one per task of de->model, same order */
     size_t n_tis;
+    bool sla_done;         /* the run's SLA miss fired or cannot any more (sla.c) */
     struct run *next;
 } run;
 
@@ -77,7 +88,9 @@ typedef struct agent {
     docker_api *docker;    /* the [docker] host */
     int *pool_used;        /* per cfg.pools */
     uv_timer_t wake_timer; /* the one timer: next run due or retry ready */
-    uv_signal_t sig_term, sig_int;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_fs_event_t dags_watch; /* dags_dir changes, debounced by reload_timer */
+    uv_timer_t reload_timer;
     int64_t started_us;
     bool in_pass, pass_again, stopping;
     bool stop_tasks;       /* --stop-tasks */
@@ -85,6 +98,8 @@ typedef struct agent {
     size_t n_pending, cap_pending;
     int events_held;       /* >0: events wait for the commit (events.h) */
     void *held_events;     /* json_t array */
+    notify *notify;        /* notifiers at run time (notify.c) */
+    sla *sla;              /* the SLA timer (sla.c) */
 } agent;
 
 dag_entry *agent_find_dag(agent *ag, const char *dag_id);

@@ -23,6 +23,7 @@ static const command_entry commands[] = {
     {"clear", true, cmd_clear},
     {"mark", true, cmd_mark},
     {"backfill", true, cmd_backfill},
+    {"notify_test", true, cmd_notify_test},
 };
 
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,

@@ -72,5 +72,6 @@ void cmd_unpause(request *rq);
 void cmd_clear(request *rq);
 void cmd_mark(request *rq);
 void cmd_backfill(request *rq);
+void cmd_notify_test(request *rq);
 
 #endif

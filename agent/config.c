@@ -1,4 +1,6 @@
 #include "config.h"
+#include "admission.h"
+#include "docker_api.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -74,7 +76,15 @@ PATH_SETTER(socket)
     }
 STRING_SETTER(operators)
 STRING_SETTER(socket_group)
-STRING_SETTER(docker_host)
+
+static int set_docker_host(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    if (docker_host_check(v, err, errlen))
+        return -1;
+    free(p->cfg->docker_host);
+    p->cfg->docker_host = xstrdup(v);
+    return 0;
+}
 
 static int set_parallelism(config_parse *p, const char *v, char *err, size_t errlen)
 {
@@ -352,6 +362,7 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     if (!file) {
         set_defaults(cfg, cwd);
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+        admission_resolve_auto(cfg);
         return 0;
     }
     cfg->file = xstrdup(file);
@@ -376,6 +387,7 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     check_notifiers(cfg, file, diags);
     if (!cfg->socket)
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+    admission_resolve_auto(cfg); /* auto: 80% of the memory, every CPU */
     return diag_error_count(diags) ? -1 : 0;
 }
 
@@ -412,26 +424,4 @@ const notifier_config *config_notifier(const config *cfg, const char *name)
         if (strcmp(cfg->notifiers[i].name, name) == 0)
             return &cfg->notifiers[i];
     return NULL;
-}
-
-void config_reload_urls(config *cfg, diag_list *diags)
-{
-    for (size_t i = 0; i < cfg->n_notifiers; i++) {
-        notifier_config *n = &cfg->notifiers[i];
-        if (!n->url_file)
-            continue;
-        char err[PATH_MAX + 128];
-        bool refused;
-        char *url = notify_url_read(n->url_file, &refused, err, sizeof err);
-        if (!url) {
-            diag_add(diags, cfg->file, n->url_file_line, true, "[notifier %s] url_file: %s%s",
-                     n->name, err, n->url ? "; the previous URL stays in use" : "");
-            continue;
-        }
-        if (n->url) {
-            memset(n->url, 0, strlen(n->url));
-            free(n->url);
-        }
-        n->url = url;
-    }
 }

@@ -20,7 +20,7 @@ typedef struct config {
     int parallelism;
     char *timezone;
     int64_t memory_budget; /* bytes, 0 = auto */
-    double cpu_budget;     /* 0 = auto */
+    double cpu_budget;     /* 0 = auto; both resolved by config_load */
     int keep_days;
     int socket_mode;
     char *socket_group;
@@ -39,8 +39,5 @@ int config_load(config *cfg, const char *file, diag_list *diags);
 void config_free(config *cfg);
 const pool_config *config_pool(const config *cfg, const char *name);
 const notifier_config *config_notifier(const config *cfg, const char *name);
-/* Read every notifier's url_file again (SIGHUP). A file that cannot be
- * read or is refused keeps the URL it replaces; problems go to DIAGS. */
-void config_reload_urls(config *cfg, diag_list *diags);
 
 #endif

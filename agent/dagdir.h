@@ -10,4 +10,11 @@
 void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *diags);
 void dag_entry_free(dag_entry *de);
 
+/* PATH loaded and checked against the agent config: the model, or NULL with
+ * its problems joined in *ERROR (new string). */
+dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error);
+/* What tells a changed file from an unchanged one. */
+void dagdir_file_stamp(const char *path, file_stamp *out);
+bool dagdir_is_dag_file(const char *name);
+
 #endif

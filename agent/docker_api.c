@@ -147,9 +147,8 @@ static void on_done(void *arg, CURLcode rc, long status, const char *errbuf)
     free_call(c);
 }
 
-docker_call *docker_request(docker_api *api, const char *method, const char *path,
-                            const char *body, docker_data_fn data, docker_reply_fn done,
-                            void *arg, long timeout_s)
+docker_call *docker_request(docker_api *api, const char *method, const char *path, const char *body,
+                            docker_data_fn data, docker_reply_fn done, void *arg, long timeout_s)
 {
     if (api->freeing)
         return NULL;

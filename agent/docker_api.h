@@ -20,7 +20,7 @@ typedef struct docker_reply {
     long status;          /* HTTP status, 0 on a transport error */
     const char *body;     /* collected reply (not for streams); NUL-terminated */
     size_t len;
-    const char *error;    /* curl's message or the engine's "message"; "" when fine */
+    const char *error; /* curl's message or the engine's "message"; "" when fine */
 } docker_reply;
 
 /* DONE is called exactly once per call, unless docker_call_cancel stops it. */
@@ -42,9 +42,8 @@ const char *docker_api_host(const docker_api *api);
  * BODY. With DATA, a 2xx body is streamed to it instead of collected.
  * TIMEOUT_S 0: no limit (streams, waits). Returns NULL when the call could
  * not even start (DONE is not called then). */
-docker_call *docker_request(docker_api *api, const char *method, const char *path,
-                            const char *body, docker_data_fn data, docker_reply_fn done,
-                            void *arg, long timeout_s);
+docker_call *docker_request(docker_api *api, const char *method, const char *path, const char *body,
+                            docker_data_fn data, docker_reply_fn done, void *arg, long timeout_s);
 /* Stop a call; its DONE is not called. */
 void docker_call_cancel(docker_call *c);
 

@@ -15,7 +15,7 @@ typedef struct frame_demux {
     size_t hdr_len;     /* header bytes seen of the current frame */
     uint32_t remaining; /* payload bytes still to come of the current frame */
     int stream;
-    uint64_t skip;      /* payload bytes to drop first (a reattach resumes the log) */
+    uint64_t skip; /* payload bytes to drop first (a reattach resumes the log) */
 } frame_demux;
 
 /* Receives payload bytes in order; a frame's payload may come in pieces. */

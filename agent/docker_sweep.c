@@ -53,8 +53,7 @@ static void on_listed(void *arg, const docker_reply *rep)
         const char *run_id = json_string_value(json_object_get(labels, "dagd.run_id"));
         const char *task_id = json_string_value(json_object_get(labels, "dagd.task_id"));
         const char *try_s = json_string_value(json_object_get(labels, "dagd.try_number"));
-        if (!id || !dag_id || !run_id || !task_id || !try_s ||
-            json_object_get(labels, "dagd.keep"))
+        if (!id || !dag_id || !run_id || !task_id || !try_s || json_object_get(labels, "dagd.keep"))
             continue;
         bool unknown;
         if (try_running(ag, dag_id, run_id, task_id, atoi(try_s), &unknown) || unknown)

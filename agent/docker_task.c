@@ -60,9 +60,9 @@ json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
     json_object_set_new(body, "AttachStdin", json_false());
     char try_number[16];
     snprintf(try_number, sizeof try_number, "%d", s->try_number);
-    json_t *labels = json_pack("{s:s, s:s, s:s, s:s}", "dagd.dag_id", s->dag_id, "dagd.run_id",
-                               s->run_id, "dagd.task_id", s->task_id, "dagd.try_number",
-                               try_number);
+    json_t *labels =
+        json_pack("{s:s, s:s, s:s, s:s}", "dagd.dag_id", s->dag_id, "dagd.run_id", s->run_id,
+                  "dagd.task_id", s->task_id, "dagd.try_number", try_number);
     if (s->keep)
         json_object_set_new(labels, "dagd.keep", json_string("true"));
     json_object_set_new(body, "Labels", labels);

@@ -18,8 +18,8 @@ typedef struct docker_spec {
     const strlist *volumes; /* HOST:CTR[:ro]; a relative HOST is under DAG_DIR */
     const char *dag_dir;
     const char *network, *user, *workdir; /* NULL: the engine's default */
-    int64_t memory;         /* bytes, 0: no limit */
-    double cpus;            /* 0: no limit */
+    int64_t memory;                       /* bytes, 0: no limit */
+    double cpus;                          /* 0: no limit */
     const char *dag_id, *run_id, *task_id;
     int try_number;
     bool keep;

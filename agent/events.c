@@ -1,6 +1,8 @@
 #include "events.h"
 #include "commands.h"
+#include "notify.h"
 #include "server.h"
+#include "sla.h"
 
 #include <string.h>
 
@@ -12,6 +14,9 @@ static void deliver(agent *ag, json_t *event)
         run_state_finished((enum run_state)run_state_parse(state)))
         wait_run_finished(ag, json_string_value(json_object_get(event, "dag_id")),
                           json_string_value(json_object_get(event, "run_id")), state);
+    /* Notifiers and SLA timers see exactly what subscribers see. */
+    sla_on_event(ag, event);
+    notify_on_event(ag, event);
     server_broadcast(ag, event);
 }
 

@@ -40,7 +40,7 @@ struct docker_task {
     uv_timer_t timer; /* timeout; a kill's deferred report; the log drain */
     bool pulled, killing, wait_done, logs_done, reported, abandoned, freed;
     exec_result res;
-    strbuf line;     /* the current unterminated stdout line (branch tasks) */
+    strbuf line; /* the current unterminated stdout line (branch tasks) */
     char *last_line;
     strbuf pull_buf; /* the current unterminated pull progress line */
     char *pull_error;
@@ -130,6 +130,8 @@ static void report(docker_task *t)
         t->last_line = sb_take(&t->line);
     }
     t->res.last_line = t->last_line;
+    if (t->wait_done && t->res.exit_code >= 0) /* the same line as a local try's */
+        dprintf(t->log_fd, EXEC_EXIT_MARK "%d\n", t->res.exit_code);
     if (t->res.timed_out)
         log_line(t, "task timed out; container %.12s stopped", t->id ? t->id : "");
     close_log(t);
@@ -155,8 +157,7 @@ static void fail(docker_task *t, const char *fmt, ...)
 
 static void fail_unreachable(docker_task *t, const char *what, const docker_reply *rep)
 {
-    fail(t, "docker engine at %s unreachable (%s): %s", docker_api_host(t->api), what,
-         rep->error);
+    fail(t, "docker engine at %s unreachable (%s): %s", docker_api_host(t->api), what, rep->error);
 }
 
 /* A reply cancelled because the agent stops: behave as abandoned. */
@@ -190,7 +191,7 @@ static void pull_line(docker_task *t, const char *s, size_t len)
             if (progress)
                 t->last_progress_ms = now;
             log_line(t, "pull %s: %s%s%s%s%s", t->image, id ? id : "", id ? ": " : "", status,
-                  progress ? " " : "", progress ? progress : "");
+                     progress ? " " : "", progress ? progress : "");
         }
     }
     json_decref(j);
@@ -328,7 +329,7 @@ static void on_logs_done(void *arg, const docker_reply *rep)
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
         log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
-              rep->error[0] ? rep->error : "?");
+                 rep->error[0] ? rep->error : "?");
     check_finished(t);
 }
 
@@ -343,14 +344,15 @@ static void on_waited(void *arg, const docker_reply *rep)
     json_t *code = json_object_get(j, "StatusCode");
     if (json_is_integer(code)) {
         t->res.exit_code = (int)json_integer_value(code);
-        const char *msg = json_string_value(json_object_get(json_object_get(j, "Error"), "Message"));
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(j, "Error"), "Message"));
         if (msg && *msg)
             log_line(t, "docker: %s", msg);
     } else {
         t->res.exit_code = -1;
         if (rep->transport_error)
             log_line(t, "docker engine at %s: lost the container %.12s: %s",
-                  docker_api_host(t->api), t->id, rep->error);
+                     docker_api_host(t->api), t->id, rep->error);
         else
             log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
     }
@@ -580,12 +582,12 @@ static void on_found(void *arg, const docker_reply *rep)
         return;
     }
     t->id = xstrdup(id);
-    const char *off = json_string_value(
-        json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
+    const char *off =
+        json_string_value(json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
     uint64_t offset = off ? strtoull(off, NULL, 10) : 0;
     bool created = strcmp(state, "created") == 0;
-    json_decref(list);
     fprintf(stderr, "dagd: following container %.12s (%s) of %s\n", t->id, state, t->log_path);
+    json_decref(list);
     if (created) { /* the agent died between create and start */
         begin_start(t);
         return;
@@ -667,9 +669,13 @@ void exec_docker_kill(docker_task *t)
         break;
     case PH_FIND:
     case PH_CREATE:
-    case PH_START: break; /* the step's reply sees killing */
-    case PH_RUN: stop_container(t); break;
-    case PH_DONE: break;
+    case PH_START:
+        break; /* the step's reply sees killing */
+    case PH_RUN:
+        stop_container(t);
+        break;
+    case PH_DONE:
+        break;
     }
 }
 

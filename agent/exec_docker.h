@@ -24,12 +24,12 @@ enum docker_pull { PULL_MISSING, PULL_NEVER, PULL_ALWAYS };
 #define DOCKER_LABEL_LOG_OFFSET "dagd.log_offset"
 
 typedef struct docker_request {
-    const char *image;     /* rendered */
-    json_t *create;        /* body of POST /containers/create; taken over */
+    const char *image; /* rendered */
+    json_t *create;    /* body of POST /containers/create; taken over */
     enum docker_pull pull;
-    bool keep;             /* leave the container for debugging */
-    const char *log_path;  /* created with its folders */
-    int64_t timeout_us;    /* 0: none */
+    bool keep;            /* leave the container for debugging */
+    const char *log_path; /* created with its folders */
+    int64_t timeout_us;   /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;
@@ -43,7 +43,7 @@ typedef struct docker_attach {
     const char *dag_id, *run_id, *task_id;
     int try_number;
     const char *log_path;
-    int64_t timeout_us;    /* from now; 0: none; <0: past, stop it at once */
+    int64_t timeout_us; /* from now; 0: none; <0: past, stop it at once */
     bool keep;
     bool capture_last_line;
     exec_done_fn done;

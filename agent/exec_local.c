@@ -343,6 +343,11 @@ void exec_local_kill(task_proc *p)
     start_kill(p);
 }
 
+void exec_local_set_arg(task_proc *p, void *arg)
+{
+    p->arg = arg;
+}
+
 int exec_local_pid(const task_proc *p)
 {
     return p->pid;

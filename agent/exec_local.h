@@ -49,6 +49,8 @@ task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path, int
 /* Stop it now (SIGTERM to the group, SIGKILL after a grace period). */
 void exec_local_kill(task_proc *p);
 int exec_local_pid(const task_proc *p);
+/* The task instance moved (a reloaded DAG): DONE gets ARG from now on. */
+void exec_local_set_arg(task_proc *p, void *arg);
 /* Agent shutdown: release everything without calling DONE; with KILL_GROUP
  * the group is killed, else it runs on (followed after the next start). */
 void exec_local_detach(task_proc *p, bool kill_group);

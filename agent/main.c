@@ -2,7 +2,11 @@
 #include "agent.h"
 #include "commands.h"
 #include "dagdir.h"
+#include "docker_task.h"
 #include "exec_local.h"
+#include "notify.h"
+#include "sla.h"
+#include "reload.h"
 #include "fsutil.h"
 #include "runner.h"
 #include "scheduler.h"
@@ -150,12 +154,23 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.loop = uv_default_loop();
     ag.started_us = time_now_us();
     ag.pool_used = xcalloc(ag.cfg.n_pools, sizeof *ag.pool_used);
+    admission_init(&ag.adm, ag.cfg.memory_budget, ag.cfg.cpu_budget);
+    char derr[256] = "";
+    ag.http = http_client_new(ag.loop);
+    ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
+    if (!ag.docker)
+        fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
+    notify_init(&ag);
+    sla_init(&ag);
     int rc = 1;
     if (open_state(&ag))
         goto out;
     scheduler_init(&ag);
     load_dags(&ag);
+    sla_arm(&ag); /* deadlines of the runs found in the store */
+    docker_sweep(&ag); /* containers of tries that ended while the agent was away */
     char err[512] = "";
+    reload_start(&ag);
     if (server_start(&ag, err, sizeof err)) {
         fprintf(stderr, "dagd: socket: %s\n", err);
         goto out;
@@ -175,6 +190,12 @@ out:
     /* Tries still running are left to run on (followed after the next
      * start), or killed with --stop-tasks. */
     runner_detach_all(&ag, ag.stop_tasks);
+    if (ag.reload_timer.loop)
+        reload_stop(&ag);
+    docker_api_free(ag.docker); /* before the loop closes its handles */
+    http_client_free(ag.http);
+    notify_free(&ag); /* unsent messages are dropped, with a log line */
+    sla_free(&ag);
     wait_shutdown(&ag);
     server_stop(&ag);
     uv_walk(ag.loop, close_walk, NULL);

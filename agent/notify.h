@@ -23,7 +23,9 @@
 #define NOTIFY_LOG_TAIL_LINES 20
 #define NOTIFY_LOG_TAIL_BYTES 4096
 
-/* Call after the config is loaded and before anything can emit events. */
+/* Call after the config is loaded and before anything can emit events.
+ * Notifiers are looked up by name in ag->cfg at each use, so a config that
+ * SIGHUP reloads (reload.c, url_files included) takes effect at once. */
 void notify_init(agent *ag);
 /* Cancel every send and free. Call before the loop's final uv_walk. */
 void notify_free(agent *ag);
@@ -31,9 +33,6 @@ void notify_free(agent *ag);
 /* EVENT (borrowed) was just announced: send it to the notifiers that
  * want it. */
 void notify_on_event(agent *ag, json_t *event);
-
-/* SIGHUP: read every url_file again. */
-void notify_reload(agent *ag);
 
 /* One test message through notifier NAME, not retried: DONE gets the HTTP
  * status (0 when there was no answer) and an error (NULL when the endpoint

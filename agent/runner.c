@@ -1,5 +1,6 @@
 #include "runner.h"
 #include "events.h"
+#include "docker_task.h"
 #include "exec_local.h"
 #include "fsutil.h"
 #include "procutil.h"
@@ -72,16 +73,18 @@ static bool admit(const agent *ag, const run *r, size_t i)
     int p = pool_index(ag, task->pool);
     if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots)
         return false;
-    return true;
+    return admission_check(&ag->adm, task->memory_bytes, task->cpus) == NULL;
 }
 
 static void count_running(agent *ag, run *r, size_t i, int delta)
 {
     ag->running_tasks += delta;
     r->de->running_tasks += delta;
-    int p = pool_index(ag, r->de->model->tasks[i].pool);
+    const dag_task *task = &r->de->model->tasks[i];
+    int p = pool_index(ag, task->pool);
     if (p >= 0)
         ag->pool_used[p] += delta;
+    admission_account(&ag->adm, task->memory_bytes, task->cpus, delta);
 }
 
 /* Skip the direct downstream tasks that the branch's last line does not
@@ -131,6 +134,7 @@ static void on_try_done(void *arg, const exec_result *res)
     size_t i = t->index;
     const dag_task *task = &r->de->model->tasks[i];
     t->proc = NULL;
+    t->dock = NULL;
     count_running(ag, r, i, -1);
     if (t->cancelled) {
         /* Cleared or marked while running: the new state stands. */
@@ -259,11 +263,19 @@ static bool launch_try(agent *ag, ti *t)
     task_vars_init(&vars, r, i);
     char err[256] = "";
     char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
-    char **env = command ? task_env_build(&vars, task, log_path, err, sizeof err) : NULL;
-    bool ok = command && env;
+    char **env =
+        command && !task->image ? task_env_build(&vars, task, log_path, err, sizeof err) : NULL;
+    bool ok = command && (env || task->image);
+    if (ok && task->image) { /* a container: its own argv, environment and log */
+        t->dock = docker_task_launch(ag, r, i, &vars, command, log_path, on_try_done, t, err,
+                                     sizeof err);
+        ok = t->dock != NULL;
+    }
     if (!ok) {
         count_running(ag, r, i, -1);
         fail_try(ag, r, i, log_path, err);
+    } else if (task->image) {
+        prefetch_logs(ag, r, i);
     } else {
         exec_request req = {
             .command = command,
@@ -365,7 +377,7 @@ static bool decide(agent *ag, run *r, size_t i, int64_t now)
 {
     ti *t = &r->tis[i];
     const dag_task *task = &r->de->model->tasks[i];
-    if (t->proc)
+    if (t->proc || t->dock)
         return false; /* a killed try is still exiting: never two at once */
     switch (t->state) {
     case TI_NONE:
@@ -511,6 +523,8 @@ void runner_kill_all(agent *ag)
         for (size_t i = 0; i < r->n_tis; i++)
             if (r->tis[i].proc)
                 exec_local_kill(r->tis[i].proc);
+            else if (r->tis[i].dock)
+                exec_docker_kill(r->tis[i].dock);
 }
 
 void runner_detach_all(agent *ag, bool kill_group)
@@ -521,6 +535,10 @@ void runner_detach_all(agent *ag, bool kill_group)
                 exec_local_detach(r->tis[i].proc, kill_group);
                 r->tis[i].proc = NULL;
             }
+            if (r->tis[i].dock) { /* its container runs on; followed after the next start */
+                exec_docker_abandon(r->tis[i].dock);
+                r->tis[i].dock = NULL;
+            }
         }
     }
 }
@@ -529,6 +547,11 @@ void runner_kill_try(agent *ag, run *r, size_t i)
 {
     (void)ag;
     ti *t = &r->tis[i];
+    if (t->dock) {
+        t->cancelled = true;
+        exec_docker_kill(t->dock);
+        return;
+    }
     if (!t->proc)
         return;
     t->cancelled = true;
@@ -623,13 +646,27 @@ static void follow_try(agent *ag, run *r, size_t i)
     free(log);
 }
 
+/* A Docker try that was running when the agent stopped: its container
+ * (found by its labels) is followed to its end, the log continuing where it
+ * stopped; no container fails the try. */
+static void follow_container(agent *ag, run *r, size_t i)
+{
+    ti *t = &r->tis[i];
+    t->owner = r;
+    t->index = i;
+    t->dock = docker_task_follow(ag, r, i, on_try_done, t);
+    count_running(ag, r, i, +1);
+}
+
 static void adopt_one(void *arg, run *r)
 {
     agent *ag = arg;
     r->ag = ag;
     for (size_t i = 0; i < r->n_tis; i++) {
         ti *t = &r->tis[i];
-        if (t->state == TI_RUNNING)
+        if (t->state == TI_RUNNING && r->de->model->tasks[i].image)
+            follow_container(ag, r, i);
+        else if (t->state == TI_RUNNING)
             follow_try(ag, r, i);
         else if (t->state == TI_QUEUED)
             t->state = TI_NONE; /* decided again by the next pass */
@@ -694,5 +731,77 @@ const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, siz
         snprintf(buf, len, "pool %s", task->pool);
         return buf;
     }
-    return NULL;
+    return admission_check(&ag->adm, task->memory_bytes, task->cpus); /* memory, cpus */
+}
+
+void runner_recount(agent *ag)
+{
+    ag->running_tasks = 0;
+    ag->pool_used = xrealloc(ag->pool_used, (ag->cfg.n_pools + 1) * sizeof *ag->pool_used);
+    memset(ag->pool_used, 0, (ag->cfg.n_pools + 1) * sizeof *ag->pool_used);
+    for (size_t k = 0; k < ag->n_dags; k++)
+        ag->dags[k]->running_tasks = 0;
+    for (run *r = ag->runs; r; r = r->next)
+        for (size_t i = 0; i < r->n_tis; i++)
+            if (r->tis[i].state == TI_RUNNING)
+                count_running(ag, r, i, +1);
+}
+
+/* Tasks gone from the new version: a running try is stopped, the instance
+ * becomes removed (saved against the old model, which still names it). */
+static void remove_vanished(agent *ag, run *r, const dag *old, const dag *next)
+{
+    for (size_t k = 0; k < r->n_tis; k++) {
+        if (dag_task_index(next, old->tasks[k].id) >= 0)
+            continue;
+        ti *t = &r->tis[k];
+        if (t->proc) {
+            exec_local_detach(t->proc, true);
+            t->proc = NULL;
+        }
+        if (!ti_state_finished(t->state)) {
+            t->state = TI_REMOVED;
+            t->end_us = time_now_us();
+            save_ti(ag, r, k);
+        }
+    }
+}
+
+void runner_swap_model(agent *ag, dag_entry *de, dag *next)
+{
+    dag *old = de->model;
+    runner_batch_begin(ag);
+    for (run *r = ag->runs; r; r = r->next) {
+        if (r->de != de)
+            continue;
+        remove_vanished(ag, r, old, next);
+        ti *tis = xcalloc(next->n_tasks, sizeof *tis);
+        bool *added = xcalloc(next->n_tasks, sizeof *added);
+        for (size_t j = 0; j < next->n_tasks; j++) {
+            int k = dag_task_index(old, next->tasks[j].id);
+            if (k >= 0) {
+                tis[j] = r->tis[k];
+            } else {
+                tis[j].max_tries = next->tasks[j].retries + 1;
+                added[j] = true;
+            }
+            tis[j].owner = r;
+            tis[j].index = j;
+            if (tis[j].proc)
+                exec_local_set_arg(tis[j].proc, &tis[j]);
+        }
+        free(r->tis);
+        r->tis = tis;
+        r->n_tis = next->n_tasks;
+        de->model = next; /* new tasks are saved under their own ids */
+        for (size_t j = 0; j < next->n_tasks; j++)
+            if (added[j])
+                save_ti(ag, r, j);
+        de->model = old;
+        free(added);
+    }
+    de->model = next;
+    dag_free(old);
+    runner_recount(ag);
+    runner_batch_end(ag);
 }

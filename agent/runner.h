@@ -46,6 +46,12 @@ void runner_batch_end(agent *ag);
 void runner_kill_all(agent *ag);
 void runner_detach_all(agent *ag, bool kill_group);
 
+/* A DAG file changed: its runs move to the NEXT model (tasks matched by id;
+ * new tasks start at none, vanished ones become removed). Takes NEXT. */
+void runner_swap_model(agent *ag, dag_entry *de, dag *next);
+/* Running counts (agent, DAGs, pools) from scratch, after a reload. */
+void runner_recount(agent *ag);
+
 /* For the operator controls (control.c). */
 void runner_kill_try(agent *ag, run *r, size_t task_index);
 void runner_set_state(agent *ag, run *r, size_t task_index, enum ti_state state);

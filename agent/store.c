@@ -40,6 +40,11 @@ static const char *const migrations[] = {
      * time in clock ticks from /proc, against pid reuse). */
     "ALTER TABLE task_instances ADD COLUMN pid INTEGER;"
     "ALTER TABLE task_instances ADD COLUMN pid_start INTEGER;",
+    /* SLA misses, each recorded once (task_id '' for the run's own SLA);
+     * the key is what makes sla_miss fire once, across restarts too. */
+    "CREATE TABLE sla_misses (dag_id TEXT NOT NULL, run_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL, time INTEGER NOT NULL,"
+    "  PRIMARY KEY (dag_id, run_id, task_id));",
 };
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
@@ -534,6 +539,7 @@ json_t *store_grid_json(store *s, const dag_entry *de, int limit)
     json_t *tasks = json_array();
     for (size_t t = 0; de->model && t < de->model->n_tasks; t++)
         json_array_append_new(tasks, json_string(de->model->tasks[t].id));
+    store_grid_add_sla(s, de->dag_id, runs);
     return json_pack("{s:s, s:o, s:o}", "dag_id", de->dag_id, "tasks", tasks, "runs", runs);
 }
 
@@ -605,4 +611,55 @@ json_t *store_audit_json(store *s, int limit, const char *tz)
                             column_json_text(st, 6), "detail", column_json_text(st, 7)));
     }
     return list;
+}
+
+int store_sla_miss_record(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                          int64_t time_us)
+{
+    sqlite3_stmt *st = stmt(s, "INSERT OR IGNORE INTO sla_misses (dag_id, run_id, task_id, time)"
+                               " VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, task_id ? task_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_us);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(s->db) > 0 ? 0 : 1;
+}
+
+void store_grid_add_sla(store *s, const char *dag_id, json_t *runs)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        json_t *cells = json_object_get(r, "tasks");
+        const char *key;
+        json_t *cell;
+        json_object_foreach(cells, key, cell)
+        {
+            json_object_set_new(cell, "sla_miss", json_false());
+        }
+        json_object_set_new(r, "sla_miss", json_false());
+        sqlite3_stmt *st =
+            stmt(s, "SELECT task_id FROM sla_misses WHERE dag_id = ?1 AND run_id = ?2");
+        sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, json_string_value(json_object_get(r, "run_id")), -1,
+                          SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *task = (const char *)sqlite3_column_text(st, 0);
+            json_t *target = *task ? json_object_get(cells, task) : r;
+            if (target)
+                json_object_set_new(target, "sla_miss", json_true());
+        }
+        sqlite3_reset(st);
+    }
+}
+
+int64_t store_run_logical(store *s, const char *dag_id, const char *run_id)
+{
+    sqlite3_stmt *st = stmt(s, "SELECT logical_date FROM runs WHERE dag_id = ?1 AND run_id = ?2");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    return query_int64(st, -1);
 }

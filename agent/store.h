@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
@@ -75,5 +75,15 @@ json_t *store_recent_states_json(store *s, const char *dag_id, int limit);
 /* Try number of a task instance (0 if it never ran), -1 if not found. */
 int store_ti_try(store *s, const char *dag_id, const char *run_id, const char *task_id,
                  enum ti_state *state);
+
+/* SLA misses: record one (TASK_ID NULL: the run's own SLA). 0 recorded
+ * now, 1 it was recorded before, -1 error. */
+int store_sla_miss_record(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                          int64_t time_us);
+/* Set "sla_miss" (true / false) on every run of a grid and on its task
+ * cells. */
+void store_grid_add_sla(store *s, const char *dag_id, json_t *runs);
+/* Logical date of a run, -1 if unknown. */
+int64_t store_run_logical(store *s, const char *dag_id, const char *run_id);
 
 #endif

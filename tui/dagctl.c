@@ -25,6 +25,7 @@ static const struct subcommand {
     {"mark", "mark DAG RUN TASK success|failed [--downstream] [--upstream] [--past] [--future] [--dry-run] [--yes]", ctl_mark},
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
     {"audit", "audit [--limit N]", ctl_audit},
+    {"notify", "notify test NAME", ctl_notify},
 };
 
 static void usage(FILE *out)

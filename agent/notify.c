@@ -1,0 +1,493 @@
+#include "notify.h"
+#include "http_uv.h"
+#include "notify_payload.h"
+#include "runner.h"
+#include "store.h"
+#include "timeutil.h"
+#include "util.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One message to one notifier. */
+typedef struct job {
+    struct job *next;
+    char *body;
+    char *what;       /* for log lines: "failure etl_orders run … task load try 2" */
+    int tries;        /* made so far */
+    int64_t ready_us; /* while backing off */
+    notify_test_fn test_done; /* set: a test message, never retried */
+    void *test_arg;
+} job;
+
+/* A message on the wire. */
+typedef struct sending {
+    struct sending *prev, *next;
+    struct notifier_rt *rt;
+    job *j;
+    struct curl_slist *headers;
+} sending;
+
+/* A notifier's sending side, made on its first message. It holds the
+ * notifier's name, not its config: SIGHUP replaces the whole config. */
+typedef struct notifier_rt {
+    struct notify *nt;
+    char *name;
+    job *head, *tail;  /* ready to send, oldest first */
+    job *backoff;      /* waiting for a retry, soonest first */
+    size_t n_waiting;  /* both lists */
+    sending *sendings; /* in flight */
+    int in_flight;
+    bool pumping;
+    uv_timer_t timer; /* the soonest retry */
+} notifier_rt;
+
+struct notify {
+    agent *ag;
+    http_client *http;
+    char host[256];
+    notifier_rt **rts;
+    size_t n;
+};
+
+/* NULL when a reload removed the notifier: its messages are dropped. */
+static const notifier_config *cfg_of(const notifier_rt *rt)
+{
+    return config_notifier(&rt->nt->ag->cfg, rt->name);
+}
+
+static void job_free(job *j)
+{
+    free(j->body);
+    free(j->what);
+    free(j);
+}
+
+static void pump(notifier_rt *rt);
+static void on_retry_timer(uv_timer_t *t);
+
+static void arm_timer(notifier_rt *rt)
+{
+    if (!rt->backoff) {
+        uv_timer_stop(&rt->timer);
+        return;
+    }
+    int64_t delay_ms = (rt->backoff->ready_us - time_now_us() + 999) / 1000;
+    uv_timer_start(&rt->timer, on_retry_timer, delay_ms > 0 ? (uint64_t)delay_ms : 0, 0);
+}
+
+/* Backed-off messages whose time has come go to the front of the queue, so
+ * that older messages still go out first. */
+static void on_retry_timer(uv_timer_t *t)
+{
+    notifier_rt *rt = t->data;
+    int64_t now = time_now_us() + 1000;
+    job *first = NULL, *last = NULL;
+    while (rt->backoff && rt->backoff->ready_us <= now) {
+        job *j = rt->backoff;
+        rt->backoff = j->next;
+        j->next = NULL;
+        if (last)
+            last->next = j;
+        else
+            first = j;
+        last = j;
+    }
+    if (first) {
+        last->next = rt->head;
+        if (!rt->head)
+            rt->tail = last;
+        rt->head = first;
+    }
+    arm_timer(rt);
+    pump(rt);
+}
+
+static void back_off(notifier_rt *rt, job *j)
+{
+    j->ready_us = time_now_us() + notify_backoff_ms(j->tries) * 1000;
+    job **l = &rt->backoff;
+    while (*l && (*l)->ready_us <= j->ready_us)
+        l = &(*l)->next;
+    j->next = *l;
+    *l = j;
+    rt->n_waiting++;
+    arm_timer(rt);
+}
+
+/* A try ended: ERROR NULL means delivered. */
+static void after_try(notifier_rt *rt, job *j, long status, const char *error, bool retryable)
+{
+    const notifier_config *c = cfg_of(rt);
+    int retries = c ? c->retries : 0;
+    if (j->test_done) {
+        j->test_done(j->test_arg, status, error);
+        job_free(j);
+    } else if (!error) {
+        job_free(j);
+    } else if (retryable && j->tries <= retries && !rt->nt->ag->stopping) {
+        char delay[32];
+        duration_format(notify_backoff_ms(j->tries) * 1000, delay, sizeof delay);
+        fprintf(stderr, "dagd: notifier %s: %s: %s; try %d of %d in %s\n", rt->name, j->what,
+                error, j->tries + 1, retries + 1, delay);
+        back_off(rt, j);
+    } else {
+        fprintf(stderr, "dagd: notifier %s: dropped %s after %d tr%s: %s\n", rt->name, j->what,
+                j->tries, j->tries == 1 ? "y" : "ies", error);
+        job_free(j);
+    }
+    pump(rt);
+}
+
+static size_t discard_body(char *ptr, size_t size, size_t n, void *arg)
+{
+    (void)ptr, (void)arg;
+    return size * n;
+}
+
+static void sending_unlink(notifier_rt *rt, sending *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        rt->sendings = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    rt->in_flight--;
+}
+
+static void on_sent(void *arg, CURLcode rc, long status, const char *errbuf)
+{
+    sending *s = arg;
+    notifier_rt *rt = s->rt;
+    job *j = s->j;
+    sending_unlink(rt, s);
+    curl_slist_free_all(s->headers);
+    free(s);
+    if (rc == CURLE_OK && status >= 200 && status < 300) {
+        after_try(rt, j, status, NULL, false);
+        return;
+    }
+    char *error;
+    bool retryable;
+    if (rc != CURLE_OK) {
+        /* curl's messages name hosts, not paths; redact anyway. */
+        const notifier_config *c = cfg_of(rt);
+        error = notify_redact(errbuf, c ? c->url : NULL);
+        retryable = true;
+    } else {
+        error = xasprintf("HTTP %ld", status);
+        retryable = notify_status_retryable(status);
+    }
+    after_try(rt, j, status, error, retryable);
+    free(error);
+}
+
+static void start_send(notifier_rt *rt, job *j)
+{
+    const notifier_config *c = cfg_of(rt);
+    j->tries++;
+    if (!c) {
+        after_try(rt, j, 0, "the notifier is no longer in the config", false);
+        return;
+    }
+    if (!c->url) {
+        after_try(rt, j, 0, "no URL (its url_file was refused or unreadable; fix it, then SIGHUP)",
+                  false);
+        return;
+    }
+    CURL *e = rt->nt->http ? curl_easy_init() : NULL;
+    if (!e) {
+        after_try(rt, j, 0, "libcurl could not make a request", true);
+        return;
+    }
+    sending *s = xcalloc(1, sizeof *s);
+    s->rt = rt;
+    s->j = j;
+    s->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(e, CURLOPT_URL, c->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "dagd/" DAGD_VERSION);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout_us / 1000));
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
+    s->next = rt->sendings;
+    if (rt->sendings)
+        rt->sendings->prev = s;
+    rt->sendings = s;
+    rt->in_flight++;
+    if (http_start(rt->nt->http, e, on_sent, s) != 0) {
+        sending_unlink(rt, s);
+        curl_slist_free_all(s->headers);
+        free(s);
+        after_try(rt, j, 0, "libcurl could not start the request", true);
+    }
+}
+
+/* Start what the in-flight limit allows. Re-entered from a try that fails
+ * at once (no URL), the outer call carries on instead. */
+static void pump(notifier_rt *rt)
+{
+    if (rt->pumping)
+        return;
+    rt->pumping = true;
+    while (rt->in_flight < NOTIFY_MAX_IN_FLIGHT && rt->head && !rt->nt->ag->stopping) {
+        job *j = rt->head;
+        rt->head = j->next;
+        if (!rt->head)
+            rt->tail = NULL;
+        j->next = NULL;
+        rt->n_waiting--;
+        start_send(rt, j);
+    }
+    rt->pumping = false;
+}
+
+static void enqueue(notifier_rt *rt, job *j)
+{
+    if (rt->n_waiting >= NOTIFY_QUEUE_MAX) {
+        fprintf(stderr, "dagd: notifier %s: dropped %s: %d messages are already waiting\n",
+                rt->name, j->what, NOTIFY_QUEUE_MAX);
+        job_free(j);
+        return;
+    }
+    if (rt->tail)
+        rt->tail->next = j;
+    else
+        rt->head = j;
+    rt->tail = j;
+    rt->n_waiting++;
+    pump(rt);
+}
+
+void notify_init(agent *ag)
+{
+    notify *nt = xcalloc(1, sizeof *nt);
+    nt->ag = ag;
+    ag->notify = nt;
+    if (gethostname(nt->host, sizeof nt->host - 1) != 0)
+        strcpy(nt->host, "localhost");
+}
+
+/* The sending side of notifier NAME, made on first use; NULL if the config
+ * has no such notifier. No curl handle exists until a notifier is used. */
+static notifier_rt *rt_for(notify *nt, const char *name)
+{
+    if (!config_notifier(&nt->ag->cfg, name))
+        return NULL;
+    for (size_t i = 0; i < nt->n; i++)
+        if (strcmp(nt->rts[i]->name, name) == 0)
+            return nt->rts[i];
+    if (!nt->http && !(nt->http = http_client_new(nt->ag->loop)))
+        fprintf(stderr, "dagd: notifiers: libcurl did not start; messages will be dropped\n");
+    notifier_rt *rt = xcalloc(1, sizeof *rt);
+    rt->nt = nt;
+    rt->name = xstrdup(name);
+    uv_timer_init(nt->ag->loop, &rt->timer);
+    rt->timer.data = rt;
+    nt->rts = xrealloc(nt->rts, (nt->n + 1) * sizeof *nt->rts);
+    nt->rts[nt->n++] = rt;
+    return rt;
+}
+
+static void on_rt_closed(uv_handle_t *h)
+{
+    notifier_rt *rt = h->data;
+    free(rt->name);
+    free(rt);
+}
+
+static void drop_list(job *j)
+{
+    while (j) {
+        job *next = j->next;
+        if (j->test_done)
+            j->test_done(j->test_arg, 0, "the agent is stopping");
+        job_free(j);
+        j = next;
+    }
+}
+
+void notify_free(agent *ag)
+{
+    notify *nt = ag->notify;
+    if (!nt)
+        return;
+    ag->notify = NULL;
+    /* Cancels every transfer (without their callbacks) and cleans up the
+     * easy handles, before the header lists they point at go. */
+    http_client_free(nt->http);
+    for (size_t i = 0; i < nt->n; i++) {
+        notifier_rt *rt = nt->rts[i];
+        size_t lost = rt->n_waiting + (size_t)rt->in_flight;
+        while (rt->sendings) {
+            sending *s = rt->sendings;
+            rt->sendings = s->next;
+            s->j->next = NULL;
+            drop_list(s->j);
+            curl_slist_free_all(s->headers);
+            free(s);
+        }
+        drop_list(rt->head);
+        drop_list(rt->backoff);
+        if (lost)
+            fprintf(stderr, "dagd: notifier %s: %zu unsent message%s dropped at exit\n",
+                    rt->name, lost, lost == 1 ? "" : "s");
+        uv_timer_stop(&rt->timer);
+        uv_close((uv_handle_t *)&rt->timer, on_rt_closed);
+    }
+    free(nt->rts);
+    free(nt);
+}
+
+static char *body_for(const notifier_config *c, const notify_msg *m)
+{
+    return c->type == NOTIFIER_SLACK ? notify_slack_body(m) : notify_webhook_body(m);
+}
+
+int notify_test(agent *ag, const char *name, notify_test_fn done, void *arg)
+{
+    notify *nt = ag->notify;
+    notifier_rt *rt = nt ? rt_for(nt, name) : NULL;
+    if (!rt)
+        return -1;
+    notify_msg m = {.event = "test", .host = nt->host};
+    job *j = xcalloc(1, sizeof *j);
+    j->body = body_for(cfg_of(rt), &m);
+    j->what = xstrdup("a test message");
+    j->test_done = done;
+    j->test_arg = arg;
+    /* Not queued: a test must answer even while sends to a dead endpoint
+     * fill the in-flight slots. */
+    bool was = rt->pumping;
+    rt->pumping = true; /* only this one; the queue moves on when it ends */
+    start_send(rt, j);
+    rt->pumping = was;
+    return 0;
+}
+
+/* Which event of the contract a broadcast event is, 0 if none. */
+static unsigned event_bit(json_t *ev, bool *task_level)
+{
+    const char *kind = json_string_value(json_object_get(ev, "event"));
+    const char *state = json_string_value(json_object_get(ev, "state"));
+    *task_level = json_is_string(json_object_get(ev, "task_id"));
+    if (!kind)
+        return 0;
+    if (strcmp(kind, "sla_miss") == 0)
+        return NOTIFY_SLA_MISS;
+    if (!state)
+        return 0;
+    if (strcmp(kind, "task") == 0 && strcmp(state, "failed") == 0)
+        return NOTIFY_FAILURE;
+    if (strcmp(kind, "task") == 0 && strcmp(state, "up_for_retry") == 0)
+        return NOTIFY_RETRY;
+    if (strcmp(kind, "run") == 0 && strcmp(state, "success") == 0)
+        return NOTIFY_SUCCESS;
+    return 0;
+}
+
+/* Add to WANT (no duplicates) the notifiers in NAMES that fire on BIT. */
+static void want_names(notify *nt, const strlist *names, unsigned bit, notifier_rt ***want,
+                       size_t *n)
+{
+    for (size_t i = 0; i < names->n; i++) {
+        const notifier_config *c = config_notifier(&nt->ag->cfg, names->items[i]);
+        if (!c || !(c->on & bit))
+            continue;
+        notifier_rt *rt = rt_for(nt, c->name);
+        bool dup = false;
+        for (size_t k = 0; k < *n; k++)
+            dup |= (*want)[k] == rt;
+        if (dup)
+            continue;
+        *want = xrealloc(*want, (*n + 1) * sizeof **want);
+        (*want)[(*n)++] = rt;
+    }
+}
+
+static const char *event_name(unsigned bit)
+{
+    switch (bit) {
+    case NOTIFY_FAILURE: return "failure";
+    case NOTIFY_RETRY: return "retry";
+    case NOTIFY_SUCCESS: return "success";
+    default: return "sla_miss";
+    }
+}
+
+void notify_on_event(agent *ag, json_t *ev)
+{
+    notify *nt = ag->notify;
+    if (!nt || !ag->cfg.n_notifiers)
+        return;
+    bool task_level;
+    unsigned bit = event_bit(ev, &task_level);
+    if (!bit)
+        return;
+    const char *dag_id = json_string_value(json_object_get(ev, "dag_id"));
+    const char *run_id = json_string_value(json_object_get(ev, "run_id"));
+    const char *task_id = task_level ? json_string_value(json_object_get(ev, "task_id")) : NULL;
+    dag_entry *de = dag_id ? agent_find_dag(ag, dag_id) : NULL;
+    if (!de || !de->model || !run_id)
+        return;
+    const dag *m = de->model;
+    int t = task_id ? dag_task_index(m, task_id) : -1;
+    notifier_rt **want = NULL;
+    size_t n_want = 0;
+    want_names(nt, &m->notify, bit, &want, &n_want);
+    if (t >= 0)
+        want_names(nt, &m->tasks[t].notify, bit, &want, &n_want);
+    if (!n_want)
+        return;
+
+    notify_msg msg = {
+        .event = event_name(bit),
+        .dag_id = dag_id,
+        .run_id = run_id,
+        .task_id = task_id,
+        .try_number = (int)json_integer_value(json_object_get(ev, "try_number")),
+        .state = json_string_value(json_object_get(ev, "state")),
+        .logical_date = json_string_value(json_object_get(ev, "logical_date")),
+        .host = nt->host,
+        .sla_s = json_integer_value(json_object_get(ev, "sla_s")),
+    };
+    char logical[48];
+    if (!msg.logical_date) {
+        /* Task events do not carry it; the run may be gone from memory. */
+        int64_t l = store_run_logical(ag->db, dag_id, run_id);
+        if (l > 0) {
+            time_format_iso(l, m->timezone, logical, sizeof logical);
+            msg.logical_date = logical;
+        }
+    }
+    char *tail = NULL;
+    if (task_id && msg.try_number > 0) {
+        char *path = runner_log_path(ag, dag_id, run_id, task_id, msg.try_number);
+        tail = notify_log_tail(path, NOTIFY_LOG_TAIL_LINES, NOTIFY_LOG_TAIL_BYTES);
+        free(path);
+    }
+    msg.log_tail = tail;
+    char *what = task_id ? xasprintf("%s %s %s task %s try %d", msg.event, dag_id, run_id,
+                                     task_id, msg.try_number)
+                         : xasprintf("%s %s %s", msg.event, dag_id, run_id);
+    for (size_t i = 0; i < n_want; i++) {
+        job *j = xcalloc(1, sizeof *j);
+        j->body = body_for(cfg_of(want[i]), &msg);
+        j->what = xstrdup(what);
+        enqueue(want[i], j);
+    }
+    free(what);
+    free(tail);
+    free(want);
+}

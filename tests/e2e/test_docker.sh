@@ -1,0 +1,225 @@
+#!/bin/bash
+# Docker tasks against the real engine: output and exit codes, limits,
+# container options, cleanup and keep, missing image, timeout, reattach after
+# kill -9, memory admission, an unreachable engine. Skips when no engine.
+. "$(dirname "$0")/lib.sh"
+
+IMAGE=dagd-busybox:latest
+if ! docker info >/dev/null 2>&1; then
+    echo "skip - docker engine not reachable"
+    exit 0
+fi
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1 &&
+    ! "$(dirname "$0")/../../scripts/docker-engine.sh" >/dev/null 2>&1; then
+    echo "skip - test image $IMAGE cannot be built"
+    exit 0
+fi
+DOCKER_HOST_URL=unix://${DOCKER_SOCK:-/var/run/docker.sock}
+
+# Every container of this test carries its DAG ids, all prefixed with $P.
+P=dk$$_
+containers() { docker ps -aq --filter "label=dagd.dag_id=$1"; }
+no_containers() { [ -z "$(containers "$1")" ]; }
+cleanup_docker() {
+    for d in io limits opts keep slow crash adm; do
+        c=$(containers "$P$d")
+        [ -n "$c" ] && docker rm -f $c >/dev/null 2>&1
+    done
+}
+trap 'cleanup_docker; cleanup' EXIT
+
+write_docker_config() {
+    cat >"$T/dagd.ini" <<CFG
+[agent]
+state_dir = state
+dags_dir = dags
+memory_budget = 100M
+[docker]
+host = $1
+CFG
+}
+write_docker_config "$DOCKER_HOST_URL"
+
+log_of() { ctl logs "$P$1" "$2" "$3"; }
+wait_run() { jctl wait "$P$1" "$2" --timeout "${3:-60}" | jq -r .state; }
+
+mkdir -p "$T/data" "$T/adm"
+echo "from the host" >"$T/data/in.txt"
+
+cat >"$T/dags/${P}io.ini" <<DAG
+[task out]
+image = $IMAGE
+command = sh -c 'echo to-stdout {{ ds }}; echo to-stderr >&2; echo "FOO=\$FOO"; env'
+env = FOO=bar
+[task fail]
+image = $IMAGE
+command = sh -c 'echo failing; exit 7'
+DAG
+cat >"$T/dags/${P}limits.ini" <<DAG
+[task caps]
+image = $IMAGE
+memory = 64M
+cpus = 0.5
+command = sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us'
+DAG
+cat >"$T/dags/${P}opts.ini" <<DAG
+[task opts]
+image = $IMAGE
+entrypoint = /bin/sh -c
+command = 'echo "pwd=\$(pwd) uid=\$(id -u)"; cat /data/in.txt; echo "arg: \$0"' 'one word'
+workdir = /tmp
+user = 65534
+network = none
+volumes = $T/data:/data:ro
+DAG
+cat >"$T/dags/${P}keep.ini" <<DAG
+[task kept]
+image = $IMAGE
+keep = true
+command = true
+DAG
+cat >"$T/dags/${P}missing.ini" <<DAG
+[task nope]
+image = dagd-no-such-image-$$:v1
+pull = never
+command = true
+[task nope_pull]
+image = dagd-no-such-image-$$:v1
+command = true
+DAG
+cat >"$T/dags/${P}slow.ini" <<DAG
+[task slow]
+image = $IMAGE
+timeout = 2s
+command = sh -c 'trap "exit 143" TERM; echo started; sleep 60 & wait'
+DAG
+cat >"$T/dags/${P}crash.ini" <<DAG
+[task long]
+image = $IMAGE
+command = sh -c 'echo before; sleep 4; echo after'
+DAG
+cat >"$T/dags/${P}adm.ini" <<DAG
+[task a]
+image = $IMAGE
+memory = 60M
+volumes = $T/adm:/out
+command = sh -c 'echo + >> /out/trace; sleep 1; echo - >> /out/trace'
+[task b]
+image = $IMAGE
+memory = 60M
+volumes = $T/adm:/out
+command = sh -c 'echo + >> /out/trace; sleep 1; echo - >> /out/trace'
+DAG
+
+start_agent || exit 1
+
+# --- output, exit codes, cleanup ---
+run=$(ctl trigger "${P}io")
+check_eq "a failing container fails its run" failed "$(wait_run io "$run")"
+check_eq "exit 0 is success" success "$(ti_state "${P}io" "$run" out)"
+check_eq "exit 7 is failed" failed "$(ti_state "${P}io" "$run" fail)"
+log=$(log_of io "$run" out)
+check "stdout is in the log" grep -q "^to-stdout $(date -u +%Y-%m-%d)" <<<"$log"
+check "stderr is in the log" grep -q '^to-stderr$' <<<"$log"
+check "env = reaches the container" grep -q '^FOO=bar$' <<<"$log"
+check "the contract's variables reach the container" grep -q "^DAGD_TASK_ID=out$" <<<"$log"
+check "the agent's environment does not" bash -c "! grep -q '^ASAN_OPTIONS=' <<<'$log'"
+check "the exit status is logged" grep -q '^\[dagd\] exit status 7$' <<<"$(log_of io "$run" fail)"
+check "no container is left behind" wait_for 10 no_containers "${P}io"
+
+# --- limits ---
+run=$(ctl trigger "${P}limits")
+check_eq "the limits task succeeds" success "$(wait_run limits "$run")"
+log=$(log_of limits "$run" caps)
+check "memory = 64M is the container's memory limit" grep -q '^67108864$' <<<"$log"
+check "cpus = 0.5 is the container's CPU quota" grep -qE '^(50000 100000|50000)$' <<<"$log"
+
+# --- container options ---
+run=$(ctl trigger "${P}opts")
+check_eq "entrypoint / workdir / user / volumes task succeeds" success "$(wait_run opts "$run")"
+log=$(log_of opts "$run" opts)
+check "workdir and user apply" grep -q '^pwd=/tmp uid=65534$' <<<"$log"
+check "a volume is mounted" grep -q '^from the host$' <<<"$log"
+check "the command is split like a shell splits it" grep -q '^arg: one word$' <<<"$log"
+
+# --- keep ---
+run=$(ctl trigger "${P}keep")
+check_eq "the keep task succeeds" success "$(wait_run keep "$run")"
+check_eq "keep = true keeps its container" 1 "$(containers "${P}keep" | wc -l)"
+
+# --- missing image ---
+run=$(ctl trigger "${P}missing")
+check_eq "a missing image fails the run" failed "$(wait_run missing "$run" 120)"
+check "pull = never: the log names the image" \
+    grep -q "dagd-no-such-image-$$:v1" <<<"$(log_of missing "$run" nope)"
+log=$(log_of missing "$run" nope_pull)
+check "pull = missing: the pull is logged" grep -q "pulling image dagd-no-such-image-$$:v1" <<<"$log"
+check "pull = missing: the failure names the image" \
+    grep -q "image dagd-no-such-image-$$:v1 cannot be pulled" <<<"$log"
+
+# --- timeout ---
+start=$(date +%s)
+run=$(ctl trigger "${P}slow")
+check_eq "a container past its timeout fails" failed "$(wait_run slow "$run")"
+check "it is stopped well before its sleep ends" test $(($(date +%s) - start)) -lt 30
+check "the log says it timed out" grep -q 'timed out' <<<"$(log_of slow "$run" slow)"
+check "the stopped container is removed" wait_for 10 no_containers "${P}slow"
+
+# --- admission: 60M + 60M do not fit memory_budget = 100M ---
+run=$(ctl trigger "${P}adm")
+waiting() {
+    for t in a b; do
+        req=$(jq -cn --arg d "${P}adm" --arg r "$run" --arg t "$t" \
+            '{id:1,cmd:"task_instance",args:{dag_id:$d,run_id:$r,task_id:$t}}')
+        w=$(printf '%s\n' "$req" | socat -t 2 - "UNIX-CONNECT:$SOCK" | jq -r .result.waiting_for)
+        [ "$w" = memory ] && return 0
+    done
+    return 1
+}
+check "a task that does not fit waits for memory" wait_for 20 waiting
+check_eq "both admission tasks succeed" success "$(wait_run adm "$run")"
+check_eq "they ran one after the other" "+ - + -" "$(tr '\n' ' ' <"$T/adm/trace" | sed 's/ $//')"
+
+# --- a task that can never fit is a load error ---
+cat >"$T/never.ini" <<DAG
+[task huge]
+image = $IMAGE
+memory = 1G
+command = true
+DAG
+mkdir -p "$T/never"
+cp "$T/never.ini" "$T/never/huge.ini"
+sed 's|^dags_dir = dags|dags_dir = never|' "$T/dagd.ini" >"$T/never.cfg"
+out=$("$BIN/dagd" -c "$T/never.cfg" --check 2>&1)
+check "--check fails for a task that can never fit" test $? -ne 0
+check "the error names the file and line and memory_budget" \
+    grep -q "huge.ini:1: .*memory.*memory_budget" <<<"$out"
+
+# --- reattach after kill -9 ---
+run=$(ctl trigger "${P}crash")
+check "the long container runs" wait_for 30 grep -q before "$T/state/logs/${P}crash/$run/long/1.log"
+kill9_agent
+check "the container survives the agent" test -n "$(docker ps -q --filter "label=dagd.dag_id=${P}crash")"
+start_agent || exit 1
+check_eq "the reattached task ends success" success "$(wait_run crash "$run")"
+check_eq "with the same try number" 1 "$(jctl grid "${P}crash" | jq -r '.runs[0].tasks.long.try_number')"
+log=$(cat "$T/state/logs/${P}crash/$run/long/1.log")
+check_eq "its log is complete, nothing twice" "before after" \
+    "$(grep -vE '^\[dagd\]' <<<"$log" | tr '\n' ' ' | sed 's/ $//')"
+check "and its exit status is collected" grep -q '^\[dagd\] exit status 0$' <<<"$log"
+check "the reattached container is removed" wait_for 10 no_containers "${P}crash"
+stop_agent
+
+# --- an unreachable engine fails the task, the agent goes on ---
+write_docker_config "unix://$T/no-engine.sock"
+cat >"$T/dags/${P}local.ini" <<DAG
+[task hi]
+command = echo local fine
+DAG
+start_agent || exit 1
+run=$(ctl trigger "${P}io")
+check_eq "with the engine unreachable the task fails" failed "$(wait_run io "$run")"
+check "the log names the socket" grep -q "unix://$T/no-engine.sock" <<<"$(log_of io "$run" out)"
+run=$(ctl trigger "${P}local")
+check_eq "and local tasks still run" success "$(wait_run local "$run")"
+stop_agent
