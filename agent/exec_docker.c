@@ -1,4 +1,5 @@
 #include "exec_docker.h"
+#include "docker_events.h"
 #include "docker_frames.h"
 #include "fsutil.h"
 #include "util.h"
@@ -20,7 +21,7 @@
 /* Bounded calls; streams and waits have no limit. */
 #define CALL_TIMEOUT_S 60
 
-enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_START, PH_RUN, PH_DONE };
+enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_ATTACH, PH_START, PH_RUN, PH_DONE };
 
 struct docker_task {
     docker_api *api;
@@ -39,6 +40,7 @@ struct docker_task {
     frame_demux demux;
     uv_timer_t timer; /* timeout; a kill's deferred report; the log drain */
     bool pulled, killing, wait_done, logs_done, reported, abandoned, freed;
+    bool attached; /* the output comes from an attach made before the start */
     exec_result res;
     strbuf line; /* the current unterminated stdout line (branch tasks) */
     char *last_line;
@@ -90,6 +92,13 @@ static void maybe_free(docker_task *t)
     uv_close((uv_handle_t *)&t->timer, on_timer_closed);
 }
 
+static void unwatch(docker_task *t)
+{
+    docker_events *ev = docker_api_events(t->api);
+    if (ev)
+        docker_events_unwatch(ev, t);
+}
+
 static void close_log(docker_task *t)
 {
     if (t->log_fd >= 0)
@@ -125,6 +134,12 @@ static void report(docker_task *t)
     t->reported = true;
     t->phase = PH_DONE;
     uv_timer_stop(&t->timer);
+    unwatch(t);
+    /* A failure before the start leaves an attach open on a container that
+     * will never run. */
+    docker_call_cancel(t->logs);
+    docker_call_cancel(t->wait);
+    t->logs = t->wait = NULL;
     if (t->line.len) { /* output that did not end with a newline */
         free(t->last_line);
         t->last_line = sb_take(&t->line);
@@ -166,6 +181,7 @@ static bool cancelled(docker_task *t, const docker_reply *rep)
     if (!rep->cancelled)
         return false;
     t->abandoned = true;
+    unwatch(t);
     close_log(t);
     maybe_free(t);
     return true;
@@ -326,6 +342,11 @@ static void on_logs_done(void *arg, const docker_reply *rep)
     t->logs = NULL;
     if (cancelled(t, rep))
         return;
+    if (t->phase == PH_ATTACH && !t->attached) {
+        /* The engine would not attach: start anyway, read the log stream. */
+        begin_start(t);
+        return;
+    }
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
         log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
@@ -364,6 +385,23 @@ static void on_waited(void *arg, const docker_reply *rep)
     check_finished(t);
 }
 
+/* The exit code from the event stream, ahead of the wait's reply. */
+static void on_die(void *arg, int exit_code)
+{
+    docker_task *t = arg;
+    if (t->wait_done)
+        return;
+    docker_call_cancel(t->wait);
+    t->wait = NULL;
+    t->wait_done = true;
+    t->res.exit_code = exit_code;
+    if (!t->logs_done) {
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+    }
+    check_finished(t);
+}
+
 static void on_stopped(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
@@ -394,17 +432,26 @@ static void on_timeout(uv_timer_t *timer)
     stop_container(t);
 }
 
+/* The container runs: its output comes from the attach, or else from the
+ * log stream (after a restart, from SKIP bytes on); its end from the event
+ * stream or the wait, whichever is first. */
 static void follow(docker_task *t, uint64_t skip)
 {
     t->phase = PH_RUN;
-    frame_demux_init(&t->demux, skip);
-    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
-    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
-    free(path);
+    char *path;
+    if (!t->attached) {
+        frame_demux_init(&t->demux, skip);
+        path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+        t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+        free(path);
+        t->logs_done = !t->logs;
+    }
     path = xasprintf("/containers/%s/wait", t->id);
     t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
     free(path);
-    t->logs_done = !t->logs;
+    docker_events *ev = docker_api_events(t->api);
+    if (ev && t->wait)
+        docker_events_watch(ev, t->id, on_die, t);
     if (!t->wait) {
         fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
         return;
@@ -443,6 +490,35 @@ static void begin_start(docker_task *t)
     free(path);
     if (!t->step)
         fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+static void on_attached(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    if (t->phase == PH_ATTACH)
+        begin_start(t);
+}
+
+/* Inside curl's callback: only note it, start from the loop. */
+static void on_attach_open(void *arg)
+{
+    docker_task *t = arg;
+    t->attached = true;
+    uv_timer_start(&t->timer, on_attached, 0, 0);
+}
+
+/* Attach before the start, as `docker run` does: the attach stream ends
+ * when the process's output does, some 50 ms before the log stream (which
+ * waits for the container's teardown), and nothing is missed. */
+static void begin_attach(docker_task *t)
+{
+    t->phase = PH_ATTACH;
+    frame_demux_init(&t->demux, 0);
+    char *path = xasprintf("/containers/%s/attach?stream=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_stream(t->api, "POST", path, on_attach_open, on_log_data, on_logs_done, t);
+    free(path);
+    if (!t->logs)
+        begin_start(t);
 }
 
 static bool no_such_image(const docker_reply *rep)
@@ -487,7 +563,7 @@ static void on_created(void *arg, const docker_reply *rep)
             log_line(t, "docker: %s", json_string_value(w));
     }
     json_decref(j);
-    begin_start(t);
+    begin_attach(t);
 }
 
 static void begin_create(docker_task *t)
@@ -669,6 +745,7 @@ void exec_docker_kill(docker_task *t)
         break;
     case PH_FIND:
     case PH_CREATE:
+    case PH_ATTACH:
     case PH_START:
         break; /* the step's reply sees killing */
     case PH_RUN:
@@ -689,6 +766,7 @@ void exec_docker_abandon(docker_task *t)
     docker_call_cancel(t->wait);
     docker_call_cancel(t->stop);
     t->step = t->logs = t->wait = t->stop = NULL;
+    unwatch(t);
     close_log(t);
     maybe_free(t);
 }

@@ -283,6 +283,10 @@ static void follow_ended(task_proc *p)
     int code = exec_read_exit_line(p->log_path, p->capture ? &p->last_line : NULL);
     p->res.exit_code = code;
     p->res.status_unknown = code < 0 && !p->res.timed_out;
+    /* Its shell died without a word: what it left must not run beside the
+     * next try (the group cannot be reused while a member lives). */
+    if (p->res.status_unknown && p->pid > 0)
+        kill(-p->pid, SIGKILL);
     int fd = open(p->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd >= 0 && p->res.status_unknown)
         dprintf(fd, "[dagd] the try ended while the agent was away; its exit status is lost\n");

@@ -20,6 +20,10 @@ http_client *http_client_new(uv_loop_t *loop);
  * while the loop still runs its close callbacks (before uv_walk + uv_run). */
 void http_client_free(http_client *h);
 
+/* Neither http_start nor http_cancel may be called from inside one of
+ * curl's callbacks (write, header, read): curl refuses re-entry. DONE runs
+ * outside them and may call both. */
+
 /* Run EASY (set up by the caller: URL, method, body, write callback…).
  * http_uv sets CURLOPT_PRIVATE and CURLOPT_ERRORBUFFER. Returns 0, or -1
  * (EASY cleaned up, DONE not called). */

@@ -150,6 +150,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
         config_free(&ag.cfg);
         return 1;
     }
+    diag_print(&diags, stderr); /* warnings, e.g. a refused url_file */
     diag_free(&diags);
     ag.loop = uv_default_loop();
     ag.started_us = time_now_us();
@@ -157,7 +158,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     admission_init(&ag.adm, ag.cfg.memory_budget, ag.cfg.cpu_budget);
     char derr[256] = "";
     ag.http = http_client_new(ag.loop);
-    ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
+    ag.docker = ag.http ? docker_api_new(ag.loop, ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
         fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);

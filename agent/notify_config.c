@@ -128,7 +128,7 @@ char *notify_url_read(const char *path, bool *refused, char *err, size_t errlen)
     char *url = NULL;
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        str_trim(line);
+        line = str_trim(line);
         if (*line) {
             url = line;
             break;

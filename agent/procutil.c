@@ -2,9 +2,9 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <signal.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +33,24 @@ int64_t proc_start_ticks(int pid)
     return p ? strtoll(p + 1, NULL, 10) : -1;
 }
 
+static char proc_state(int pid)
+{
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%*d %*s %c", &state) != 1)
+            state = 0;
+        fclose(f);
+    }
+    return state;
+}
+
+/* A zombie has ended: it only waits for a parent that may never reap it. */
 bool proc_is_same(int pid, int64_t start)
 {
     int64_t now = proc_start_ticks(pid);
-    return now >= 0 && now == start;
+    return now >= 0 && now == start && proc_state(pid) != 'Z';
 }
 
 static bool environ_has(int pid, const char *entry, size_t len)
@@ -59,30 +73,8 @@ static bool environ_has(int pid, const char *entry, size_t len)
     return found;
 }
 
-int proc_kill_by_env(const char *name, const char *value)
-{
-    int n = 0;
-    for (int pid; n < 1000 && (pid = proc_find_by_env(name, value)) > 0; n++) {
-        kill(pid, SIGKILL);
-        /* Wait for it to go (or become a zombie) before looking again. */
-        for (int i = 0; i < 100 && kill(pid, 0) == 0 && proc_start_ticks(pid) >= 0; i++) {
-            char path[64], state = 0;
-            snprintf(path, sizeof path, "/proc/%d/stat", pid);
-            FILE *f = fopen(path, "r");
-            if (f) {
-                if (fscanf(f, "%*d %*s %c", &state) != 1)
-                    state = 0;
-                fclose(f);
-            }
-            if (state == 'Z' || state == 0)
-                break;
-            usleep(1000);
-        }
-    }
-    return n;
-}
-
-int proc_find_by_env(const char *name, const char *value)
+/* A live process (not this one, not a zombie) holding NAME=VALUE, or 0. */
+static int find_exact(const char *name, const char *value)
 {
     char *entry = xasprintf("%s=%s", name, value);
     size_t len = strlen(entry);
@@ -92,13 +84,36 @@ int proc_find_by_env(const char *name, const char *value)
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
         int pid = atoi(e->d_name);
-        if (pid != getpid() && environ_has(pid, entry, len))
+        if (pid != getpid() && environ_has(pid, entry, len) && proc_state(pid) != 'Z')
             found = pid;
     }
     if (d)
         closedir(d);
     free(entry);
-    /* Follow the group leader (the task's shell) when it is still there. */
+    return found;
+}
+
+int proc_find_by_env(const char *name, const char *value)
+{
+    int found = find_exact(name, value);
+    /* Follow the group leader (the task's shell) when it still lives. */
     int leader = found ? getpgid(found) : -1;
-    return leader > 0 && proc_start_ticks(leader) >= 0 ? leader : found;
+    bool leader_lives = leader > 0 && proc_start_ticks(leader) >= 0 && proc_state(leader) != 'Z';
+    return leader_lives ? leader : found;
+}
+
+int proc_kill_by_env(const char *name, const char *value)
+{
+    int n = 0;
+    for (int pid; n < 1000 && (pid = find_exact(name, value)) > 0; n++) {
+        kill(pid, SIGKILL);
+        /* Wait for it to go (or become a zombie) before looking again. */
+        for (int i = 0; i < 100; i++) {
+            char state = proc_state(pid);
+            if (state == 'Z' || state == 0)
+                break;
+            usleep(1000);
+        }
+    }
+    return n;
 }

@@ -108,6 +108,11 @@ cleanup() {
         wait "$AGENT_PID" 2>/dev/null
     fi
     pkill -KILL -f "$T/" 2>/dev/null
-    rm -rf "$T"
+    # Tasks left running (their environment names their log under $T).
+    for f in $(grep -ls "DAGD_LOG_FILE=$T/" /proc/[0-9]*/environ 2>/dev/null); do
+        p=${f#/proc/}
+        kill -KILL "${p%/environ}" 2>/dev/null
+    done
+    [ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT

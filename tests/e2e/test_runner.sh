@@ -143,7 +143,7 @@ retry_delay = 0s
 [task long]
 command = echo "start \$\$" >> $T/crash.trace; touch $T/crashed; sleep 2; echo "end \$\$" >> $T/crash.trace
 [task lost]
-command = touch $T/lost_started; sleep 30
+command = [ -e $T/lost_started ] || { touch $T/lost_started; sleep 37; }
 DAG
 start_agent || exit 1
 run=$(ctl trigger crash)
@@ -151,7 +151,7 @@ wait_for 10 test -e "$T/crashed"
 wait_for 10 test -e "$T/lost_started"
 kill9_agent
 # "lost" dies while the agent is away: its outcome cannot be known.
-pkill -KILL -f "touch $T/lost_started; sleep 30"
+pkill -KILL -f "touch $T/lost_started; sleep 37; }"
 start_agent || exit 1
 check_eq "a task still running after kill -9 is followed, still running" running "$(ti_state crash "$run" long)"
 ctl wait crash "$run" --timeout 30 >/dev/null
@@ -161,7 +161,7 @@ check_eq "it ran once" 1 "$(grep -c '^start' "$T/crash.trace")"
 check "the log says a task lost while the agent was away has no known status" \
     grep -q "exit status is lost" <(ctl logs crash "$run" lost --try 1)
 check_eq "that one is retried" 2 "$(jctl grid crash | jq '.runs[0].tasks.lost.try_number')"
-check "what was left of the lost try (its sleep) was killed" sh -c "[ \$(pgrep -c -f 'sleep 30') -le 1 ]"
+check "what was left of the lost try (its sleep) was killed" test "$(pgrep -c -f "sleep 37")" = 0
 stop_agent
 
 # A graceful stop leaves tasks running and follows them after the start;

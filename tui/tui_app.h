@@ -1,0 +1,169 @@
+/* dagtop's state: the connection, the models, which screen is up and what
+ * each screen's cursor is on. Views read it and key handlers change it;
+ * everything runs on one libuv loop. */
+#ifndef DAGD_TUI_APP_H
+#define DAGD_TUI_APP_H
+
+#include "tui_conn.h"
+#include "tui_grid_layout.h"
+#include "tui_logbuf.h"
+#include "tui_model.h"
+
+#include <stdio.h>
+#include <uv.h>
+#include <wchar.h>
+
+/* What a key handler asks for. */
+enum { RD_NONE = 0, RD_DRAW = 1, RD_QUIT = 2 };
+
+enum screen { SCR_LIST, SCR_GRID, SCR_LOG };
+enum overlay { OV_NONE, OV_HELP, OV_DIALOG, OV_PROMPT, OV_CONFIRM };
+
+/* Refresh wishes, coalesced by a short timer into one request each. */
+enum { WANT_DAGS = 1, WANT_GRID = 2, WANT_DETAIL = 4 };
+
+typedef struct list_view {
+    int cur, top;
+    char filter[64];
+} list_view;
+
+/* The `task_instance` reply for one cell. */
+typedef struct ti_detail {
+    bool valid;
+    char dag_id[128], run_id[160], task_id[128];
+    char state[24];
+    int try_number, max_tries;
+    bool has_start, has_end;
+    int64_t start_us, end_us;
+    char start[40];
+    char executor[16];
+    char waiting[128];
+} ti_detail;
+
+typedef struct grid_view {
+    char *dag_id; /* NULL when no grid is open */
+    grid_model g;
+    bool loaded;
+    char error[256]; /* why the grid could not be loaded */
+    int cur_run, cur_task, top, left;
+    /* The cell to put the cursor back on after a reload. */
+    char *keep_run, *keep_task;
+    int limit;
+    bool in_flight, stale;
+    ti_detail det;
+    bool det_in_flight, det_stale, det_unsupported;
+} grid_view;
+
+typedef struct log_view {
+    char *dag_id, *run_id, *task_id;
+    int try_number; /* 0 until the first reply names it */
+    long long offset;
+    logbuf buf;
+    bool finished, in_flight, again;
+    unsigned gen; /* replies for an older log are ignored */
+    int top, hscroll;
+    bool follow; /* stay on the last line as text arrives */
+    char state[24];
+    char error[256];
+} log_view;
+
+enum dialog_kind { DLG_CLEAR, DLG_MARK_SUCCESS, DLG_MARK_FAILED };
+enum { TOG_DOWNSTREAM, TOG_UPSTREAM, TOG_PAST, TOG_FUTURE, TOG_FAILED_ONLY, TOG_COUNT };
+
+typedef struct dialog {
+    enum dialog_kind kind;
+    char *dag_id, *run_id, *task_id;
+    bool tog[TOG_COUNT];
+    strlist items; /* "run_id  task_id" of what it touches */
+    bool loading, applying;
+    unsigned seq;
+    char error[256];
+    int top;
+} dialog;
+
+enum prompt_kind { PR_FILTER, PR_TRIGGER_DATE, PR_TRIGGER_PARAM, PR_BACKFILL_FROM, PR_BACKFILL_TO };
+
+typedef struct prompt {
+    enum prompt_kind kind;
+    char *dag_id;
+    wchar_t text[128];
+    int len;
+    char date[64];       /* trigger: the date given; backfill: from */
+    char placeholder[64]; /* shown, and used, when the input is empty */
+    strlist params;      /* K=V given so far */
+    char error[160];
+} prompt;
+
+enum confirm_kind { CF_PAUSE, CF_UNPAUSE };
+
+typedef struct confirm {
+    enum confirm_kind kind;
+    char *dag_id;
+} confirm;
+
+typedef struct app {
+    uv_loop_t *loop;
+    tui_conn conn;
+    bool connected, ever_connected;
+    char conn_error[160];
+    char status[256];
+    bool status_error;
+    int64_t status_at; /* monotonic µs; 0 = no message */
+
+    enum screen screen;
+    enum overlay overlay;
+    int help_top;
+
+    dag_list dags;
+    bool dags_loaded, dags_in_flight, dags_stale;
+    list_view lv;
+    grid_view gv;
+    log_view logv;
+    dialog dlg;
+    prompt pr;
+    confirm cf;
+
+    unsigned want;
+    bool utf8;
+    bool dirty;
+    bool quit;
+    FILE *trace;
+
+    uv_poll_t input;
+    uv_signal_t winch;
+    uv_timer_t coalesce, tick, log_timer;
+    uv_prepare_t painter;
+} app;
+
+void app_init(app *a, uv_loop_t *loop, const char *socket_path);
+void app_free(app *a);
+
+/* The status line: a message (kept a few seconds) or an error. */
+void app_status(app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Show a refused request's error: "code: message". */
+void app_status_reply(app *a, const char *what, const tui_reply *r);
+
+/* Ask for fresh data soon (several wishes become one request each). */
+void app_want(app *a, unsigned what);
+
+/* Screens. */
+void app_open_grid(app *a, const char *dag_id);
+void app_close_grid(app *a);
+void app_open_log(app *a);
+void app_close_log(app *a);
+void app_log_fetch(app *a);
+
+/* Requests the views share. */
+void app_send_pause(app *a, const char *dag_id, bool pause);
+
+/* Draw everything now (erase, views, overlays, doupdate). */
+void app_draw(app *a);
+/* Handle one key; returns RD_* flags. */
+int app_key(app *a, int key);
+
+/* The selected DAG id in the list (after the filter), or NULL. */
+const char *list_selected(app *a);
+/* The DAG list rows that pass the filter: fills IDX, returns the count. */
+size_t list_filtered(app *a, size_t *idx, size_t cap);
+
+#endif

@@ -1,0 +1,282 @@
+#include "tui_model.h"
+#include "states.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- DAG list ---- */
+
+static char *dup_or_null(json_t *v)
+{
+    return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dag_row *)a)->dag_id, ((const dag_row *)b)->dag_id);
+}
+
+static void row_load(dag_row *r, json_t *o)
+{
+    memset(r, 0, sizeof *r);
+    r->dag_id = xstrdup(json_string_value(json_object_get(o, "dag_id")));
+    r->paused = json_is_true(json_object_get(o, "paused"));
+    r->schedule = dup_or_null(json_object_get(o, "schedule"));
+    r->error = dup_or_null(json_object_get(o, "error"));
+    r->running = (int)json_integer_value(json_object_get(o, "running"));
+    const char *next = json_string_value(json_object_get(o, "next_run_starts_at"));
+    if (next && time_parse(next, "UTC", &r->next_start_us, NULL, 0) == 0)
+        r->has_next = true;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(o, "recent"), i, s)
+    {
+        if (r->n_recent == RECENT_MAX)
+            break;
+        int st = run_state_parse(json_string_value(s));
+        r->recent[r->n_recent++] = (unsigned char)(st < 0 ? RUN_QUEUED : st);
+    }
+}
+
+int dag_list_load(dag_list *l, tj_span result)
+{
+    json_t *arr = tj_parse(result);
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return -1;
+    }
+    dag_list nl = {xcalloc(json_array_size(arr), sizeof(dag_row)), 0};
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        if (json_is_string(json_object_get(o, "dag_id")))
+            row_load(&nl.rows[nl.n++], o);
+    }
+    json_decref(arr);
+    qsort(nl.rows, nl.n, sizeof *nl.rows, row_cmp);
+    dag_list_free(l);
+    *l = nl;
+    return 0;
+}
+
+void dag_list_free(dag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->rows[i].dag_id);
+        free(l->rows[i].schedule);
+        free(l->rows[i].error);
+    }
+    free(l->rows);
+    l->rows = NULL;
+    l->n = 0;
+}
+
+int dag_list_find(const dag_list *l, const char *dag_id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->rows[i].dag_id, dag_id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- grid ---- */
+
+void grid_date_label(const char *iso, char *buf, size_t len)
+{
+    /* 2026-11-22T03:04:05[.123456]+09:00 */
+    size_t n = strlen(iso);
+    if (n < 19 || iso[10] != 'T') {
+        snprintf(buf, len, "%s", iso);
+        return;
+    }
+    bool midnight = strncmp(iso + 11, "00:00:00", 8) == 0 && iso[19] != '.';
+    bool whole_minute = strncmp(iso + 17, "00", 2) == 0;
+    if (midnight)
+        snprintf(buf, len, "%.10s", iso);
+    else if (whole_minute)
+        snprintf(buf, len, "%.10s %.5s", iso, iso + 11);
+    else
+        snprintf(buf, len, "%.10s %.8s", iso, iso + 11);
+}
+
+typedef struct loader {
+    grid_model *g;
+    size_t cap;
+    bool bad;
+} loader;
+
+static bool load_task_name(void *ud, size_t index, tj_span v)
+{
+    (void)index;
+    loader *ld = ud;
+    json_t *s = tj_parse(v);
+    if (!json_is_string(s)) {
+        ld->bad = true;
+        json_decref(s);
+        return false;
+    }
+    grid_model *g = ld->g;
+    g->tasks = xrealloc(g->tasks, (g->n_tasks + 1) * sizeof *g->tasks);
+    g->tasks[g->n_tasks++] = xstrdup(json_string_value(s));
+    json_decref(s);
+    return true;
+}
+
+static char run_type_char(const char *t, const char *run_id)
+{
+    const char *s = t ? t : run_id;
+    if (!s)
+        return '?';
+    if (str_starts_with(s, "scheduled"))
+        return 's';
+    if (str_starts_with(s, "manual"))
+        return 'm';
+    if (str_starts_with(s, "backfill"))
+        return 'b';
+    return '?';
+}
+
+static bool load_run(void *ud, size_t index, tj_span v)
+{
+    (void)index;
+    loader *ld = ud;
+    grid_model *g = ld->g;
+    json_t *o = tj_parse(v);
+    const char *run_id = json_string_value(json_object_get(o, "run_id"));
+    if (!run_id) {
+        ld->bad = true;
+        json_decref(o);
+        return false;
+    }
+    if (g->n_runs == ld->cap) {
+        ld->cap = ld->cap ? ld->cap * 2 : 32;
+        g->runs = xrealloc(g->runs, ld->cap * sizeof *g->runs);
+        g->cells = xrealloc(g->cells, ld->cap * (g->n_tasks ? g->n_tasks : 1) * sizeof *g->cells);
+    }
+    grid_run *r = &g->runs[g->n_runs];
+    memset(r, 0, sizeof *r);
+    r->run_id = xstrdup(run_id);
+    const char *ld_iso = json_string_value(json_object_get(o, "logical_date"));
+    grid_date_label(ld_iso ? ld_iso : "?", r->label, sizeof r->label);
+    if (!ld_iso || time_parse(ld_iso, "UTC", &r->logical_us, NULL, 0) != 0)
+        r->logical_us = 0;
+    int st = run_state_parse(json_string_value(json_object_get(o, "state")));
+    r->state = (unsigned char)(st < 0 ? RUN_QUEUED : st);
+    r->run_type = run_type_char(json_string_value(json_object_get(o, "run_type")), run_id);
+    json_t *tasks = json_object_get(o, "tasks");
+    for (size_t t = 0; t < g->n_tasks; t++) {
+        grid_cell *c = &g->cells[g->n_runs * g->n_tasks + t];
+        json_t *ti = json_object_get(tasks, g->tasks[t]);
+        int ts = ti ? ti_state_parse(json_string_value(json_object_get(ti, "state"))) : -1;
+        c->state = (unsigned char)(ts < 0 ? CELL_ABSENT : ts);
+        c->pad = 0;
+        c->try_number = (unsigned short)json_integer_value(json_object_get(ti, "try_number"));
+    }
+    g->n_runs++;
+    json_decref(o);
+    return true;
+}
+
+int grid_model_load(grid_model *g, tj_span result)
+{
+    memset(g, 0, sizeof *g);
+    loader ld = {g, 0, false};
+    tj_span id, tasks, runs;
+    char buf[256];
+    if (!tj_member(result, "dag_id", &id) || !tj_string(id, buf, sizeof buf) ||
+        !tj_member(result, "tasks", &tasks) || !tj_member(result, "runs", &runs))
+        return -1;
+    g->dag_id = xstrdup(buf);
+    if (tj_each_element(tasks, load_task_name, &ld) || ld.bad ||
+        tj_each_element(runs, load_run, &ld) || ld.bad) {
+        grid_model_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+void grid_model_free(grid_model *g)
+{
+    for (size_t i = 0; i < g->n_tasks; i++)
+        free(g->tasks[i]);
+    for (size_t i = 0; i < g->n_runs; i++)
+        free(g->runs[i].run_id);
+    free(g->tasks);
+    free(g->runs);
+    free(g->cells);
+    free(g->dag_id);
+    memset(g, 0, sizeof *g);
+}
+
+int grid_find_run(const grid_model *g, const char *run_id)
+{
+    for (size_t i = 0; i < g->n_runs; i++)
+        if (strcmp(g->runs[i].run_id, run_id) == 0)
+            return (int)i;
+    return -1;
+}
+
+int grid_find_task(const grid_model *g, const char *task_id)
+{
+    for (size_t i = 0; i < g->n_tasks; i++)
+        if (strcmp(g->tasks[i], task_id) == 0)
+            return (int)i;
+    return -1;
+}
+
+grid_cell *grid_cell_at(const grid_model *g, size_t run, size_t task)
+{
+    return &g->cells[run * g->n_tasks + task];
+}
+
+bool grid_apply_task(grid_model *g, const char *run_id, const char *task_id, int state,
+                     int try_number)
+{
+    int r = grid_find_run(g, run_id);
+    int t = grid_find_task(g, task_id);
+    if (r < 0 || t < 0 || state < 0 || state >= TI_STATE_COUNT)
+        return false;
+    grid_cell *c = grid_cell_at(g, (size_t)r, (size_t)t);
+    c->state = (unsigned char)state;
+    if (try_number >= 0)
+        c->try_number = (unsigned short)try_number;
+    return true;
+}
+
+bool grid_apply_run(grid_model *g, const char *run_id, int state)
+{
+    int r = grid_find_run(g, run_id);
+    if (r < 0 || state < 0 || state >= RUN_STATE_COUNT)
+        return false;
+    g->runs[r].state = (unsigned char)state;
+    return true;
+}
+
+int grid_insert_run(grid_model *g, const char *run_id, const char *logical_iso, int state)
+{
+    int64_t us;
+    if (!logical_iso || time_parse(logical_iso, "UTC", &us, NULL, 0) != 0)
+        return -1;
+    size_t at = 0;
+    while (at < g->n_runs && g->runs[at].logical_us > us)
+        at++;
+    g->runs = xrealloc(g->runs, (g->n_runs + 1) * sizeof *g->runs);
+    size_t nt = g->n_tasks;
+    g->cells = xrealloc(g->cells, (g->n_runs + 1) * (nt ? nt : 1) * sizeof *g->cells);
+    memmove(g->runs + at + 1, g->runs + at, (g->n_runs - at) * sizeof *g->runs);
+    memmove(g->cells + (at + 1) * nt, g->cells + at * nt, (g->n_runs - at) * nt * sizeof *g->cells);
+    grid_run *r = &g->runs[at];
+    memset(r, 0, sizeof *r);
+    r->run_id = xstrdup(run_id);
+    r->logical_us = us;
+    grid_date_label(logical_iso, r->label, sizeof r->label);
+    r->state = (unsigned char)(state >= 0 && state < RUN_STATE_COUNT ? state : RUN_QUEUED);
+    r->run_type = run_type_char(NULL, run_id);
+    for (size_t t = 0; t < nt; t++)
+        g->cells[at * nt + t] = (grid_cell){TI_NONE, 0, 0};
+    g->n_runs++;
+    return (int)at;
+}

@@ -1,0 +1,84 @@
+/* What dagtop shows, in compact form: the DAG list and one DAG's grid.
+ * Built from the agent's replies and kept current by its events; no
+ * ncurses here, so the unit tests can build and inspect models. */
+#ifndef DAGD_TUI_MODEL_H
+#define DAGD_TUI_MODEL_H
+
+#include "tui_json.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECENT_MAX 10
+/* A cell whose run has no instance of the task (added to the DAG later). */
+#define CELL_ABSENT 0xff
+
+typedef struct dag_row {
+    char *dag_id;
+    bool paused;
+    char *schedule; /* NULL when the file never loaded */
+    bool has_next;
+    int64_t next_start_us; /* when the next scheduled run starts */
+    char *error;           /* the file's load error, or NULL */
+    int running;
+    int n_recent;
+    unsigned char recent[RECENT_MAX]; /* run states, newest first */
+} dag_row;
+
+typedef struct dag_list {
+    dag_row *rows; /* sorted by dag_id */
+    size_t n;
+} dag_list;
+
+/* Replace L with the `dags` result in SPAN. Returns 0, or -1 (L unchanged). */
+int dag_list_load(dag_list *l, tj_span result);
+void dag_list_free(dag_list *l);
+/* Index of DAG_ID, or -1. */
+int dag_list_find(const dag_list *l, const char *dag_id);
+
+typedef struct grid_cell {
+    unsigned char state; /* enum ti_state, or CELL_ABSENT */
+    unsigned char pad;
+    unsigned short try_number;
+} grid_cell;
+
+typedef struct grid_run {
+    char *run_id;
+    int64_t logical_us;
+    char label[24];      /* logical date for the row: "2026-11-22" or with time */
+    unsigned char state; /* enum run_state */
+    char run_type;       /* 's' scheduled, 'm' manual, 'b' backfill, '?' */
+} grid_run;
+
+typedef struct grid_model {
+    char *dag_id;
+    char **tasks; /* topological order */
+    size_t n_tasks;
+    grid_run *runs; /* newest first */
+    size_t n_runs;
+    grid_cell *cells; /* n_runs x n_tasks, row-major */
+} grid_model;
+
+/* Build G from the `grid` result in SPAN, one run's JSON tree at a time.
+ * Returns 0, or -1 with G zeroed. */
+int grid_model_load(grid_model *g, tj_span result);
+void grid_model_free(grid_model *g);
+int grid_find_run(const grid_model *g, const char *run_id);
+int grid_find_task(const grid_model *g, const char *task_id);
+grid_cell *grid_cell_at(const grid_model *g, size_t run, size_t task);
+/* Apply a task event; false when the run or task is not in G (the caller
+ * then asks for the grid again). */
+bool grid_apply_task(grid_model *g, const char *run_id, const char *task_id, int state,
+                     int try_number);
+bool grid_apply_run(grid_model *g, const char *run_id, int state);
+/* A run the grid does not have yet (from a run event): inserted by logical
+ * date with every task `none`, as the agent creates it. Returns its index,
+ * or -1 when LOGICAL_ISO does not parse. */
+int grid_insert_run(grid_model *g, const char *run_id, const char *logical_iso, int state);
+
+/* The row label of a logical date "2026-11-22T03:00:00+09:00": the date, plus
+ * HH:MM when the time is not midnight, plus :SS when the seconds are not 0. */
+void grid_date_label(const char *iso, char *buf, size_t len);
+
+#endif
