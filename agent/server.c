@@ -1,5 +1,6 @@
 #include "server.h"
 #include "commands.h"
+#include "proto.h"
 #include "util.h"
 
 #include <errno.h>
@@ -163,30 +164,17 @@ void server_broadcast(agent *ag, json_t *event)
 
 static void handle_line(client *c, const char *line, size_t len)
 {
-    json_error_t jerr;
-    json_t *msg = json_loadb(line, len, 0, &jerr);
-    if (!msg || !json_is_object(msg)) {
-        server_reply_error(c, NULL, "bad_json", "request is not a JSON object: %s",
-                           msg ? "wrong type" : jerr.text);
-        json_decref(msg);
-        return;
-    }
-    json_t *id = json_object_get(msg, "id");
-    json_t *cmd = json_object_get(msg, "cmd");
-    json_t *args = json_object_get(msg, "args");
-    if (!json_is_string(cmd)) {
-        server_reply_error(c, id, "bad_request", "field \"cmd\" must be a string");
-    } else if (args && !json_is_object(args) && !json_is_null(args)) {
-        server_reply_error(c, id, "bad_request", "field \"args\" must be an object");
+    proto_request req;
+    const char *code;
+    char err[256];
+    if (proto_decode_request(line, len, &req, &code, err, sizeof err)) {
+        server_reply_error(c, req.id, code, "%s", err);
     } else {
-        json_t *empty = json_object();
-        request rq = {c->ag, c, id, json_is_object(args) ? args : empty};
-        if (!command_dispatch(&rq, json_string_value(cmd)))
-            server_reply_error(c, id, "unknown_command", "unknown command \"%s\"",
-                               json_string_value(cmd));
-        json_decref(empty);
+        request rq = {c->ag, c, req.id, req.args};
+        if (!command_dispatch(&rq, req.cmd))
+            server_reply_error(c, req.id, "unknown_command", "unknown command \"%s\"", req.cmd);
     }
-    json_decref(msg);
+    proto_request_free(&req);
 }
 
 static void take_lines(client *c)
