@@ -78,7 +78,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_tui.a
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -Iagent -o $@ $^ $(PKG_LIBS) -lcmocka -lm
 
-units: $(UNIT_BIN)
+# Small programs the end-to-end tests drive the agent with.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $<
+
+units: $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	@scripts/deps.sh
@@ -86,6 +93,7 @@ deps:
 # The test suites run against sanitizer builds; one summary line at the end.
 test: deps
 	@$(MAKE) --no-print-directory MODE=san all units
+	@scripts/docker-engine.sh || echo "docker: engine unavailable, Docker tests will skip"
 	@scripts/run-tests.sh build/san
 
 demo: deps all
@@ -96,6 +104,7 @@ demo-stop:
 
 bench: deps all
 	@scripts/bench.sh
+	@scripts/bench_docker.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -106,6 +115,35 @@ format:
 
 check-format:
 	clang-format --dry-run -Werror $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) against shared/ built with clang into
+# build/fuzz/; each runs FUZZ_SECONDS on a scratch copy of its corpus.
+.PHONY: fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Ishared -g -O1 \
+	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(SHARED_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_DIR)/shared/%.o: shared/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      fuzz $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/libdagd_shared.a: $(FUZZ_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libdagd_shared.a $(wildcard shared/*.h)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libdagd_shared.a \
+		-linih -ljansson -lm
+
+fuzz: deps
+	@scripts/fuzz.sh deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 clean:
 	rm -rf build bin

@@ -16,6 +16,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     admission_init(&ag.adm, ag.cfg.memory_budget, ag.cfg.cpu_budget);
     char derr[256] = "";
     ag.http = http_client_new(ag.loop);
-    ag.docker = ag.http ? docker_api_new(ag.loop, ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
+    ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
         fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);
@@ -241,5 +242,12 @@ int main(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Room for many clients and task log files: the soft limit up to the
+     * hard one. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     return check ? check_only(config_file) : run_agent(config_file, stop_tasks);
 }

@@ -25,7 +25,8 @@ done
 for t in tests/e2e/test_*.sh; do
     echo "== e2e: $(basename "$t")"
     start=$(date +%s)
-    bash "$t" >"$out" 2>&1
+    # A hung suite must not hang CI.
+    timeout -k 10 "${SUITE_TIMEOUT:-600}" bash "$t" >"$out" 2>&1
     rc=$?
     p=$(grep -c '^ok ' "$out")
     f=$(grep -c '^not ok ' "$out")
