@@ -96,6 +96,11 @@ typedef struct agent {
     bool stop_tasks;       /* --stop-tasks */
     struct ti **pending;   /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
+    run *finished;         /* finished in this batch: freed after the commit */
+    run *unsaved;          /* finished but not stored yet (degraded) */
+    bool degraded;         /* the store refuses writes: nothing starts */
+    char *degraded_reason;
+    uv_timer_t resync_timer;
     int events_held;       /* >0: events wait for the commit (events.h) */
     void *held_events;     /* json_t array */
     notify *notify;        /* notifiers at run time (notify.c) */

@@ -44,7 +44,11 @@ void cmd_backfill(request *rq)
         audit_change(rq, "backfill", de->dag_id, NULL, NULL, detail);
         runner_pass(rq->ag);
     }
-    runner_batch_end(rq->ag);
+    if (runner_batch_end(rq->ag) && n >= 0) {
+        json_decref(ids);
+        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        return;
+    }
     if (n < 0) {
         json_decref(ids);
         server_reply_error(rq->cl, rq->id, "bad_request", "%s", err);

@@ -29,8 +29,13 @@ void change_selection(request *rq, const char *action, enum ti_state target)
         free(detail);
         runner_pass(rq->ag);
     }
-    runner_batch_end(rq->ag);
+    int rc = runner_batch_end(rq->ag);
     free(run_id);
+    if (rc) {
+        json_decref(touched);
+        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        return;
+    }
     const char *key = target == TI_NONE ? "cleared" : "marked";
     server_reply_ok(rq->cl, rq->id, json_pack("{s:o, s:b}", key, touched, "dry_run", dry_run));
 }

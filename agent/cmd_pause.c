@@ -21,7 +21,8 @@ static void set_paused(request *rq, bool paused)
     }
     /* Unpausing may start what waited; the pass runs in this batch. */
     runner_pass(rq->ag);
-    runner_batch_end(rq->ag);
+    if (runner_batch_end(rq->ag))
+        rc = -1;
     if (rc)
         server_reply_error(rq->cl, rq->id, "store", "could not store the pause flag");
     else

@@ -28,5 +28,8 @@ void cmd_status(request *rq)
                           (json_int_t)((time_now_us() - ag->started_us) / USEC_PER_SEC), "rss_kb",
                           (json_int_t)rss_kb(), "dags", (int)ag->n_dags, "running",
                           ag->running_tasks, "parallelism", ag->cfg.parallelism);
+    json_object_set_new(o, "store_ok", json_boolean(!ag->degraded));
+    if (ag->degraded_reason)
+        json_object_set_new(o, "store_error", json_string(ag->degraded_reason));
     server_reply_ok(rq->cl, rq->id, o);
 }

@@ -86,6 +86,10 @@ void cmd_trigger(request *rq)
     json_t *result = json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
                                json_time_or_null(r->logical_us, m->timezone));
     runner_pass(rq->ag);
-    runner_batch_end(rq->ag); /* committed before the reply */
+    if (runner_batch_end(rq->ag)) { /* committed before the reply */
+        json_decref(result);
+        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        return;
+    }
     server_reply_ok(rq->cl, rq->id, result);
 }

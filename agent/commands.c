@@ -57,6 +57,10 @@ bool command_dispatch(request *rq, const char *name)
             continue;
         if (e->changes_state && !access_is_operator(rq->ag->cfg.operators, client_uid(rq->cl)))
             refuse(rq, e->name);
+        else if (e->changes_state && rq->ag->degraded)
+            server_reply_error(rq->cl, rq->id, "store",
+                               "no changes while the store cannot be written (%s)",
+                               rq->ag->degraded_reason);
         else
             e->run(rq);
         return true;

@@ -326,8 +326,7 @@ static void check_notifiers(config *cfg, const char *file, diag_list *diags)
             diag_add(diags, file, n->url_file_line, false,
                      "[notifier %s] has both url and url_file; keep one", n->name);
         } else if (!n->url_given && !n->url_file) {
-            diag_add(diags, file, n->line, false, "[notifier %s] needs url or url_file",
-                     n->name);
+            diag_add(diags, file, n->line, false, "[notifier %s] needs url or url_file", n->name);
         } else if (n->url_file) {
             char err[PATH_MAX + 128];
             bool refused;

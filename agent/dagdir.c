@@ -89,8 +89,8 @@ static void check_notifiers(const config *cfg, const dag *m, diag_list *diags)
 {
     for (size_t i = 0; i < m->notify.n; i++)
         if (!config_notifier(cfg, m->notify.items[i]))
-            diag_add(diags, m->file, key_line(m->file, "dag", "notify", 1),
-                     false, "unknown notifier \"%s\" (declare [notifier %s] in the agent config)",
+            diag_add(diags, m->file, key_line(m->file, "dag", "notify", 1), false,
+                     "unknown notifier \"%s\" (declare [notifier %s] in the agent config)",
                      m->notify.items[i], m->notify.items[i]);
     for (size_t t = 0; t < m->n_tasks; t++) {
         const dag_task *task = &m->tasks[t];

@@ -1,5 +1,4 @@
 #include "docker_api.h"
-#include "docker_events.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -12,12 +11,10 @@
 
 struct docker_api {
     http_client *http;
-    uv_loop_t *loop;
     char *host;
     char *sock; /* unix socket path, NULL for tcp */
     char *base; /* http://…/v1.41 */
     docker_call *calls;
-    docker_events *events; /* started with the first container */
     bool freeing;
 };
 
@@ -28,8 +25,6 @@ struct docker_call {
     char *body;
     strbuf in;
     docker_data_fn data;
-    docker_headers_fn on_headers;
-    bool headers_seen;
     docker_reply_fn done;
     void *arg;
     docker_call *prev, *next;
@@ -63,8 +58,7 @@ int docker_host_check(const char *host, char *err, size_t errlen)
     return parse_host(host, NULL, NULL, err, errlen);
 }
 
-docker_api *docker_api_new(uv_loop_t *loop, http_client *http, const char *host, char *err,
-                           size_t errlen)
+docker_api *docker_api_new(http_client *http, const char *host, char *err, size_t errlen)
 {
     docker_api *api = xcalloc(1, sizeof *api);
     if (parse_host(host, &api->sock, &api->base, err, errlen)) {
@@ -72,7 +66,6 @@ docker_api *docker_api_new(uv_loop_t *loop, http_client *http, const char *host,
         return NULL;
     }
     api->http = http;
-    api->loop = loop;
     api->host = xstrdup(host);
     return api;
 }
@@ -80,13 +73,6 @@ docker_api *docker_api_new(uv_loop_t *loop, http_client *http, const char *host,
 const char *docker_api_host(const docker_api *api)
 {
     return api->host;
-}
-
-docker_events *docker_api_events(docker_api *api)
-{
-    if (!api->events && !api->freeing)
-        api->events = docker_events_new(api, api->loop);
-    return api->freeing ? NULL : api->events;
 }
 
 static void unlink_call(docker_call *c)
@@ -119,22 +105,6 @@ static size_t on_write(char *ptr, size_t size, size_t n, void *userp)
         c->data(c->arg, ptr, len);
     else if (c->in.len < REPLY_MAX)
         sb_append_len(&c->in, ptr, len);
-    return len;
-}
-
-/* The blank line after a 2xx status's headers: the stream is open. */
-static size_t on_header(char *ptr, size_t size, size_t n, void *userp)
-{
-    docker_call *c = userp;
-    size_t len = size * n;
-    if (!c->headers_seen && (len == 2 || len == 1) && (ptr[0] == '\r' || ptr[0] == '\n')) {
-        long status = 0;
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-        if (status >= 200 && status < 300) {
-            c->headers_seen = true;
-            c->on_headers(c->arg);
-        }
-    }
     return len;
 }
 
@@ -177,9 +147,8 @@ static void on_done(void *arg, CURLcode rc, long status, const char *errbuf)
     free_call(c);
 }
 
-static docker_call *request(docker_api *api, const char *method, const char *path,
-                            const char *body, docker_headers_fn on_headers, docker_data_fn data,
-                            docker_reply_fn done, void *arg, long timeout_s)
+docker_call *docker_request(docker_api *api, const char *method, const char *path, const char *body,
+                            docker_data_fn data, docker_reply_fn done, void *arg, long timeout_s)
 {
     if (api->freeing)
         return NULL;
@@ -203,11 +172,6 @@ static docker_call *request(docker_api *api, const char *method, const char *pat
         curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, c);
-    if (on_headers) {
-        c->on_headers = on_headers;
-        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(easy, CURLOPT_HEADERDATA, c);
-    }
     /* No "Expect: 100-continue": it costs a round trip per create. */
     c->headers = curl_slist_append(NULL, "Expect:");
     if (strcmp(method, "POST") == 0) {
@@ -232,20 +196,6 @@ static docker_call *request(docker_api *api, const char *method, const char *pat
     return c;
 }
 
-docker_call *docker_request(docker_api *api, const char *method, const char *path,
-                            const char *body, docker_data_fn data, docker_reply_fn done,
-                            void *arg, long timeout_s)
-{
-    return request(api, method, path, body, NULL, data, done, arg, timeout_s);
-}
-
-docker_call *docker_stream(docker_api *api, const char *method, const char *path,
-                           docker_headers_fn on_headers, docker_data_fn data,
-                           docker_reply_fn done, void *arg)
-{
-    return request(api, method, path, NULL, on_headers, data, done, arg, 0);
-}
-
 void docker_call_cancel(docker_call *c)
 {
     if (!c)
@@ -260,7 +210,6 @@ void docker_api_free(docker_api *api)
     if (!api)
         return;
     api->freeing = true;
-    docker_events_free(api->events);
     while (api->calls) {
         docker_call *c = api->calls;
         unlink_call(c);

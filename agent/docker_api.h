@@ -33,14 +33,11 @@ typedef void (*docker_data_fn)(void *arg, const char *data, size_t len);
 int docker_host_check(const char *host, char *err, size_t errlen);
 
 /* NULL with ERR when HOST is not valid. */
-docker_api *docker_api_new(uv_loop_t *loop, http_client *http, const char *host, char *err,
-                           size_t errlen);
+docker_api *docker_api_new(http_client *http, const char *host, char *err, size_t errlen);
 /* Every call still running gets DONE with cancelled set, then it is gone. */
 void docker_api_free(docker_api *api);
 /* The configured host, for messages. */
 const char *docker_api_host(const docker_api *api);
-/* The shared event stream (docker_events.h); NULL while freeing. */
-struct docker_events *docker_api_events(docker_api *api);
 
 /* METHOD PATH (under /v1.41, with its query string) with an optional JSON
  * BODY. With DATA, a 2xx body is streamed to it instead of collected.
@@ -48,15 +45,6 @@ struct docker_events *docker_api_events(docker_api *api);
  * not even start (DONE is not called then). */
 docker_call *docker_request(docker_api *api, const char *method, const char *path, const char *body,
                             docker_data_fn data, docker_reply_fn done, void *arg, long timeout_s);
-/* The response headers of a 2xx reply are in: the stream is open. Runs
- * inside curl's header callback, under the same rule as docker_data_fn. */
-typedef void (*docker_headers_fn)(void *arg);
-
-/* A stream (attach): ON_HEADERS once it is open, then DATA, then DONE. */
-docker_call *docker_stream(docker_api *api, const char *method, const char *path,
-                           docker_headers_fn on_headers, docker_data_fn data,
-                           docker_reply_fn done, void *arg);
-
 /* Stop a call; its DONE is not called. */
 void docker_call_cancel(docker_call *c);
 

@@ -69,9 +69,21 @@ static void on_listed(void *arg, const docker_reply *rep)
     json_decref(list);
 }
 
+/* Hosts without Docker tasks need not have an engine, nor hear about it. */
+static bool any_image_task(const agent *ag)
+{
+    for (size_t k = 0; k < ag->n_dags; k++) {
+        const dag *m = ag->dags[k]->model;
+        for (size_t i = 0; m && i < m->n_tasks; i++)
+            if (m->tasks[i].image)
+                return true;
+    }
+    return false;
+}
+
 void docker_sweep(agent *ag)
 {
-    if (!ag->docker)
+    if (!ag->docker || !any_image_task(ag))
         return;
     char *q = docker_escape(ag->docker, "{\"label\":[\"dagd.task_id\"]}");
     char *path = xasprintf("/containers/json?all=1&filters=%s", q);

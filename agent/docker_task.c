@@ -17,16 +17,48 @@ static json_t *string_array(char *const *items)
     return a;
 }
 
+/* Lexically clean absolute PATH in place: no "." or ".." parts, no "//". */
+static void clean_path(char *path)
+{
+    char *out = path;
+    const char *in = path;
+    while (*in) {
+        while (*in == '/')
+            in++;
+        const char *end = strchr(in, '/');
+        size_t len = end ? (size_t)(end - in) : strlen(in);
+        if (len == 0)
+            break;
+        if (len == 1 && in[0] == '.') {
+            /* nothing */
+        } else if (len == 2 && in[0] == '.' && in[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+        } else {
+            *out++ = '/';
+            memmove(out, in, len);
+            out += len;
+        }
+        in += len;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
 /* HOST:CTR[:MODE]: an absolute HOST as is, "./x" or "../x" under the DAG's
  * folder (where local commands run too), anything else a named volume. */
 static char *resolve_bind(const char *volume, const char *dag_dir)
 {
     if (volume[0] != '.' || !dag_dir)
         return xstrdup(volume);
-    const char *rest = volume;
-    if (str_starts_with(rest, "./"))
-        rest += 2;
-    return xasprintf("%s/%s", dag_dir, rest);
+    const char *colon = strchr(volume, ':');
+    size_t host_len = colon ? (size_t)(colon - volume) : strlen(volume);
+    char *host = xasprintf("%s/%.*s", dag_dir, (int)host_len, volume);
+    clean_path(host);
+    char *bind = xasprintf("%s%s", host, colon ? colon : "");
+    free(host);
+    return bind;
 }
 
 static void set_str(json_t *o, const char *key, const char *value)

@@ -36,6 +36,12 @@ void events_hold(agent *ag)
     ag->events_held++;
 }
 
+void events_discard_held(agent *ag)
+{
+    json_decref(ag->held_events);
+    ag->held_events = NULL;
+}
+
 void events_release(agent *ag)
 {
     if (--ag->events_held > 0 || !ag->held_events)

@@ -8,6 +8,8 @@
  * Hold around a store batch, release after its commit. */
 void events_hold(agent *ag);
 void events_release(agent *ag);
+/* The batch did not commit: what it would have announced never happened. */
+void events_discard_held(agent *ag);
 
 void events_task(agent *ag, const run *r, size_t task_index);
 void events_run(agent *ag, const run *r);

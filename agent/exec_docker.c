@@ -1,5 +1,4 @@
 #include "exec_docker.h"
-#include "docker_events.h"
 #include "docker_frames.h"
 #include "fsutil.h"
 #include "util.h"
@@ -20,8 +19,13 @@
 #define LAST_LINE_MAX 4096
 /* Bounded calls; streams and waits have no limit. */
 #define CALL_TIMEOUT_S 60
+/* After a restart an engine that does not answer yet (restarting too) is
+ * asked again before the try is given up, so that a container that runs
+ * on is not run a second time by a retry. */
+#define FIND_TRIES 6
+#define FIND_RETRY_MS 2000
 
-enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_ATTACH, PH_START, PH_RUN, PH_DONE };
+enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_START, PH_RUN, PH_DONE };
 
 struct docker_task {
     docker_api *api;
@@ -32,15 +36,17 @@ struct docker_task {
     bool keep, capture;
     char *log_path;
     int log_fd;
-    int64_t timeout_us;
     char *id;
+    char *find_path; /* the query for this try's container, after a restart */
+    int find_tries;
     enum phase phase;
     docker_call *step; /* pull, create, start or remove: one at a time */
     docker_call *logs, *wait, *stop;
     frame_demux demux;
-    uv_timer_t timer; /* timeout; a kill's deferred report; the log drain */
+    uv_timer_t timer;    /* a deferred step or report; the log drain */
+    uv_timer_t deadline; /* the task's timeout, from the try's start: pulls count */
+    int open_handles;
     bool pulled, killing, wait_done, logs_done, reported, abandoned, freed;
-    bool attached; /* the output comes from an attach made before the start */
     exec_result res;
     strbuf line; /* the current unterminated stdout line (branch tasks) */
     char *last_line;
@@ -70,10 +76,13 @@ static void log_line(docker_task *t, const char *fmt, ...)
 static void on_timer_closed(uv_handle_t *h)
 {
     docker_task *t = h->data;
+    if (--t->open_handles > 0)
+        return;
     free(t->image);
     json_decref(t->create);
     free(t->log_path);
     free(t->id);
+    free(t->find_path);
     free(t->last_line);
     free(t->pull_error);
     sb_free(&t->line);
@@ -88,15 +97,8 @@ static void maybe_free(docker_task *t)
     if (!(t->reported || t->abandoned) || t->step || t->logs || t->wait || t->stop || t->freed)
         return;
     t->freed = true;
-    uv_timer_stop(&t->timer);
     uv_close((uv_handle_t *)&t->timer, on_timer_closed);
-}
-
-static void unwatch(docker_task *t)
-{
-    docker_events *ev = docker_api_events(t->api);
-    if (ev)
-        docker_events_unwatch(ev, t);
+    uv_close((uv_handle_t *)&t->deadline, on_timer_closed);
 }
 
 static void close_log(docker_task *t)
@@ -134,9 +136,8 @@ static void report(docker_task *t)
     t->reported = true;
     t->phase = PH_DONE;
     uv_timer_stop(&t->timer);
-    unwatch(t);
-    /* A failure before the start leaves an attach open on a container that
-     * will never run. */
+    uv_timer_stop(&t->deadline);
+    /* Normally both are over; not when a request could not even start. */
     docker_call_cancel(t->logs);
     docker_call_cancel(t->wait);
     t->logs = t->wait = NULL;
@@ -181,7 +182,6 @@ static bool cancelled(docker_task *t, const docker_reply *rep)
     if (!rep->cancelled)
         return false;
     t->abandoned = true;
-    unwatch(t);
     close_log(t);
     maybe_free(t);
     return true;
@@ -342,11 +342,6 @@ static void on_logs_done(void *arg, const docker_reply *rep)
     t->logs = NULL;
     if (cancelled(t, rep))
         return;
-    if (t->phase == PH_ATTACH && !t->attached) {
-        /* The engine would not attach: start anyway, read the log stream. */
-        begin_start(t);
-        return;
-    }
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
         log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
@@ -385,23 +380,6 @@ static void on_waited(void *arg, const docker_reply *rep)
     check_finished(t);
 }
 
-/* The exit code from the event stream, ahead of the wait's reply. */
-static void on_die(void *arg, int exit_code)
-{
-    docker_task *t = arg;
-    if (t->wait_done)
-        return;
-    docker_call_cancel(t->wait);
-    t->wait = NULL;
-    t->wait_done = true;
-    t->res.exit_code = exit_code;
-    if (!t->logs_done) {
-        uv_timer_stop(&t->timer);
-        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
-    }
-    check_finished(t);
-}
-
 static void on_stopped(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
@@ -424,42 +402,28 @@ static void stop_container(docker_task *t)
     free(path);
 }
 
-static void on_timeout(uv_timer_t *timer)
-{
-    docker_task *t = timer->data;
-    t->res.timed_out = true;
-    t->killing = true;
-    stop_container(t);
-}
-
-/* The container runs: its output comes from the attach, or else from the
- * log stream (after a restart, from SKIP bytes on); its end from the event
- * stream or the wait, whichever is first. */
+/* The container runs: its output comes from the log stream (after a
+ * restart, from SKIP bytes on), its exit code from the wait. Both end once
+ * the engine has torn the container down, so the next container of a
+ * chain does not start while the engine is still busy with this one (which
+ * measured slower than waiting: the two contend inside the engine). */
 static void follow(docker_task *t, uint64_t skip)
 {
     t->phase = PH_RUN;
-    char *path;
-    if (!t->attached) {
-        frame_demux_init(&t->demux, skip);
-        path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
-        t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
-        free(path);
-        t->logs_done = !t->logs;
-    }
+    frame_demux_init(&t->demux, skip);
+    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    t->logs_done = !t->logs;
     path = xasprintf("/containers/%s/wait", t->id);
     t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
     free(path);
-    docker_events *ev = docker_api_events(t->api);
-    if (ev && t->wait)
-        docker_events_watch(ev, t->id, on_die, t);
     if (!t->wait) {
         fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
         return;
     }
     if (t->killing)
         stop_container(t);
-    else if (t->timeout_us > 0)
-        uv_timer_start(&t->timer, on_timeout, (uint64_t)(t->timeout_us / 1000), 0);
 }
 
 /* ---- create and start ---- */
@@ -490,35 +454,6 @@ static void begin_start(docker_task *t)
     free(path);
     if (!t->step)
         fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
-}
-
-static void on_attached(uv_timer_t *timer)
-{
-    docker_task *t = timer->data;
-    if (t->phase == PH_ATTACH)
-        begin_start(t);
-}
-
-/* Inside curl's callback: only note it, start from the loop. */
-static void on_attach_open(void *arg)
-{
-    docker_task *t = arg;
-    t->attached = true;
-    uv_timer_start(&t->timer, on_attached, 0, 0);
-}
-
-/* Attach before the start, as `docker run` does: the attach stream ends
- * when the process's output does, some 50 ms before the log stream (which
- * waits for the container's teardown), and nothing is missed. */
-static void begin_attach(docker_task *t)
-{
-    t->phase = PH_ATTACH;
-    frame_demux_init(&t->demux, 0);
-    char *path = xasprintf("/containers/%s/attach?stream=1&stdout=1&stderr=1", t->id);
-    t->logs = docker_stream(t->api, "POST", path, on_attach_open, on_log_data, on_logs_done, t);
-    free(path);
-    if (!t->logs)
-        begin_start(t);
 }
 
 static bool no_such_image(const docker_reply *rep)
@@ -563,7 +498,7 @@ static void on_created(void *arg, const docker_reply *rep)
             log_line(t, "docker: %s", json_string_value(w));
     }
     json_decref(j);
-    begin_attach(t);
+    begin_start(t);
 }
 
 static void begin_create(docker_task *t)
@@ -614,8 +549,23 @@ static docker_task *task_new(docker_api *api, uv_loop_t *loop, const char *log_p
     t->done = done;
     t->arg = arg;
     uv_timer_init(loop, &t->timer);
-    t->timer.data = t;
+    uv_timer_init(loop, &t->deadline);
+    t->timer.data = t->deadline.data = t;
+    t->open_handles = 2;
     return t;
+}
+
+static void on_deadline(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    t->res.timed_out = true;
+    exec_docker_kill(t);
+}
+
+static void arm_deadline(docker_task *t, int64_t timeout_us)
+{
+    if (timeout_us > 0)
+        uv_timer_start(&t->deadline, on_deadline, (uint64_t)((timeout_us + 999) / 1000), 0);
 }
 
 docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_run_request *req)
@@ -626,12 +576,27 @@ docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_ru
     t->pull = req->pull;
     t->keep = req->keep;
     t->capture = req->capture_last_line;
-    t->timeout_us = req->timeout_us;
+    arm_deadline(t, req->timeout_us);
     /* The first request goes out from the next loop turn, so that DONE is
      * never called before this returns. */
     t->phase = t->pull == PULL_ALWAYS ? PH_PULL : PH_CREATE;
     uv_timer_start(&t->timer, on_deferred_begin, 0, 0);
     return t;
+}
+
+static void on_found(void *arg, const docker_reply *rep);
+
+static void send_find(docker_task *t)
+{
+    t->step = docker_request(t->api, "GET", t->find_path, NULL, NULL, on_found, t, CALL_TIMEOUT_S);
+}
+
+static void on_find_retry(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    send_find(t);
+    if (!t->step)
+        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
 }
 
 /* The container found by its labels: take it over where it is. */
@@ -641,6 +606,12 @@ static void on_found(void *arg, const docker_reply *rep)
     t->step = NULL;
     if (cancelled(t, rep))
         return;
+    if (rep->transport_error && ++t->find_tries < FIND_TRIES && !t->killing) {
+        fprintf(stderr, "dagd: docker engine at %s: %s; asking again\n", docker_api_host(t->api),
+                rep->error);
+        uv_timer_start(&t->timer, on_find_retry, FIND_RETRY_MS, 0);
+        return;
+    }
     if (rep->transport_error) {
         fail_unreachable(t, "finding the container after a restart", rep);
         return;
@@ -692,9 +663,8 @@ static void begin_find(docker_task *t, const docker_attach *a)
     char *f = json_dumps(filters, JSON_COMPACT);
     json_decref(filters);
     char *q = docker_escape(t->api, f);
-    char *path = xasprintf("/containers/json?all=1&filters=%s", q);
-    t->step = docker_request(t->api, "GET", path, NULL, NULL, on_found, t, CALL_TIMEOUT_S);
-    free(path);
+    t->find_path = xasprintf("/containers/json?all=1&filters=%s", q);
+    send_find(t);
     free(q);
     free(f);
 }
@@ -715,7 +685,7 @@ docker_task *exec_docker_attach(docker_api *api, uv_loop_t *loop, const docker_a
         t->res.timed_out = true;
         t->killing = true; /* stopped as soon as it is found */
     }
-    t->timeout_us = a->timeout_us > 0 ? a->timeout_us : 0;
+    arm_deadline(t, a->timeout_us);
     begin_find(t, a);
     if (!t->step)
         uv_timer_start(&t->timer, on_find_failed, 0, 0);
@@ -744,8 +714,12 @@ void exec_docker_kill(docker_task *t)
         uv_timer_start(&t->timer, on_kill_now, 0, 0);
         break;
     case PH_FIND:
+        if (!t->step) { /* between two tries to reach the engine */
+            uv_timer_stop(&t->timer);
+            uv_timer_start(&t->timer, on_kill_now, 0, 0);
+        }
+        break;
     case PH_CREATE:
-    case PH_ATTACH:
     case PH_START:
         break; /* the step's reply sees killing */
     case PH_RUN:
@@ -756,17 +730,37 @@ void exec_docker_kill(docker_task *t)
     }
 }
 
-void exec_docker_abandon(docker_task *t)
+void exec_docker_set_arg(docker_task *t, void *arg)
 {
-    if (t->reported || t->abandoned)
-        return;
+    t->arg = arg;
+}
+
+/* Stop every call and the log: DONE will never be called. */
+static void release(docker_task *t)
+{
     t->abandoned = true;
     docker_call_cancel(t->step);
     docker_call_cancel(t->logs);
     docker_call_cancel(t->wait);
     docker_call_cancel(t->stop);
     t->step = t->logs = t->wait = t->stop = NULL;
-    unwatch(t);
     close_log(t);
+}
+
+void exec_docker_discard(docker_task *t)
+{
+    if (t->reported || t->abandoned)
+        return;
+    release(t);
+    t->keep = false; /* the task is gone: nothing to debug */
+    remove_container(t);
+    maybe_free(t);
+}
+
+void exec_docker_abandon(docker_task *t)
+{
+    if (t->reported || t->abandoned)
+        return;
+    release(t);
     maybe_free(t);
 }

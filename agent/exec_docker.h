@@ -61,6 +61,11 @@ void exec_docker_kill(docker_task *t);
 /* Agent shutdown: release everything, never call DONE; the container runs
  * on and is taken over after the next start. */
 void exec_docker_abandon(docker_task *t);
+/* The task is gone (DAG reload): never call DONE, remove the container
+ * (killing it) in the background. */
+void exec_docker_discard(docker_task *t);
+/* DONE's argument moved (the runner reallocated its task instances). */
+void exec_docker_set_arg(docker_task *t, void *arg);
 
 /* Split an image reference for POST /images/create: NAME[:TAG][@DIGEST].
  * *FROM gets the name (with the digest), *TAG the tag ("latest" when none

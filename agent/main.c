@@ -203,6 +203,12 @@ out:
     uv_walk(ag.loop, close_walk, NULL);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     uv_loop_close(ag.loop);
+    free(ag.degraded_reason);
+    while (ag.unsaved) {
+        run *r = ag.unsaved;
+        ag.unsaved = r->next;
+        runner_free_run(r);
+    }
     while (ag.runs) {
         run *r = ag.runs;
         ag.runs = r->next;

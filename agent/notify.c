@@ -16,9 +16,9 @@
 typedef struct job {
     struct job *next;
     char *body;
-    char *what;       /* for log lines: "failure etl_orders run … task load try 2" */
-    int tries;        /* made so far */
-    int64_t ready_us; /* while backing off */
+    char *what;               /* for log lines: "failure etl_orders run … task load try 2" */
+    int tries;                /* made so far */
+    int64_t ready_us;         /* while backing off (monotonic clock) */
     notify_test_fn test_done; /* set: a test message, never retried */
     void *test_arg;
 } job;
@@ -29,6 +29,7 @@ typedef struct sending {
     struct notifier_rt *rt;
     job *j;
     struct curl_slist *headers;
+    char *url; /* as sent, to redact curl's message even after a reload */
 } sending;
 
 /* A notifier's sending side, made on its first message. It holds the
@@ -75,7 +76,7 @@ static void arm_timer(notifier_rt *rt)
         uv_timer_stop(&rt->timer);
         return;
     }
-    int64_t delay_ms = (rt->backoff->ready_us - time_now_us() + 999) / 1000;
+    int64_t delay_ms = (rt->backoff->ready_us - time_mono_us() + 999) / 1000;
     uv_timer_start(&rt->timer, on_retry_timer, delay_ms > 0 ? (uint64_t)delay_ms : 0, 0);
 }
 
@@ -84,7 +85,7 @@ static void arm_timer(notifier_rt *rt)
 static void on_retry_timer(uv_timer_t *t)
 {
     notifier_rt *rt = t->data;
-    int64_t now = time_now_us() + 1000;
+    int64_t now = time_mono_us() + 1000;
     job *first = NULL, *last = NULL;
     while (rt->backoff && rt->backoff->ready_us <= now) {
         job *j = rt->backoff;
@@ -108,7 +109,7 @@ static void on_retry_timer(uv_timer_t *t)
 
 static void back_off(notifier_rt *rt, job *j)
 {
-    j->ready_us = time_now_us() + notify_backoff_ms(j->tries) * 1000;
+    j->ready_us = time_mono_us() + notify_backoff_ms(j->tries) * 1000;
     job **l = &rt->backoff;
     while (*l && (*l)->ready_us <= j->ready_us)
         l = &(*l)->next;
@@ -131,8 +132,8 @@ static void after_try(notifier_rt *rt, job *j, long status, const char *error, b
     } else if (retryable && j->tries <= retries && !rt->nt->ag->stopping) {
         char delay[32];
         duration_format(notify_backoff_ms(j->tries) * 1000, delay, sizeof delay);
-        fprintf(stderr, "dagd: notifier %s: %s: %s; try %d of %d in %s\n", rt->name, j->what,
-                error, j->tries + 1, retries + 1, delay);
+        fprintf(stderr, "dagd: notifier %s: %s: %s; try %d of %d in %s\n", rt->name, j->what, error,
+                j->tries + 1, retries + 1, delay);
         back_off(rt, j);
     } else {
         fprintf(stderr, "dagd: notifier %s: dropped %s after %d tr%s: %s\n", rt->name, j->what,
@@ -146,6 +147,14 @@ static size_t discard_body(char *ptr, size_t size, size_t n, void *arg)
 {
     (void)ptr, (void)arg;
     return size * n;
+}
+
+static void sending_free(sending *s)
+{
+    curl_slist_free_all(s->headers);
+    memset(s->url, 0, strlen(s->url));
+    free(s->url);
+    free(s);
 }
 
 static void sending_unlink(notifier_rt *rt, sending *s)
@@ -165,20 +174,19 @@ static void on_sent(void *arg, CURLcode rc, long status, const char *errbuf)
     notifier_rt *rt = s->rt;
     job *j = s->j;
     sending_unlink(rt, s);
-    curl_slist_free_all(s->headers);
-    free(s);
+    char *error = NULL;
+    bool retryable = false;
+    if (rc != CURLE_OK) {
+        /* curl's messages name hosts, not paths; redact anyway. */
+        error = notify_redact(errbuf, s->url);
+        retryable = true;
+    }
+    sending_free(s);
     if (rc == CURLE_OK && status >= 200 && status < 300) {
         after_try(rt, j, status, NULL, false);
         return;
     }
-    char *error;
-    bool retryable;
-    if (rc != CURLE_OK) {
-        /* curl's messages name hosts, not paths; redact anyway. */
-        const notifier_config *c = cfg_of(rt);
-        error = notify_redact(errbuf, c ? c->url : NULL);
-        retryable = true;
-    } else {
+    if (rc == CURLE_OK) {
         error = xasprintf("HTTP %ld", status);
         retryable = notify_status_retryable(status);
     }
@@ -208,6 +216,7 @@ static void start_send(notifier_rt *rt, job *j)
     s->rt = rt;
     s->j = j;
     s->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    s->url = xstrdup(c->url);
     curl_easy_setopt(e, CURLOPT_URL, c->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -228,8 +237,7 @@ static void start_send(notifier_rt *rt, job *j)
     rt->in_flight++;
     if (http_start(rt->nt->http, e, on_sent, s) != 0) {
         sending_unlink(rt, s);
-        curl_slist_free_all(s->headers);
-        free(s);
+        sending_free(s);
         after_try(rt, j, 0, "libcurl could not start the request", true);
     }
 }
@@ -335,14 +343,13 @@ void notify_free(agent *ag)
             rt->sendings = s->next;
             s->j->next = NULL;
             drop_list(s->j);
-            curl_slist_free_all(s->headers);
-            free(s);
+            sending_free(s);
         }
         drop_list(rt->head);
         drop_list(rt->backoff);
         if (lost)
-            fprintf(stderr, "dagd: notifier %s: %zu unsent message%s dropped at exit\n",
-                    rt->name, lost, lost == 1 ? "" : "s");
+            fprintf(stderr, "dagd: notifier %s: %zu unsent message%s dropped at exit\n", rt->name,
+                    lost, lost == 1 ? "" : "s");
         uv_timer_stop(&rt->timer);
         uv_close((uv_handle_t *)&rt->timer, on_rt_closed);
     }
@@ -419,10 +426,14 @@ static void want_names(notify *nt, const strlist *names, unsigned bit, notifier_
 static const char *event_name(unsigned bit)
 {
     switch (bit) {
-    case NOTIFY_FAILURE: return "failure";
-    case NOTIFY_RETRY: return "retry";
-    case NOTIFY_SUCCESS: return "success";
-    default: return "sla_miss";
+    case NOTIFY_FAILURE:
+        return "failure";
+    case NOTIFY_RETRY:
+        return "retry";
+    case NOTIFY_SUCCESS:
+        return "success";
+    default:
+        return "sla_miss";
     }
 }
 
@@ -478,8 +489,8 @@ void notify_on_event(agent *ag, json_t *ev)
         free(path);
     }
     msg.log_tail = tail;
-    char *what = task_id ? xasprintf("%s %s %s task %s try %d", msg.event, dag_id, run_id,
-                                     task_id, msg.try_number)
+    char *what = task_id ? xasprintf("%s %s %s task %s try %d", msg.event, dag_id, run_id, task_id,
+                                     msg.try_number)
                          : xasprintf("%s %s %s", msg.event, dag_id, run_id);
     for (size_t i = 0; i < n_want; i++) {
         job *j = xcalloc(1, sizeof *j);

@@ -34,9 +34,12 @@ int notifier_type_parse(const char *s, enum notifier_type *out)
 const char *notifier_type_name(enum notifier_type t)
 {
     switch (t) {
-    case NOTIFIER_SLACK: return "slack";
-    case NOTIFIER_WEBHOOK: return "webhook";
-    case NOTIFIER_UNSET: break;
+    case NOTIFIER_SLACK:
+        return "slack";
+    case NOTIFIER_WEBHOOK:
+        return "webhook";
+    case NOTIFIER_UNSET:
+        break;
     }
     return "unset";
 }

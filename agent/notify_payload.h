@@ -9,16 +9,16 @@
 
 /* One notification. NULL strings and a zero try_number become JSON null. */
 typedef struct notify_msg {
-    const char *event;        /* failure retry success sla_miss test */
+    const char *event; /* failure retry success sla_miss test */
     const char *dag_id;
     const char *run_id;
-    const char *task_id;      /* NULL: the event is about the run */
+    const char *task_id; /* NULL: the event is about the run */
     int try_number;
     const char *state;
     const char *logical_date; /* ISO 8601 with offset */
     const char *log_tail;     /* the last lines of the try's log */
     const char *host;
-    int64_t sla_s;            /* sla_miss: the SLA that was missed, else 0 */
+    int64_t sla_s; /* sla_miss: the SLA that was missed, else 0 */
 } notify_msg;
 
 /* The webhook body of the contract: {"event","dag_id","run_id","task_id",

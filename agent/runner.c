@@ -64,7 +64,7 @@ static int pool_index(const agent *ag, const char *pool)
 static bool admit(const agent *ag, const run *r, size_t i)
 {
     const dag_task *task = &r->de->model->tasks[i];
-    if (ag->stopping)
+    if (ag->stopping || ag->degraded)
         return false;
     if (ag->running_tasks >= ag->cfg.parallelism)
         return false;
@@ -191,6 +191,8 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
  * next step) and queued tasks of the run (a fan-out's next ones). Capped so
  * a wide fan-out does not stall the loop. */
 #define LOG_PREFETCH_MAX 2
+/* How often a store that refused writes is tried again. */
+#define RESYNC_MS 2000
 
 static bool waits_only_for(const run *r, const dag_task *task, size_t i)
 {
@@ -318,12 +320,107 @@ void runner_batch_begin(agent *ag)
 
 /* Commit, then start the processes of the tries claimed in the batch, then
  * announce. */
-void runner_batch_end(agent *ag)
+static void free_list(run *list)
 {
-    if (store_batch_commit(ag->db))
+    while (list) {
+        run *r = list;
+        list = r->next;
+        runner_free_run(r);
+    }
+}
+
+/* The claimed tries of a batch that did not commit never started. */
+static void unclaim_pending(agent *ag)
+{
+    for (size_t k = 0; k < ag->n_pending; k++) {
+        ti *t = ag->pending[k];
+        count_running(ag, t->owner, t->index, -1);
+        t->try_number--;
+        t->state = TI_QUEUED;
+        t->start_us = 0;
+    }
+    free(ag->pending);
+    ag->pending = NULL;
+    ag->n_pending = ag->cap_pending = 0;
+}
+
+static void on_resync(uv_timer_t *t);
+
+/* The store refused a batch (disk full, I/O error): memory holds the truth;
+ * start nothing new and try to write everything again every few seconds. */
+static void enter_degraded(agent *ag)
+{
+    if (!ag->degraded)
+        fprintf(stderr, "dagd: store: cannot write (%s); no task starts until it can\n",
+                store_error(ag->db));
+    ag->degraded = true;
+    free(ag->degraded_reason);
+    ag->degraded_reason = xasprintf("cannot write the store: %s", store_error(ag->db));
+    while (ag->finished) { /* finished runs are kept until they are stored */
+        run *r = ag->finished;
+        ag->finished = r->next;
+        r->next = ag->unsaved;
+        ag->unsaved = r;
+    }
+    unclaim_pending(ag);
+    events_discard_held(ag);
+    if (!ag->resync_timer.loop) {
+        uv_timer_init(ag->loop, &ag->resync_timer);
+        ag->resync_timer.data = ag;
+    }
+    uv_timer_start(&ag->resync_timer, on_resync, RESYNC_MS, 0);
+}
+
+static void save_whole_run(agent *ag, run *r)
+{
+    store_run_insert(ag->db, r); /* created in a batch that was refused */
+    save_run(ag, r);
+    for (size_t i = 0; i < r->n_tis; i++)
+        save_ti(ag, r, i);
+}
+
+static void on_resync(uv_timer_t *timer)
+{
+    agent *ag = timer->data;
+    store_batch_begin(ag->db);
+    events_hold(ag);
+    for (run *r = ag->runs; r; r = r->next)
+        save_whole_run(ag, r);
+    for (run *r = ag->unsaved; r; r = r->next)
+        save_whole_run(ag, r);
+    if (store_batch_commit(ag->db)) {
+        events_discard_held(ag);
+        events_release(ag);
+        uv_timer_start(timer, on_resync, RESYNC_MS, 0);
+        return;
+    }
+    fprintf(stderr, "dagd: store: writable again; resuming\n");
+    ag->degraded = false;
+    free(ag->degraded_reason);
+    ag->degraded_reason = NULL;
+    free_list(ag->unsaved);
+    ag->unsaved = NULL;
+    events_release(ag);
+    runner_pass(ag);
+}
+
+int runner_batch_end(agent *ag)
+{
+    int rc = store_batch_commit(ag->db);
+    if (store_in_batch(ag->db)) {
+        events_release(ag);
+        return rc;
+    }
+    if (rc) {
         log_store_error(ag, "committing");
+        enter_degraded(ag);
+        events_release(ag);
+        return -1;
+    }
+    free_list(ag->finished);
+    ag->finished = NULL;
     bool failed = false;
-    if (!store_in_batch(ag->db)) {
+    {
         size_t n = ag->n_pending;
         ti **list = ag->pending;
         ag->pending = NULL;
@@ -341,6 +438,7 @@ void runner_batch_end(agent *ag)
     events_release(ag);
     if (failed && !ag->stopping)
         runner_pass(ag);
+    return 0;
 }
 
 static upstream_counts count_upstream(const run *r, const dag_task *task)
@@ -437,6 +535,11 @@ static bool finish_run_if_done(agent *ag, run *r)
     enum run_state outcome;
     if (!runner_run_outcome(r, &outcome))
         return false;
+    /* A marked or cleared try still stopping points into this run: it ends
+     * first (its end passes again). */
+    for (size_t i = 0; i < r->n_tis; i++)
+        if (r->tis[i].proc || r->tis[i].dock)
+            return false;
     r->state = outcome;
     r->end_us = time_now_us();
     r->de->active_runs--;
@@ -470,7 +573,8 @@ static void pass_once(agent *ag)
         step_run(ag, r, now);
         if (finish_run_if_done(ag, r)) {
             *link = r->next;
-            runner_free_run(r);
+            r->next = ag->finished; /* freed once its state is committed */
+            ag->finished = r;
             ag->pass_again = true; /* a slot for another run, maybe */
         } else {
             link = &r->next;
@@ -737,6 +841,7 @@ const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, siz
 void runner_recount(agent *ag)
 {
     ag->running_tasks = 0;
+    ag->adm.mem_used = ag->adm.cpu_used = 0;
     ag->pool_used = xrealloc(ag->pool_used, (ag->cfg.n_pools + 1) * sizeof *ag->pool_used);
     memset(ag->pool_used, 0, (ag->cfg.n_pools + 1) * sizeof *ag->pool_used);
     for (size_t k = 0; k < ag->n_dags; k++)
@@ -758,6 +863,10 @@ static void remove_vanished(agent *ag, run *r, const dag *old, const dag *next)
         if (t->proc) {
             exec_local_detach(t->proc, true);
             t->proc = NULL;
+        }
+        if (t->dock) {
+            exec_docker_discard(t->dock);
+            t->dock = NULL;
         }
         if (!ti_state_finished(t->state)) {
             t->state = TI_REMOVED;
@@ -789,6 +898,8 @@ void runner_swap_model(agent *ag, dag_entry *de, dag *next)
             tis[j].index = j;
             if (tis[j].proc)
                 exec_local_set_arg(tis[j].proc, &tis[j]);
+            if (tis[j].dock)
+                exec_docker_set_arg(tis[j].dock, &tis[j]);
         }
         free(r->tis);
         r->tis = tis;

@@ -39,7 +39,10 @@ void runner_free_run(run *r);
  * of tries claimed meanwhile start after the commit, events go out after
  * it. Nestable. */
 void runner_batch_begin(agent *ag);
-void runner_batch_end(agent *ag);
+/* -1 when the store refused the batch: then nothing of it is announced, the
+ * agent is degraded (starts nothing) and writes everything again when it
+ * can. */
+int runner_batch_end(agent *ag);
 
 /* Shutdown: SIGTERM every running try; or release them all (killing their
  * groups with KILL_GROUP, else leaving them to run on). */

@@ -55,6 +55,8 @@ void scheduler_plan(agent *ag, dag_entry *de)
 
 void scheduler_create_due_runs(agent *ag)
 {
+    if (ag->degraded)
+        return; /* created once the store takes writes again */
     int64_t now = time_now_us();
     for (size_t k = 0; k < ag->n_dags; k++) {
         dag_entry *de = ag->dags[k];

@@ -12,6 +12,8 @@
 struct store {
     sqlite3 *db;
     int batch_depth;
+    bool batch_failed;
+    char last_error[256]; /* of the last failed write, before any rollback */
     /* Prepared statements keyed by their SQL literal's address. */
     const char *sql[STMT_CACHE];
     sqlite3_stmt *st[STMT_CACHE];
@@ -71,6 +73,18 @@ static sqlite3_stmt *stmt(store *s, const char *sql)
     abort();
 }
 
+/* A write's outcome. A failed write inside a batch dooms the batch: its
+ * commit rolls everything back, so a batch is never half stored. */
+static int write_done(store *s, sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) == SQLITE_DONE)
+        return 0;
+    snprintf(s->last_error, sizeof s->last_error, "%s", sqlite3_errmsg(s->db));
+    if (s->batch_depth > 0)
+        s->batch_failed = true;
+    return -1;
+}
+
 /* One integer from the first row (FALLBACK when no row or NULL). The
  * statement is reset at once: an active statement would hold back the
  * commit of every autocommit write on this connection. */
@@ -94,12 +108,17 @@ static void bind_opt_time(sqlite3_stmt *st, int i, int64_t t)
 static int exec(store *s, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    bool rollback = strncmp(sql, "ROLLBACK", 8) == 0;
+    /* After SQLITE_FULL SQLite may have rolled back by itself. */
+    bool already = rollback && msg && strstr(msg, "no transaction");
+    if (!rollback)
+        snprintf(s->last_error, sizeof s->last_error, "%s", msg ? msg : "?");
+    if (!already)
         fprintf(stderr, "dagd: store: %s\n", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
+    sqlite3_free(msg);
+    return already ? 0 : -1;
 }
 
 int store_schema_version(store *s)
@@ -166,21 +185,31 @@ void store_close(store *s)
 
 const char *store_error(store *s)
 {
-    return sqlite3_errmsg(s->db);
+    return s->last_error[0] ? s->last_error : sqlite3_errmsg(s->db);
 }
 
 int store_batch_begin(store *s)
 {
     if (s->batch_depth++ > 0)
         return 0;
-    return exec(s, "BEGIN IMMEDIATE");
+    if (exec(s, "BEGIN IMMEDIATE") == 0)
+        return 0;
+    s->batch_failed = true;
+    return -1;
 }
 
 int store_batch_commit(store *s)
 {
     if (--s->batch_depth > 0)
         return 0;
-    return exec(s, "COMMIT");
+    bool failed = s->batch_failed;
+    s->batch_failed = false;
+    if (!failed && exec(s, "COMMIT") == 0) {
+        s->last_error[0] = '\0';
+        return 0;
+    }
+    exec(s, "ROLLBACK"); /* a failed COMMIT (disk full) leaves it open */
+    return -1;
 }
 
 bool store_in_batch(const store *s)
@@ -205,7 +234,7 @@ int store_dag_set_paused(store *s, const char *dag_id, bool paused)
     sqlite3_stmt *st = stmt(s, "UPDATE dags SET paused = ?2 WHERE dag_id = ?1");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, paused);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    return write_done(s, st);
 }
 
 static int insert_ti(store *s, const run *r, size_t i)
@@ -219,7 +248,7 @@ static int insert_ti(store *s, const run *r, size_t i)
     sqlite3_bind_text(st, 4, ti_state_name(r->tis[i].state), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, r->tis[i].try_number);
     sqlite3_bind_int(st, 6, r->tis[i].max_tries);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    return write_done(s, st);
 }
 
 /* A savepoint, so that it nests inside a batch and stands alone outside. */
@@ -263,7 +292,7 @@ int store_run_save(store *s, const run *r)
     sqlite3_bind_text(st, 3, run_state_name(r->state), -1, SQLITE_STATIC);
     bind_opt_time(st, 4, r->start_us);
     bind_opt_time(st, 5, r->end_us);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    return write_done(s, st);
 }
 
 int store_ti_save(store *s, const run *r, size_t i)
@@ -287,7 +316,7 @@ int store_ti_save(store *s, const run *r, size_t i)
     bind_opt_time(st, 9, t->next_retry_us);
     bind_opt_time(st, 10, t->state == TI_RUNNING ? t->pid : 0);
     bind_opt_time(st, 11, t->state == TI_RUNNING ? t->pid_start : 0);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    return write_done(s, st);
 }
 
 int64_t store_last_logical(store *s, const char *dag_id, const char *run_type)
@@ -585,7 +614,7 @@ int store_audit(store *s, const audit_record *a)
     sqlite3_bind_text(st, 6, a->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, a->task_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, a->detail, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    return write_done(s, st);
 }
 
 static json_t *column_json_text(sqlite3_stmt *st, int i)

@@ -3,7 +3,8 @@
 # Works as root and through sudo; as another user it asks sudo.
 set -eu
 PKGS="gcc make pkg-config libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
-libcurl4-openssl-dev libcmocka-dev libncurses-dev tzdata jq tmux procps socat"
+libcurl4-openssl-dev libcmocka-dev libncurses-dev tzdata jq tmux procps socat
+python3"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* A schedule that matches at all does so within 8 years (Feb 29 across a
- * skipped leap year such as 2100); searching further only wastes time. */
-#define SEARCH_YEARS 8
+/* The Gregorian calendar repeats every 400 years (146097 days, whole
+ * weeks), so a schedule that matches at all does so in any 400 years; a
+ * shorter search misses rare ones such as "Feb 29 on a Sunday" (28 to 40
+ * years apart) and says "never" from some instants only. */
+#define SEARCH_YEARS 400
 /* Instants beyond year 10000 either way are treated as "never". */
 #define TIME_LIMIT_US (253402300800LL * USEC_PER_SEC)
 
@@ -280,6 +282,8 @@ static void wall_add_minutes(struct wall *w, int64_t minutes)
 
 static bool wall_day_matches(const cron_spec *c, const struct wall *w)
 {
+    if (!bit(c->days, w->d) && !(c->days_restricted && c->weekdays_restricted))
+        return false; /* both must match: skip the weekday (impossible schedules walk far) */
     int64_t wday = (civil_to_days(w->y, w->mo, w->d) + 4) % 7; /* 1970-01-01: Thursday */
     return day_matches(c, w->d, (int)(wday < 0 ? wday + 7 : wday));
 }

@@ -20,8 +20,8 @@
 #define GRID_LIMIT_MIN 100 /* runs asked for; grows as the cursor goes down */
 #define BIG_REPLY (256 * 1024)
 
-static void trace(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void trace(app *a, const char *fmt, ...)
+static void tracef(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tracef(app *a, const char *fmt, ...)
 {
     if (!a->trace)
         return;
@@ -72,7 +72,7 @@ static void dags_reply(void *owner, const tui_reply *r, void *ud)
     if (r->ok) {
         if (dag_list_load(&a->dags, r->result) == 0) {
             a->dags_loaded = true;
-            trace(a, "dags n=%zu", a->dags.n);
+            tracef(a, "dags n=%zu", a->dags.n);
         }
     } else if (!dropped(r)) {
         app_status_reply(a, "dags", r);
@@ -124,7 +124,7 @@ static void grid_reply(void *owner, const tui_reply *r, void *ud)
                 grid_restore_cursor(a, keep_run, keep_task);
             free(keep_run);
             free(keep_task);
-            trace(a, "grid dag=%s runs=%zu tasks=%zu", gv->g.dag_id, gv->g.n_runs,
+            tracef(a, "grid dag=%s runs=%zu tasks=%zu", gv->g.dag_id, gv->g.n_runs,
                   gv->g.n_tasks);
             request_detail(a);
         }
@@ -501,7 +501,7 @@ static void on_disconnected(void *owner, const char *why)
     app *a = owner;
     a->connected = false;
     snprintf(a->conn_error, sizeof a->conn_error, "%s", why);
-    trace(a, "disconnected");
+    tracef(a, "disconnected");
     a->dirty = true;
 }
 

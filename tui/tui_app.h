@@ -16,7 +16,7 @@
 /* What a key handler asks for. */
 enum { RD_NONE = 0, RD_DRAW = 1, RD_QUIT = 2 };
 
-enum screen { SCR_LIST, SCR_GRID, SCR_LOG };
+enum app_screen { SCR_LIST, SCR_GRID, SCR_LOG };
 enum overlay { OV_NONE, OV_HELP, OV_DIALOG, OV_PROMPT, OV_CONFIRM };
 
 /* Refresh wishes, coalesced by a short timer into one request each. */
@@ -110,7 +110,7 @@ typedef struct app {
     bool status_error;
     int64_t status_at; /* monotonic µs; 0 = no message */
 
-    enum screen screen;
+    enum app_screen screen;
     enum overlay overlay;
     int help_top;
 

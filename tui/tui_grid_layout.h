@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define GL_MIN_COL 3    /* narrowest task column: a glyph with air around it */
-#define GL_MAX_COL 16   /* widest: longer names are abbreviated */
+#define GL_MAX_COL 24   /* widest: longer names are abbreviated */
 #define GL_SCROLL_COL 5 /* width when not every column fits: readable, then scroll */
 
 /* Rows of the grid screen: title, header, runs, two detail lines, status. */

@@ -93,7 +93,7 @@ void grid_date_label(const char *iso, char *buf, size_t len)
         return;
     }
     bool midnight = strncmp(iso + 11, "00:00:00", 8) == 0 && iso[19] != '.';
-    bool whole_minute = strncmp(iso + 17, "00", 2) == 0;
+    bool whole_minute = strncmp(iso + 17, "00", 2) == 0 && iso[19] != '.';
     if (midnight)
         snprintf(buf, len, "%.10s", iso);
     else if (whole_minute)

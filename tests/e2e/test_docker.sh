@@ -21,7 +21,7 @@ P=dk$$_
 containers() { docker ps -aq --filter "label=dagd.dag_id=$1"; }
 no_containers() { [ -z "$(containers "$1")" ]; }
 cleanup_docker() {
-    for d in io limits opts keep slow crash adm; do
+    for d in io limits opts keep slow crash ended adm marked edited; do
         c=$(containers "$P$d")
         [ -n "$c" ] && docker rm -f $c >/dev/null 2>&1
     done
@@ -98,6 +98,24 @@ cat >"$T/dags/${P}crash.ini" <<DAG
 image = $IMAGE
 command = sh -c 'echo before; sleep 4; echo after'
 DAG
+cat >"$T/dags/${P}ended.ini" <<DAG
+[task gone]
+image = $IMAGE
+command = sh -c 'echo one; sleep 2; echo two; exit 3'
+DAG
+cat >"$T/dags/${P}marked.ini" <<DAG
+[task long]
+image = $IMAGE
+command = sh -c 'trap "exit 143" TERM; echo up; sleep 60 & wait'
+DAG
+cat >"$T/dags/${P}edited.ini" <<DAG
+[task stays]
+image = $IMAGE
+command = sh -c 'echo first; sleep 2; echo last'
+[task goes]
+image = $IMAGE
+command = sh -c 'trap "exit 143" TERM; echo up; sleep 60 & wait'
+DAG
 cat >"$T/dags/${P}adm.ini" <<DAG
 [task a]
 image = $IMAGE
@@ -115,6 +133,7 @@ start_agent || exit 1
 
 # --- output, exit codes, cleanup ---
 run=$(ctl trigger "${P}io")
+io_run=$run
 check_eq "a failing container fails its run" failed "$(wait_run io "$run")"
 check_eq "exit 0 is success" success "$(ti_state "${P}io" "$run" out)"
 check_eq "exit 7 is failed" failed "$(ti_state "${P}io" "$run" fail)"
@@ -165,6 +184,29 @@ check "it is stopped well before its sleep ends" test $(($(date +%s) - start)) -
 check "the log says it timed out" grep -q 'timed out' <<<"$(log_of slow "$run" slow)"
 check "the stopped container is removed" wait_for 10 no_containers "${P}slow"
 
+# --- marking a running container task stops its container ---
+run=$(ctl trigger "${P}marked")
+check "the container to mark runs" wait_for 30 grep -q up "$T/state/logs/${P}marked/$run/long/1.log"
+ctl mark "${P}marked" "$run" long failed >/dev/null
+check "mark failed stops and removes its container" wait_for 20 no_containers "${P}marked"
+check_eq "and the mark stands" failed "$(ti_state "${P}marked" "$run" long)"
+
+# --- the DAG file changes under running containers ---
+run=$(ctl trigger "${P}edited")
+check "the containers of the DAG to edit run" wait_for 30 grep -q up \
+    "$T/state/logs/${P}edited/$run/goes/1.log"
+cat >"$T/dags/${P}edited.ini" <<DAG
+[task stays]
+image = $IMAGE
+command = sh -c 'echo first; sleep 2; echo last'
+[task added]
+command = true
+DAG
+edit_loaded() { [ "$(jctl grid "${P}edited" | jq -r '.tasks | join(" ")')" = "stays added" ]; }
+check "the edit is loaded" wait_for 5 edit_loaded
+check_eq "a container of a task still there ends normally" success "$(wait_run edited "$run")"
+check "the container of a removed task is removed" wait_for 20 no_containers "${P}edited"
+
 # --- admission: 60M + 60M do not fit memory_budget = 100M ---
 run=$(ctl trigger "${P}adm")
 waiting() {
@@ -195,12 +237,26 @@ check "--check fails for a task that can never fit" test $? -ne 0
 check "the error names the file and line and memory_budget" \
     grep -q "huge.ini:1: .*memory.*memory_budget" <<<"$out"
 
-# --- reattach after kill -9 ---
+# --- reattach after kill -9: one container runs on, one ends meanwhile ---
 run=$(ctl trigger "${P}crash")
+run2=$(ctl trigger "${P}ended")
 check "the long container runs" wait_for 30 grep -q before "$T/state/logs/${P}crash/$run/long/1.log"
+check "so does the one that will end" wait_for 30 grep -q one "$T/state/logs/${P}ended/$run2/gone/1.log"
 kill9_agent
 check "the container survives the agent" test -n "$(docker ps -q --filter "label=dagd.dag_id=${P}crash")"
+check_eq "the other ends while the agent is away" 3 \
+    "$(docker wait $(containers "${P}ended") 2>/dev/null)"
+# A container of a task instance that is over: the agent died before removing it.
+docker create --label "dagd.dag_id=${P}io" --label "dagd.run_id=$io_run" \
+    --label dagd.task_id=out --label dagd.try_number=1 "$IMAGE" true >/dev/null
 start_agent || exit 1
+check "the container of a finished task instance is removed" wait_for 20 no_containers "${P}io"
+check_eq "the try that ended meanwhile is collected: exit 3 fails it" failed \
+    "$(wait_run ended "$run2")"
+log=$(cat "$T/state/logs/${P}ended/$run2/gone/1.log")
+check_eq "its log holds all its output once" "one two" \
+    "$(grep -vE '^\[dagd\]' <<<"$log" | tr '\n' ' ' | sed 's/ $//')"
+check "with its exit status" grep -q '^\[dagd\] exit status 3$' <<<"$log"
 check_eq "the reattached task ends success" success "$(wait_run crash "$run")"
 check_eq "with the same try number" 1 "$(jctl grid "${P}crash" | jq -r '.runs[0].tasks.long.try_number')"
 log=$(cat "$T/state/logs/${P}crash/$run/long/1.log")

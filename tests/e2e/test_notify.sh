@@ -106,6 +106,11 @@ sla = 1s
 [task nap]
 command = sleep 4
 DAG
+# The example etl_orders as shipped, plus a notifier and no retries.
+sed -e 's/^\[dag\]$/[dag]\nnotify = chat/' -e 's/^retries = .*/retries = 0/' \
+    "$(dirname "$0")/../../examples/etl_orders.ini" >"$T/dags/etl_orders.ini"
+mkdir -p "$T/var"
+echo "not a folder" >"$T/var/warehouse"
 for d in quiet loud; do
     {
         [ $d = loud ] && printf '[dag]\nnotify = hole dead\n'
@@ -193,14 +198,17 @@ check "the failure reached the endpoint within a second ($(awk -v a="$t_req" -v 
     lt "$(awk -v a="$t_req" -v b="$t_end" 'BEGIN{print a-b}')" 1.0
 
 # Slack: {"text"} naming DAG, logical date, task, state, try and log tail.
-wait_for 5 has_req /ok/chat-
-chat=$(bodies /ok/chat- | head -1)
+# Slack bodies whose text names DAG $1.
+chat_of() { bodies /ok/chat- | jq -c --arg d "DAG \`$1\`" 'select(.text | contains($d))'; }
+has_chat() { [ -n "$(chat_of "$1")" ]; }
+wait_for 5 has_chat fails
+chat=$(chat_of fails | head -1)
 check_eq "slack body is {\"text\"}" '["text"]' "$(jq -c keys <<<"$chat")"
 text=$(jq -r .text <<<"$chat")
 for want in "fails" "boom" "$logical" "try 2" "state failed" "the disk is full on /srv/data" "$run"; do
     check "slack text holds \"$want\"" grep -qF -- "$want" <<<"$text"
 done
-check_eq "slack gets failures only (on = failure)" 1 "$(nreq /ok/chat-)"
+check_eq "slack gets failures only (on = failure)" 1 "$(chat_of fails | wc -l)"
 
 # 500 twice, then 200: three tries, 1 s then 2 s apart.
 wait_for 10 has_req /fail/2/flaky- 3
@@ -213,6 +221,22 @@ check "back-off: about 2 s before the 3rd try ($g2)" sh -c "awk -v g=$g2 'BEGIN{
 check "each failed try is logged" log_has "notifier flaky: failure fails .* HTTP 500; try 2 of 4 in 1s"
 check_eq "the task's own notifier got its failure, and a 404 is not retried" 1 "$(nreq /status/404/)"
 check "a 404 is dropped with a logged error" log_has "notifier rejected: dropped failure fails .* after 1 try: HTTP 404"
+
+# The shipped example etl_orders, told to notify chat (and not to retry):
+# its scheduled run fails in create (the warehouse folder is a file), and
+# Slack hears of it within a second, with the error in the message.
+wait_for 20 has_chat etl_orders
+eo_run=$(jctl grid etl_orders | jq -r '.runs[0].run_id')
+ctl wait etl_orders "$eo_run" --timeout 20 >/dev/null
+eo=$(chat_of etl_orders | head -1 | jq -r .text)
+check "example DAG: slack names the task" grep -qF 'task `create` of DAG `etl_orders` failed' <<<"$eo"
+check "example DAG: slack carries the error from the log" grep -qF "Not a directory" <<<"$eo"
+end=$(jq -cn --arg r "$eo_run" '{id:1,cmd:"task_instance",args:{dag_id:"etl_orders",run_id:$r,task_id:"create"}}' |
+    socat -t 2 - "UNIX-CONNECT:$SOCK" | jq -r .result.end_date)
+t_end=$(date -d "$end" +%s.%N)
+t_req=$(jq -s 'map(select(.path | startswith("/ok/chat-")) | select(.body.text | contains("DAG `etl_orders`"))) | .[0].time' "$T/req.jsonl")
+lat=$(awk -v a="$t_req" -v b="$t_end" 'BEGIN{printf "%.3f", a-b}')
+check "example DAG: the failure reached slack within a second ($lat s)" lt "$lat" 1.0
 
 # A run's success: one run-level message (task_id null).
 run=$(ctl trigger happy)
@@ -273,6 +297,13 @@ check_eq "the grid shows the misses (run, nap, fast)" "true true false" \
     "$(jq -r '.runs[0] | "\(.sla_miss) \(.tasks.nap.sla_miss) \(.tasks.fast.sla_miss)"' <<<"$grid")"
 check_eq "subscribers got the sla_miss events" 2 \
     "$(grep '"sla_miss"' "$T/events.jsonl" | jq -s '[.[] | select(.event == "sla_miss" and .dag_id == "slow")] | length')"
+
+# A run that clear reopens after its deadlines does not fire for them.
+ctl clear slow "$run" fast --yes >/dev/null
+ctl wait slow "$run" --timeout 20 >/dev/null
+check_eq "clearing a task after its deadline fires nothing new" "1 1 0" \
+    "$(bodies /ok/hook- | jq -s -r '[.[] | select(.event == "sla_miss" and .dag_id == "slow")] |
+        "\(map(select(.task_id == null)) | length) \(map(select(.task_id == "nap")) | length) \(map(select(.task_id == "fast")) | length)"')"
 
 # Once across a restart: the miss is recorded before the agent stops, and
 # the run it follows after the start does not fire again.
@@ -341,3 +372,4 @@ check "the agent stops at once with sends in flight" lt "$(awk -v s="$s" -v e="$
 check "unsent messages are logged as dropped at exit" log_has "unsent message.* dropped at exit"
 kill "$SINK"
 wait "$SINK" 2>/dev/null
+exit 0

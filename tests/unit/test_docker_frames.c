@@ -27,8 +27,13 @@ static void collect(void *arg, int stream, const char *data, size_t len)
 /* Append one frame of STREAM holding TEXT to SB. */
 static void frame(strbuf *sb, int stream, const char *text, size_t len)
 {
-    unsigned char h[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(len >> 24),
-                          (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+    unsigned char h[8] = {(unsigned char)stream,
+                          0,
+                          0,
+                          0,
+                          (unsigned char)(len >> 24),
+                          (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8),
                           (unsigned char)len};
     sb_append_len(sb, (const char *)h, 8);
     sb_append_len(sb, text, len);

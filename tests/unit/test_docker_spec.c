@@ -26,6 +26,8 @@ static void test_create_body(void **state)
     strlist_push(&volumes, "/srv/data:/data:ro");
     strlist_push(&volumes, "./models:/models");
     strlist_push(&volumes, "cache:/cache");
+    strlist_push(&volumes, "../var/./model/:/m");
+    strlist_push(&volumes, "./../../..:/up");
     docker_spec s = {
         .image = "busybox:latest",
         .argv = argv,
@@ -68,6 +70,8 @@ static void test_create_body(void **state)
     assert_string_equal(json_string_value(json_array_get(binds, 0)), "/srv/data:/data:ro");
     assert_string_equal(json_string_value(json_array_get(binds, 1)), "/etc/dags/models:/models");
     assert_string_equal(json_string_value(json_array_get(binds, 2)), "cache:/cache");
+    assert_string_equal(json_string_value(json_array_get(binds, 3)), "/etc/var/model:/m");
+    assert_string_equal(json_string_value(json_array_get(binds, 4)), "/:/up");
     assert_string_equal(str(host, "NetworkMode"), "none");
     assert_int_equal(json_integer_value(json_object_get(host, "Memory")), 256LL << 20);
     assert_int_equal(json_integer_value(json_object_get(host, "NanoCpus")), 500000000);
@@ -80,8 +84,14 @@ static void test_minimal_body(void **state)
     (void)state;
     char *argv[] = {"true", NULL};
     char *env[] = {NULL};
-    docker_spec s = {.image = "x", .argv = argv, .env = env, .dag_id = "d", .run_id = "r",
-                     .task_id = "t", .try_number = 1, .keep = true};
+    docker_spec s = {.image = "x",
+                     .argv = argv,
+                     .env = env,
+                     .dag_id = "d",
+                     .run_id = "r",
+                     .task_id = "t",
+                     .try_number = 1,
+                     .keep = true};
     char err[128] = "";
     json_t *b = docker_create_body(&s, err, sizeof err);
     assert_non_null(b);
@@ -99,8 +109,12 @@ static void test_bad_entrypoint(void **state)
 {
     (void)state;
     char *argv[] = {NULL};
-    docker_spec s = {.image = "x", .argv = argv, .entrypoint = "sh -c 'oops", .dag_id = "d",
-                     .run_id = "r", .task_id = "t"};
+    docker_spec s = {.image = "x",
+                     .argv = argv,
+                     .entrypoint = "sh -c 'oops",
+                     .dag_id = "d",
+                     .run_id = "r",
+                     .task_id = "t"};
     char err[128] = "";
     assert_null(docker_create_body(&s, err, sizeof err));
     assert_true(err[0] != '\0');
@@ -141,10 +155,8 @@ static void test_host_forms(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_body),
-        cmocka_unit_test(test_minimal_body),
-        cmocka_unit_test(test_bad_entrypoint),
-        cmocka_unit_test(test_image_split),
+        cmocka_unit_test(test_create_body),    cmocka_unit_test(test_minimal_body),
+        cmocka_unit_test(test_bad_entrypoint), cmocka_unit_test(test_image_split),
         cmocka_unit_test(test_host_forms),
     };
     return cmocka_run_group_tests_name("docker_spec", tests, NULL, NULL);

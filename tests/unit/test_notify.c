@@ -63,8 +63,8 @@ static void test_webhook_has_every_field(void **state)
 static void test_webhook_run_level_nulls(void **state)
 {
     (void)state;
-    notify_msg m = {.event = "success", .dag_id = "d", .run_id = "r", .state = "success",
-                    .host = "h"};
+    notify_msg m = {
+        .event = "success", .dag_id = "d", .run_id = "r", .state = "success", .host = "h"};
     char *body = notify_webhook_body(&m);
     json_t *o = parse(body);
     assert_true(json_is_null(json_object_get(o, "task_id")));
@@ -79,8 +79,8 @@ static void test_webhook_run_level_nulls(void **state)
 static void test_webhook_sla(void **state)
 {
     (void)state;
-    notify_msg m = {.event = "sla_miss", .dag_id = "d", .run_id = "r", .state = "running",
-                    .sla_s = 7200};
+    notify_msg m = {
+        .event = "sla_miss", .dag_id = "d", .run_id = "r", .state = "running", .sla_s = 7200};
     char *body = notify_webhook_body(&m);
     json_t *o = parse(body);
     assert_int_equal(json_integer_value(json_object_get(o, "sla_s")), 7200);
@@ -96,8 +96,8 @@ static void test_slack_names_everything(void **state)
     assert_int_equal(json_object_size(o), 1);
     const char *text = field(o, "text");
     assert_non_null(text);
-    const char *must[] = {"failure",   "etl_orders", "load",   "2026-11-22T03:00:00+09:00",
-                          "try 3",     "failed",     "vm1",    "scheduled__2026-11-22",
+    const char *must[] = {"failure",       "etl_orders", "load", "2026-11-22T03:00:00+09:00",
+                          "try 3",         "failed",     "vm1",  "scheduled__2026-11-22",
                           "does not exist"};
     for (size_t i = 0; i < sizeof must / sizeof *must; i++)
         assert_non_null(strstr(text, must[i]));

@@ -103,19 +103,19 @@ static void test_full_notifier(void **state)
 static void test_errors_name_lines_not_secrets(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(load(f, "[notifier a]\n"                   /* 1 */
-                             "type = email\n"                   /* 2 */
-                             "url = ftp://host/SECRET\n"        /* 3 */
-                             "on = failure explode\n"           /* 4 */
-                             "timeout = 0s\n"                   /* 5 */
-                             "retries = many\n"                 /* 6 */
-                             "colour = red\n"                   /* 7 */
-                             "[notifier b]\n"                   /* 8 */
-                             "on = failure\n"                   /* 9 */
-                             "[notifier c]\n"                   /* 10 */
-                             "type = slack\n"                   /* 11 */
-                             "url = https://h/SECRET\n"         /* 12 */
-                             "url_file = c.url\n"),             /* 13 */
+    assert_int_equal(load(f, "[notifier a]\n"            /* 1 */
+                             "type = email\n"            /* 2 */
+                             "url = ftp://host/SECRET\n" /* 3 */
+                             "on = failure explode\n"    /* 4 */
+                             "timeout = 0s\n"            /* 5 */
+                             "retries = many\n"          /* 6 */
+                             "colour = red\n"            /* 7 */
+                             "[notifier b]\n"            /* 8 */
+                             "on = failure\n"            /* 9 */
+                             "[notifier c]\n"            /* 10 */
+                             "type = slack\n"            /* 11 */
+                             "url = https://h/SECRET\n"  /* 12 */
+                             "url_file = c.url\n"),      /* 13 */
                      -1);
     char *m = messages(f);
     assert_null(strstr(m, "SECRET"));

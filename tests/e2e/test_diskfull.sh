@@ -1,0 +1,45 @@
+#!/bin/bash
+# Disk full on the state folder: the agent says so, starts nothing instead of
+# corrupting anything, and resumes when space returns, with nothing lost.
+. "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m tmpfs "$T/state" 2>/dev/null; then
+    echo "skip - disk-full tests need root to mount a small tmpfs"
+    exit 0
+fi
+trap 'cleanup_mount' EXIT
+cleanup_mount() {
+    cleanup_agent_only
+    umount "$T/state" 2>/dev/null
+    cleanup
+}
+cleanup_agent_only() {
+    [ -n "$AGENT_PID" ] && kill -KILL "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+    AGENT_PID=
+}
+cat >"$T/dags/full.ini" <<DAG
+[task hold]
+command = while [ ! -e $T/go ]; do sleep 0.05; done
+[task after]
+upstream = hold
+command = true
+DAG
+start_agent || exit 1
+run=$(ctl trigger full)
+wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid full | jq -r '.runs[0].tasks.hold.state')\" = running ]"
+dd if=/dev/zero of="$T/state/filler" bs=4k 2>/dev/null
+touch "$T/go"
+check "the agent reports the store cannot be written" wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json status | jq .store_ok)\" = false ]"
+check "status names the problem" sh -c "$BIN/dagctl -s $SOCK --json status | jq -r .store_error | tee $T/why | grep -qi full"
+check "the log says so" grep -q "cannot write" "$T/agent.log"
+ctl trigger full >/dev/null 2>"$T/err"
+check_eq "changes are refused meanwhile" 1 $?
+check "with a clear reason" grep -q "store cannot be written" "$T/err"
+check_eq "no task starts while the disk is full" 0 "$(jctl status | jq .running)"
+rm -f "$T/state/filler"
+check "it resumes when space returns" wait_for 15 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json status | jq .store_ok)\" = true ]"
+ctl wait full "$run" --timeout 20 >/dev/null
+check_eq "the run completes" success "$(run_state full "$run")"
+check_eq "the task that ended while the disk was full is recorded" success "$(ti_state full "$run" hold)"
+check_eq "and its downstream ran after" success "$(ti_state full "$run" after)"
+stop_agent
+check_eq "the store is intact" ok "$(sqlite3 "$T/state/dagd.db" 'PRAGMA integrity_check')"

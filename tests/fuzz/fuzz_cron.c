@@ -1,0 +1,152 @@
+/* libFuzzer target: cron expressions (parse, next / previous fire instant in
+ * a few zones) and the time, duration and size parsers, with the invariants
+ * that tie them together. */
+#include "cron.h"
+#include "timeutil.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const zones[] = {"UTC", "Europe/Berlin", "America/New_York"};
+
+/* 1900-01-01 and 2200-01-01: where the round-trip checks apply. */
+#define SANE_MIN (-2208988800LL * USEC_PER_SEC)
+#define SANE_MAX (7258118400LL * USEC_PER_SEC)
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void check_cron(const cron_spec *c, uint64_t h)
+{
+    /* One instant anywhere in int64 (crash checks only), one in a sane range
+     * (invariants), on a minute boundary half the time. */
+    int64_t wild = (int64_t)h;
+    int64_t sane = SANE_MIN + (int64_t)(h % (uint64_t)(SANE_MAX - SANE_MIN));
+    if (h & 1)
+        sane -= sane % USEC_PER_MIN;
+    const char *tz = zones[(h >> 8) % 3];
+    (void)cron_next(c, tz, wild);
+    (void)cron_prev(c, tz, wild);
+    (void)cron_next(c, tz, INT64_MAX);
+    (void)cron_prev(c, tz, INT64_MIN);
+
+    int64_t next = cron_next(c, tz, sane), prev = cron_prev(c, tz, sane);
+    if (c->none && (next != -1 || prev != -1))
+        abort();
+    if (next != -1 && next <= sane)
+        abort();
+    if (prev != -1 && prev > sane)
+        abort();
+    if (next != -1 && next % USEC_PER_SEC)
+        abort();
+    if (next != -1) {
+        /* NEXT is a fire instant, and nothing fires between SANE and it. */
+        if (cron_prev(c, tz, next) != next)
+            abort();
+        int64_t before = cron_prev(c, tz, next - 1);
+        if (before > sane)
+            abort();
+        struct tm tm;
+        tz_local(tz, next, &tm);
+        (void)cron_matches(c, &tm);
+    }
+    if (prev != -1 && next != -1 && cron_next(c, tz, prev) != next)
+        abort();
+}
+
+/* In UTC every wall-clock minute is one instant: the next fire is the first
+ * minute after T that cron_matches, found by brute force within a day. */
+static void check_utc_brute_force(const cron_spec *c, int64_t t)
+{
+    int64_t next = cron_next(c, "UTC", t);
+    int64_t m = t - (t % USEC_PER_MIN + USEC_PER_MIN) % USEC_PER_MIN + USEC_PER_MIN;
+    for (int i = 0; i < 1440; i++, m += USEC_PER_MIN) {
+        struct tm tm;
+        tz_local("UTC", m, &tm);
+        if (cron_matches(c, &tm)) {
+            if (next != m)
+                abort();
+            return;
+        }
+    }
+    if (next != -1 && next < m)
+        abort();
+}
+
+/* Names and presets are case-insensitive: upper case parses the same. */
+static void check_case(const char *s, int rc, const cron_spec *c)
+{
+    char *up = strdup(s);
+    for (char *p = up; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    char err[300];
+    cron_spec u;
+    int urc = cron_parse(up, &u, err, sizeof err);
+    if (urc != rc || (rc == 0 && memcmp(&u, c, sizeof u) != 0))
+        abort();
+    free(up);
+}
+
+static void check_time(const char *s, uint64_t h)
+{
+    char err[300], buf[64];
+    const char *tz = zones[h % 3];
+    int64_t t;
+    if (time_parse(s, tz, &t, err, sizeof err) == 0) {
+        /* Read back in UTC: the same instant (years that print as 4 digits). */
+        if (t > SANE_MIN && t < SANE_MAX) {
+            time_format_iso(t, "UTC", buf, sizeof buf);
+            int64_t again;
+            if (time_parse(buf, tz, &again, err, sizeof err) != 0 || again != t)
+                abort();
+        }
+        time_format_iso(t, tz, buf, sizeof buf);
+        time_format_date(t, tz, false, buf, sizeof buf);
+    }
+    int64_t d;
+    if (duration_parse(s, &d, err, sizeof err) == 0) {
+        if (d < 0)
+            abort();
+        duration_format(d, buf, sizeof buf);
+        int64_t again;
+        if (duration_parse(buf, &again, err, sizeof err) != 0 || again != d)
+            abort();
+    }
+    int64_t b;
+    if (size_parse(s, &b, err, sizeof err) == 0 && b < 0)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 4096)
+        return 0;
+    char *s = malloc(size + 1);
+    memcpy(s, data, size);
+    s[size] = '\0';
+    uint64_t h = fnv1a(data, size);
+    char err[300];
+    cron_spec c;
+    memset(&c, 0, sizeof c);
+    int rc = cron_parse(s, &c, err, sizeof err);
+    if (rc == 0) {
+        check_cron(&c, h);
+        check_utc_brute_force(&c, SANE_MIN + (int64_t)((h >> 16) % (uint64_t)(SANE_MAX - SANE_MIN)));
+    } else if (!err[0]) {
+        abort(); /* an error always says why */
+    }
+    check_case(s, rc, &c);
+    check_time(s, h);
+    free(s);
+    return 0;
+}

@@ -1,0 +1,298 @@
+/* dagtop's models without a terminal: the JSON walker, the grid and DAG
+ * list built from replies and kept current by events, text helpers, and
+ * the bounded log buffer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../tui/tui_json.h"
+#include "../../tui/tui_logbuf.h"
+#include "../../tui/tui_model.h"
+#include "../../tui/tui_text.h"
+#include "states.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tj_span span(const char *s)
+{
+    return (tj_span){s, strlen(s)};
+}
+
+struct seen {
+    char keys[8][32];
+    int n;
+};
+
+static bool note_key(void *ud, const char *key, tj_span v)
+{
+    (void)v;
+    struct seen *s = ud;
+    snprintf(s->keys[s->n++], sizeof s->keys[0], "%s", key);
+    return s->n < 8;
+}
+
+static void test_json_walker(void **state)
+{
+    (void)state;
+    const char *line = "{\"id\":7,\"ok\":true,\"result\":{\"a\":[1,{\"b\":\"}]\\\"\"}],\"c\":null},"
+                       "\"k\\u0065y\":\"v\"}";
+    struct seen s = {0};
+    assert_int_equal(tj_each_member(span(line), note_key, &s), 0);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.keys[0], "id");
+    assert_string_equal(s.keys[2], "result");
+    assert_string_equal(s.keys[3], "key"); /* escapes in keys decoded */
+    tj_span v;
+    long long id;
+    assert_true(tj_member(span(line), "id", &v));
+    assert_true(tj_int(v, &id));
+    assert_int_equal(id, 7);
+    assert_true(tj_member(span(line), "ok", &v));
+    assert_true(tj_is_true(v));
+    assert_true(tj_member(span(line), "result", &v));
+    tj_span c;
+    assert_true(tj_member(v, "c", &c));
+    assert_int_equal(c.n, 4);
+    assert_false(tj_member(span(line), "missing", &v));
+    /* Malformed text is refused, never read past its end. */
+    assert_int_equal(tj_each_member(span("{\"a\":[1,2"), note_key, &s), -1);
+    assert_int_equal(tj_each_member(span("{\"a\" 1}"), note_key, &s), -1);
+    assert_int_equal(tj_each_member(span("[1]"), note_key, &s), -1);
+    assert_int_equal(tj_each_member(span("{\"a\":\"unterminated"), note_key, &s), -1);
+    size_t start;
+    assert_int_equal(tj_value_end("  \"x\\\"y\" ", 9, 0, &start), 8);
+    assert_int_equal(start, 2);
+    assert_int_equal(tj_value_end("   ", 3, 0, &start), 0);
+}
+
+static const char grid_json[] =
+    "{\"dag_id\":\"etl\",\"tasks\":[\"extract\",\"load\",\"new_task\"],\"runs\":["
+    "{\"run_id\":\"manual__2026-11-22T13:45:12.123456+00:00\",\"logical_date\":"
+    "\"2026-11-22T13:45:12.123456+00:00\",\"state\":\"running\",\"run_type\":\"manual\","
+    "\"tasks\":{\"extract\":{\"state\":\"success\",\"try_number\":1},"
+    "\"load\":{\"state\":\"running\",\"try_number\":2},"
+    "\"new_task\":{\"state\":\"none\",\"try_number\":0}}},"
+    "{\"run_id\":\"scheduled__2026-11-21T00:00:00+09:00\",\"logical_date\":"
+    "\"2026-11-21T00:00:00+09:00\",\"state\":\"failed\",\"run_type\":\"scheduled\","
+    "\"sla_missed\":true,"
+    "\"tasks\":{\"extract\":{\"state\":\"failed\",\"try_number\":3},"
+    "\"load\":{\"state\":\"upstream_failed\",\"try_number\":0}}}]}";
+
+static void test_grid_load(void **state)
+{
+    (void)state;
+    grid_model g;
+    assert_int_equal(grid_model_load(&g, span(grid_json)), 0);
+    assert_string_equal(g.dag_id, "etl");
+    assert_int_equal(g.n_tasks, 3);
+    assert_string_equal(g.tasks[1], "load");
+    assert_int_equal(g.n_runs, 2);
+    assert_string_equal(g.runs[0].label, "2026-11-22 13:45:12");
+    assert_string_equal(g.runs[1].label, "2026-11-21");
+    assert_int_equal(g.runs[0].state, RUN_RUNNING);
+    assert_int_equal(g.runs[1].state, RUN_FAILED);
+    assert_int_equal(g.runs[0].run_type, 'm');
+    assert_int_equal(g.runs[1].run_type, 's');
+    assert_int_equal(grid_cell_at(&g, 0, 1)->state, TI_RUNNING);
+    assert_int_equal(grid_cell_at(&g, 0, 1)->try_number, 2);
+    assert_int_equal(grid_cell_at(&g, 1, 0)->try_number, 3);
+    assert_int_equal(grid_cell_at(&g, 1, 1)->state, TI_UPSTREAM_FAILED);
+    /* A task added after the run was made has no instance in it. */
+    assert_int_equal(grid_cell_at(&g, 1, 2)->state, CELL_ABSENT);
+    grid_model_free(&g);
+
+    /* Member order does not matter (runs before tasks). */
+    const char *reordered = "{\"runs\":[{\"run_id\":\"r\",\"logical_date\":\"2026-01-01T00:00:00+00:00\","
+                            "\"state\":\"success\",\"tasks\":{\"t\":{\"state\":\"skipped\","
+                            "\"try_number\":0}}}],\"tasks\":[\"t\"],\"dag_id\":\"d\"}";
+    assert_int_equal(grid_model_load(&g, span(reordered)), 0);
+    assert_int_equal(grid_cell_at(&g, 0, 0)->state, TI_SKIPPED);
+    grid_model_free(&g);
+
+    assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\"}")), -1);
+    assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\",\"tasks\":[1],\"runs\":[]}")),
+                     -1);
+    assert_int_equal(grid_model_load(&g, span("not json")), -1);
+}
+
+static void test_grid_events(void **state)
+{
+    (void)state;
+    grid_model g;
+    assert_int_equal(grid_model_load(&g, span(grid_json)), 0);
+    const char *r0 = "manual__2026-11-22T13:45:12.123456+00:00";
+    assert_true(grid_apply_task(&g, r0, "load", TI_SUCCESS, 2));
+    assert_int_equal(grid_cell_at(&g, 0, 1)->state, TI_SUCCESS);
+    assert_false(grid_apply_task(&g, "nope", "load", TI_SUCCESS, 1));
+    assert_false(grid_apply_task(&g, r0, "nope", TI_SUCCESS, 1));
+    assert_false(grid_apply_task(&g, r0, "load", -1, 1));
+    assert_true(grid_apply_run(&g, r0, RUN_SUCCESS));
+    assert_int_equal(g.runs[0].state, RUN_SUCCESS);
+    assert_false(grid_apply_run(&g, "nope", RUN_SUCCESS));
+
+    /* New runs go where their logical date puts them, every task none. */
+    int at = grid_insert_run(&g, "scheduled__2026-11-23T00:00:00+00:00",
+                             "2026-11-23T00:00:00+00:00", RUN_QUEUED);
+    assert_int_equal(at, 0);
+    at = grid_insert_run(&g, "backfill__2026-11-21T12:00:00+00:00", "2026-11-21T12:00:00+00:00",
+                         RUN_QUEUED);
+    assert_int_equal(at, 2);
+    at = grid_insert_run(&g, "backfill__2020-01-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00",
+                         RUN_RUNNING);
+    assert_int_equal(at, 4);
+    assert_int_equal(g.n_runs, 5);
+    assert_int_equal(g.runs[2].run_type, 'b');
+    assert_int_equal(grid_cell_at(&g, 2, 0)->state, TI_NONE);
+    /* The cells of runs that moved down moved with them. */
+    assert_int_equal(grid_cell_at(&g, 1, 1)->state, TI_SUCCESS);
+    assert_int_equal(grid_cell_at(&g, 3, 1)->state, TI_UPSTREAM_FAILED);
+    assert_int_equal(grid_insert_run(&g, "x", "garbage", RUN_QUEUED), -1);
+    assert_int_equal(grid_find_run(&g, "scheduled__2026-11-21T00:00:00+09:00"), 3);
+    grid_model_free(&g);
+}
+
+static void test_date_labels(void **state)
+{
+    (void)state;
+    char b[32];
+    grid_date_label("2026-11-22T00:00:00+09:00", b, sizeof b);
+    assert_string_equal(b, "2026-11-22");
+    grid_date_label("2026-11-22T03:00:00+09:00", b, sizeof b);
+    assert_string_equal(b, "2026-11-22 03:00");
+    grid_date_label("2026-11-22T03:00:07+09:00", b, sizeof b);
+    assert_string_equal(b, "2026-11-22 03:00:07");
+    grid_date_label("2026-11-22T00:00:00.5+00:00", b, sizeof b);
+    assert_string_equal(b, "2026-11-22 00:00:00");
+    grid_date_label("odd", b, sizeof b);
+    assert_string_equal(b, "odd");
+}
+
+static void test_dag_list(void **state)
+{
+    (void)state;
+    const char *json =
+        "[{\"dag_id\":\"zeta\",\"paused\":true,\"schedule\":\"@daily\",\"next_run\":null,"
+        "\"next_run_starts_at\":\"2026-11-23T00:00:00+00:00\",\"file\":\"z.ini\",\"error\":null,"
+        "\"running\":2,\"recent\":[\"success\",\"failed\",\"running\"]},"
+        "{\"dag_id\":\"alpha\",\"paused\":false,\"schedule\":null,\"next_run\":null,"
+        "\"next_run_starts_at\":null,\"file\":\"a.ini\",\"error\":\"a.ini:2: bad\","
+        "\"running\":0,\"recent\":[]}]";
+    dag_list l = {0};
+    assert_int_equal(dag_list_load(&l, span(json)), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.rows[0].dag_id, "alpha"); /* sorted by id */
+    assert_string_equal(l.rows[0].error, "a.ini:2: bad");
+    assert_null(l.rows[0].schedule);
+    assert_false(l.rows[0].has_next);
+    assert_true(l.rows[1].paused);
+    assert_int_equal(l.rows[1].running, 2);
+    assert_int_equal(l.rows[1].n_recent, 3);
+    assert_int_equal(l.rows[1].recent[1], RUN_FAILED);
+    assert_true(l.rows[1].has_next);
+    int64_t want;
+    time_parse("2026-11-23T00:00:00+00:00", "UTC", &want, NULL, 0);
+    assert_true(l.rows[1].next_start_us == want);
+    assert_int_equal(dag_list_find(&l, "zeta"), 1);
+    assert_int_equal(dag_list_find(&l, "nope"), -1);
+    /* A bad reply leaves the list as it was. */
+    assert_int_equal(dag_list_load(&l, span("{}")), -1);
+    assert_int_equal(l.n, 2);
+    dag_list_free(&l);
+}
+
+static void test_text(void **state)
+{
+    (void)state;
+    char b[64];
+    text_relative(3 * USEC_PER_HOUR + 59 * USEC_PER_MIN, b, sizeof b);
+    assert_string_equal(b, "in 3h");
+    text_relative(42 * USEC_PER_SEC, b, sizeof b);
+    assert_string_equal(b, "in 42s");
+    text_relative(12 * USEC_PER_MIN, b, sizeof b);
+    assert_string_equal(b, "in 12m");
+    text_relative(2 * USEC_PER_DAY + 1, b, sizeof b);
+    assert_string_equal(b, "in 2d");
+    text_relative(-5, b, sizeof b);
+    assert_string_equal(b, "due");
+    text_duration(400000, b, sizeof b);
+    assert_string_equal(b, "0.4s");
+    text_duration(12 * USEC_PER_SEC, b, sizeof b);
+    assert_string_equal(b, "12s");
+    text_duration(185 * USEC_PER_SEC, b, sizeof b);
+    assert_string_equal(b, "3m05s");
+    text_duration(3720 * USEC_PER_SEC, b, sizeof b);
+    assert_string_equal(b, "1h02m");
+
+    /* Log lines: tabs, colour escapes, control bytes. */
+    const char *line = "a\tb\x1b[31mred\x1b[0m\x01";
+    text_clean_line(line, strlen(line), true, b, sizeof b);
+    assert_string_equal(b, "a       bred?");
+    const char *utf = "caf\xc3\xa9 \xff";
+    text_clean_line(utf, strlen(utf), false, b, sizeof b);
+    assert_string_equal(b, "caf?? ?");
+    setlocale(LC_ALL, "C.UTF-8");
+    text_clean_line(utf, strlen(utf), true, b, sizeof b);
+    assert_string_equal(b, "caf\xc3\xa9 ?");
+    assert_int_equal(text_width("✓✗x"), 3);
+    int w;
+    assert_int_equal(text_fit("✓✗x", strlen("✓✗x"), 2, &w), 6);
+    assert_int_equal(w, 2);
+    setlocale(LC_ALL, "C");
+}
+
+static void test_logbuf(void **state)
+{
+    (void)state;
+    logbuf b;
+    logbuf_init(&b, 100);
+    assert_int_equal(logbuf_lines(&b), 0);
+    logbuf_append(&b, "one\ntw", 6);
+    assert_int_equal(logbuf_lines(&b), 2);
+    logbuf_append(&b, "o\n", 2);
+    assert_int_equal(logbuf_lines(&b), 2);
+    size_t len;
+    const char *s = logbuf_line(&b, 1, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(s, "two", 3);
+    /* Past the cap, whole lines go from the head. */
+    char line[32];
+    for (int i = 0; i < 30; i++) {
+        snprintf(line, sizeof line, "line %02d\n", i);
+        logbuf_append(&b, line, strlen(line));
+    }
+    assert_true(b.len <= 100);
+    assert_true(b.dropped_lines > 0);
+    s = logbuf_line(&b, logbuf_lines(&b) - 1, &len);
+    assert_memory_equal(s, "line 29", 7);
+    s = logbuf_line(&b, 0, &len);
+    assert_memory_equal(s, "line ", 5);
+    /* One line longer than the cap keeps its tail. */
+    logbuf_reset(&b);
+    char big[300];
+    memset(big, 'x', sizeof big);
+    big[299] = 'y';
+    logbuf_append(&b, big, sizeof big);
+    assert_int_equal(b.len, 100);
+    assert_int_equal(logbuf_lines(&b), 1);
+    s = logbuf_line(&b, 0, &len);
+    assert_int_equal(s[len - 1], 'y');
+    logbuf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_walker), cmocka_unit_test(test_grid_load),
+        cmocka_unit_test(test_grid_events), cmocka_unit_test(test_date_labels),
+        cmocka_unit_test(test_dag_list),    cmocka_unit_test(test_text),
+        cmocka_unit_test(test_logbuf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

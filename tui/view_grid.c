@@ -1,0 +1,350 @@
+/* One DAG's grid: runs as rows (newest on top), tasks as columns in
+ * topological order, a glyph per task instance, and a detail line for the
+ * cell under the cursor. The arithmetic is in tui_grid_layout.c. */
+#include "states.h"
+#include "timeutil.h"
+#include "tui_draw.h"
+#include "tui_text.h"
+#include "tui_theme.h"
+#include "tui_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool grid_cursor_cell(app *a, const char **run_id, const char **task_id)
+{
+    grid_view *gv = &a->gv;
+    grid_model *g = &gv->g;
+    if (!gv->loaded || g->n_runs == 0 || g->n_tasks == 0)
+        return false;
+    if (gv->cur_run >= (int)g->n_runs)
+        gv->cur_run = (int)g->n_runs - 1;
+    if (gv->cur_task >= (int)g->n_tasks)
+        gv->cur_task = (int)g->n_tasks - 1;
+    if (gv->cur_run < 0)
+        gv->cur_run = 0;
+    if (gv->cur_task < 0)
+        gv->cur_task = 0;
+    *run_id = g->runs[gv->cur_run].run_id;
+    *task_id = g->tasks[gv->cur_task];
+    return true;
+}
+
+void grid_restore_cursor(app *a, const char *run_id, const char *task_id)
+{
+    grid_view *gv = &a->gv;
+    int r = run_id ? grid_find_run(&gv->g, run_id) : -1;
+    int t = task_id ? grid_find_task(&gv->g, task_id) : -1;
+    if (r >= 0)
+        gv->cur_run = r;
+    if (t >= 0)
+        gv->cur_task = t;
+    const char *dummy_r, *dummy_t;
+    grid_cursor_cell(a, &dummy_r, &dummy_t); /* clamps */
+}
+
+static int move_cursor(app *a, int drun, int dtask)
+{
+    grid_view *gv = &a->gv;
+    long r = (long)gv->cur_run + drun, t = (long)gv->cur_task + dtask;
+    long nr = (long)gv->g.n_runs, nt = (long)gv->g.n_tasks;
+    gv->cur_run = (int)(r >= nr ? nr - 1 : r < 0 ? 0 : r);
+    gv->cur_task = (int)(t >= nt ? nt - 1 : t < 0 ? 0 : t);
+    if (gv->cur_run < 0)
+        gv->cur_run = 0;
+    if (gv->cur_task < 0)
+        gv->cur_task = 0;
+    return RD_DRAW;
+}
+
+static int page(void)
+{
+    gl_geometry geo;
+    gl_geometry_compute(COLS, LINES, 0, &geo);
+    return geo.rows;
+}
+
+static int act_up(app *a)
+{
+    return move_cursor(a, -1, 0);
+}
+static int act_down(app *a)
+{
+    return move_cursor(a, 1, 0);
+}
+static int act_left(app *a)
+{
+    return move_cursor(a, 0, -1);
+}
+static int act_right(app *a)
+{
+    return move_cursor(a, 0, 1);
+}
+static int act_pgup(app *a)
+{
+    return move_cursor(a, -page(), 0);
+}
+static int act_pgdn(app *a)
+{
+    return move_cursor(a, page(), 0);
+}
+static int act_home(app *a)
+{
+    return move_cursor(a, -(1 << 30), 0);
+}
+static int act_end(app *a)
+{
+    return move_cursor(a, 1 << 30, 0);
+}
+static int act_first_task(app *a)
+{
+    return move_cursor(a, 0, -(1 << 30));
+}
+static int act_last_task(app *a)
+{
+    return move_cursor(a, 0, 1 << 30);
+}
+
+static int act_log(app *a)
+{
+    app_open_log(a);
+    return RD_DRAW;
+}
+
+static int open_dialog(app *a, enum dialog_kind kind)
+{
+    const char *r, *t;
+    if (grid_cursor_cell(a, &r, &t))
+        dialog_open(a, kind);
+    return RD_DRAW;
+}
+static int act_clear(app *a)
+{
+    return open_dialog(a, DLG_CLEAR);
+}
+static int act_mark_failed(app *a)
+{
+    return open_dialog(a, DLG_MARK_FAILED);
+}
+static int act_mark_success(app *a)
+{
+    return open_dialog(a, DLG_MARK_SUCCESS);
+}
+
+static int act_pause(app *a)
+{
+    confirm_open(a, a->gv.dag_id);
+    return RD_DRAW;
+}
+
+static int act_trigger(app *a)
+{
+    prompt_open(a, PR_TRIGGER_DATE, a->gv.dag_id);
+    return RD_DRAW;
+}
+
+static int act_backfill(app *a)
+{
+    prompt_open(a, PR_BACKFILL_FROM, a->gv.dag_id);
+    return RD_DRAW;
+}
+
+static int act_back(app *a)
+{
+    app_close_grid(a);
+    app_want(a, WANT_DAGS);
+    return RD_DRAW;
+}
+
+const key_action grid_keys[] = {
+    {TK_FN(KEY_UP), "↑ k", "newer run", act_up},
+    {'k', NULL, NULL, act_up},
+    {TK_FN(KEY_DOWN), "↓ j", "older run", act_down},
+    {'j', NULL, NULL, act_down},
+    {TK_FN(KEY_LEFT), "← h", "task to the left", act_left},
+    {'h', NULL, NULL, act_left},
+    {TK_FN(KEY_RIGHT), "→", "task to the right (l is the log here)", act_right},
+    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page of runs up / down", act_pgup},
+    {TK_FN(KEY_NPAGE), NULL, NULL, act_pgdn},
+    {TK_FN(KEY_HOME), "Home g", "newest run", act_home},
+    {'g', NULL, NULL, act_home},
+    {TK_FN(KEY_END), "End G", "oldest run (more load as you go)", act_end},
+    {'G', NULL, NULL, act_end},
+    {'0', "0 $", "first / last task", act_first_task},
+    {'$', NULL, NULL, act_last_task},
+    {TK_ENTER, "Enter l", "the task's log (follows it live)", act_log},
+    {'l', NULL, NULL, act_log},
+    {'c', "c", "clear the task instance (asks, shows what it touches)", act_clear},
+    {'f', "f", "mark failed (asks, shows what it touches)", act_mark_failed},
+    {'s', "s", "mark success (asks, shows what it touches)", act_mark_success},
+    {'p', "p", "pause / unpause the DAG (asks y/n)", act_pause},
+    {'t', "t", "trigger a run (date, then params)", act_trigger},
+    {'b', "b", "backfill a date range", act_backfill},
+    {'?', "?", "help", help_open},
+    {'q', "q Esc", "back to the DAG list", act_back},
+    {TK_ESC, NULL, NULL, act_back},
+    {0, NULL, NULL, NULL},
+};
+
+static int label_width(const grid_model *g)
+{
+    int w = 10;
+    for (size_t i = 0; i < g->n_runs; i++) {
+        int k = (int)strlen(g->runs[i].label);
+        if (k > w)
+            w = k;
+    }
+    return w;
+}
+
+static void draw_title(app *a, const gl_grid *L)
+{
+    grid_view *gv = &a->gv;
+    grid_model *g = &gv->g;
+    attr_t bar = theme_attr(ROLE_BAR);
+    draw_fill(0, 0, COLS, bar);
+    int x = draw_textf(0, 0, COLS, bar | A_BOLD, " %s", gv->dag_id);
+    int i = dag_list_find(&a->dags, gv->dag_id);
+    const dag_row *r = i >= 0 ? &a->dags.rows[i] : NULL;
+    char info[200] = "";
+    size_t k = 0;
+    if (r && r->paused)
+        k += (size_t)snprintf(info + k, sizeof info - k, "  %s paused", a->utf8 ? "‖" : "P");
+    if (r && r->schedule)
+        k += (size_t)snprintf(info + k, sizeof info - k, "  %s", r->schedule);
+    if (r && r->has_next && !r->paused) {
+        char rel[32];
+        text_relative(r->next_start_us - time_now_us(), rel, sizeof rel);
+        k += (size_t)snprintf(info + k, sizeof info - k, "  next %s", rel);
+    }
+    if (gv->loaded && g->n_runs > 0)
+        k += (size_t)snprintf(info + k, sizeof info - k, "  runs %d-%d of %zu%s", L->top + 1,
+                              L->top + L->n_rows, g->n_runs,
+                              (int)g->n_runs >= gv->limit ? "+" : "");
+    if (gv->loaded && !L->fits && g->n_tasks > 0)
+        snprintf(info + k, sizeof info - k, "  tasks %d-%d of %zu", L->left + 1,
+                 L->left + L->n_cols, g->n_tasks);
+    x += draw_text(0, x, COLS - x - 8, bar, info);
+    draw_text(0, COLS - 7, 7, bar, "? help ");
+}
+
+static void draw_detail(app *a, const gl_grid *L)
+{
+    grid_view *gv = &a->gv;
+    const char *run_id, *task_id;
+    int y = L->geo.detail_y;
+    if (y < 2 || !grid_cursor_cell(a, &run_id, &task_id))
+        return;
+    grid_cell *c = grid_cell_at(&gv->g, (size_t)gv->cur_run, (size_t)gv->cur_task);
+    draw_textf(y, 1, COLS - 1, A_BOLD, "%s", task_id);
+    int w = text_width(task_id) + 3;
+    draw_textf(y, w, COLS - w, A_NORMAL, "%s", run_id);
+
+    const ti_detail *d = &gv->det;
+    bool have = d->valid && strcmp(d->dag_id, gv->dag_id) == 0 &&
+                strcmp(d->run_id, run_id) == 0 && strcmp(d->task_id, task_id) == 0;
+    int state = c->state;
+    char line[512];
+    size_t k = 0;
+    k += (size_t)snprintf(line + k, sizeof line - k, "%s  ",
+                          c->state == CELL_ABSENT ? "no instance" : ti_state_name(state));
+    if (have && d->max_tries)
+        k += (size_t)snprintf(line + k, sizeof line - k, "try %d/%d  ", c->try_number,
+                              d->max_tries);
+    else
+        k += (size_t)snprintf(line + k, sizeof line - k, "try %d  ", c->try_number);
+    if (have && d->has_start) {
+        k += (size_t)snprintf(line + k, sizeof line - k, "start %.10s %.8s  ", d->start,
+                              d->start + 11);
+        int64_t end = d->has_end ? d->end_us : state == TI_RUNNING ? time_now_us() : 0;
+        if (end) {
+            char dur[32];
+            text_duration(end - d->start_us, dur, sizeof dur);
+            k += (size_t)snprintf(line + k, sizeof line - k, "took %s  ", dur);
+        }
+    }
+    if (have && d->executor[0])
+        k += (size_t)snprintf(line + k, sizeof line - k, "%s  ", d->executor);
+    if (have && d->waiting[0] && !ti_state_finished((enum ti_state)state) && state != TI_RUNNING)
+        snprintf(line + k, sizeof line - k, "waiting for %s", d->waiting);
+    int x = 1;
+    x += draw_text(y + 1, x, 2, theme_ti_attr(state), theme_ti_glyph(state, a->utf8));
+    draw_text(y + 1, x + 1, COLS - x - 1, A_NORMAL, line);
+}
+
+void grid_draw(app *a)
+{
+    grid_view *gv = &a->gv;
+    grid_model *g = &gv->g;
+    gl_grid L = {.left = gv->left, .top = gv->top};
+    int label_w = label_width(g) + 4; /* " DATE G " */
+    int *widths = xcalloc(g->n_tasks ? g->n_tasks : 1, sizeof *widths);
+    gl_grid_layout(COLS, LINES, label_w, (const char *const *)g->tasks, g->n_tasks, g->n_runs,
+                   gv->cur_run, gv->cur_task, widths, &L);
+    gv->left = L.left;
+    gv->top = L.top;
+    draw_title(a, &L);
+    attr_t dim = theme_attr(ROLE_DIM);
+    if (!gv->loaded) {
+        draw_text(2, 1, COLS - 1, gv->error[0] ? theme_attr(ROLE_ERROR) : dim,
+                  gv->error[0] ? gv->error : "loading…");
+        free(widths);
+        return;
+    }
+    if (g->n_tasks == 0) {
+        int i = dag_list_find(&a->dags, gv->dag_id);
+        draw_text(2, 1, COLS - 1, theme_attr(ROLE_ERROR), "this DAG has no tasks loaded");
+        if (i >= 0 && a->dags.rows[i].error)
+            draw_text(3, 1, COLS - 1, theme_attr(ROLE_ERROR), a->dags.rows[i].error);
+        free(widths);
+        return;
+    }
+
+    /* Header: abbreviated task names; the cursor's column stands out. */
+    int hy = L.geo.header_y;
+    draw_text(hy, 1, label_w - 1, theme_attr(ROLE_HEADER), "logical date");
+    int x = label_w;
+    for (int j = L.left; j < L.left + L.n_cols; j++) {
+        char ab[GL_MAX_COL + 1];
+        gl_abbreviate(g->tasks[j], widths[j], ab, sizeof ab);
+        attr_t at = theme_attr(ROLE_HEADER);
+        if (j == gv->cur_task)
+            at |= A_REVERSE;
+        draw_text(hy, x, widths[j], at, ab);
+        x += widths[j] + 1;
+    }
+    if (L.left > 0)
+        draw_text(hy, label_w - 2, 1, dim, a->utf8 ? "‹" : "<");
+    if (L.left + L.n_cols < (int)g->n_tasks)
+        draw_text(hy, COLS - 1, 1, dim, a->utf8 ? "›" : ">");
+
+    if (g->n_runs == 0) {
+        draw_text(L.geo.rows_y, 1, COLS - 1, dim, "no runs yet: t triggers one, b backfills");
+        free(widths);
+        return;
+    }
+    for (int i = L.top; i < L.top + L.n_rows; i++) {
+        const grid_run *r = &g->runs[i];
+        int y = L.geo.rows_y + (i - L.top);
+        bool cur_row = i == gv->cur_run;
+        draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, r->label);
+        draw_text(y, label_w - 2, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
+        x = label_w;
+        for (int j = L.left; j < L.left + L.n_cols; j++) {
+            const grid_cell *c = grid_cell_at(g, (size_t)i, (size_t)j);
+            int w = widths[j];
+            bool cur = cur_row && j == gv->cur_task;
+            if (cur)
+                draw_fill(y, x, w, theme_attr(ROLE_CURSOR));
+            attr_t at = theme_ti_attr(c->state) | (cur ? theme_attr(ROLE_CURSOR) : 0);
+            draw_text(y, x + (w - 1) / 2, 1, at, theme_ti_glyph(c->state, a->utf8));
+            x += w + 1;
+        }
+    }
+    if (L.top + L.n_rows < (int)g->n_runs)
+        draw_text(L.geo.rows_y + L.n_rows - 1, 0, 1, dim, a->utf8 ? "↓" : "v");
+    if (L.top > 0)
+        draw_text(L.geo.rows_y, 0, 1, dim, a->utf8 ? "↑" : "^");
+    draw_detail(a, &L);
+    free(widths);
+}

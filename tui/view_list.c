@@ -1,0 +1,270 @@
+/* The DAG list: id, paused mark, schedule, next run, recent run states,
+ * running count, and the load error of a broken file. Sorted by id. */
+#include "states.h"
+#include "timeutil.h"
+#include "tui_draw.h"
+#include "tui_text.h"
+#include "tui_theme.h"
+#include "tui_views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t list_filtered(app *a, size_t *idx, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->dags.n && n < cap; i++)
+        if (!a->lv.filter[0] || strcasestr(a->dags.rows[i].dag_id, a->lv.filter))
+            idx[n++] = i;
+    return n;
+}
+
+/* The filtered rows, allocated (the list may hold any number of DAGs). */
+static size_t filtered(app *a, size_t **idx)
+{
+    *idx = xcalloc(a->dags.n ? a->dags.n : 1, sizeof **idx);
+    return list_filtered(a, *idx, a->dags.n);
+}
+
+const char *list_selected(app *a)
+{
+    size_t *idx;
+    size_t n = filtered(a, &idx);
+    const char *id = NULL;
+    if (n) {
+        if (a->lv.cur >= (int)n)
+            a->lv.cur = (int)n - 1;
+        if (a->lv.cur < 0)
+            a->lv.cur = 0;
+        id = a->dags.rows[idx[a->lv.cur]].dag_id;
+    }
+    free(idx);
+    return id;
+}
+
+static int move_cursor(app *a, int delta)
+{
+    size_t *idx;
+    int n = (int)filtered(a, &idx);
+    free(idx);
+    int c = a->lv.cur + delta;
+    a->lv.cur = c >= n ? n - 1 : c < 0 ? 0 : c;
+    return RD_DRAW;
+}
+
+static int page(void)
+{
+    int p = LINES - 4;
+    return p < 1 ? 1 : p;
+}
+
+static int act_up(app *a)
+{
+    return move_cursor(a, -1);
+}
+static int act_down(app *a)
+{
+    return move_cursor(a, 1);
+}
+static int act_pgup(app *a)
+{
+    return move_cursor(a, -page());
+}
+static int act_pgdn(app *a)
+{
+    return move_cursor(a, page());
+}
+static int act_home(app *a)
+{
+    return move_cursor(a, -(1 << 30));
+}
+static int act_end(app *a)
+{
+    return move_cursor(a, 1 << 30);
+}
+
+static int act_open(app *a)
+{
+    const char *id = list_selected(a);
+    if (id)
+        app_open_grid(a, id);
+    return RD_DRAW;
+}
+
+static int act_pause(app *a)
+{
+    const char *id = list_selected(a);
+    if (id)
+        confirm_open(a, id);
+    return RD_DRAW;
+}
+
+static int act_trigger(app *a)
+{
+    const char *id = list_selected(a);
+    if (id)
+        prompt_open(a, PR_TRIGGER_DATE, id);
+    return RD_DRAW;
+}
+
+static int act_backfill(app *a)
+{
+    const char *id = list_selected(a);
+    if (id)
+        prompt_open(a, PR_BACKFILL_FROM, id);
+    return RD_DRAW;
+}
+
+static int act_filter(app *a)
+{
+    prompt_open(a, PR_FILTER, NULL);
+    return RD_DRAW;
+}
+
+static int act_clear_filter(app *a)
+{
+    a->lv.filter[0] = '\0';
+    return RD_DRAW;
+}
+
+static int act_quit(app *a)
+{
+    (void)a;
+    return RD_QUIT;
+}
+
+const key_action list_keys[] = {
+    {TK_FN(KEY_UP), "↑ k", "previous DAG", act_up},
+    {'k', NULL, NULL, act_up},
+    {TK_FN(KEY_DOWN), "↓ j", "next DAG", act_down},
+    {'j', NULL, NULL, act_down},
+    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page up / down", act_pgup},
+    {TK_FN(KEY_NPAGE), NULL, NULL, act_pgdn},
+    {TK_FN(KEY_HOME), "Home g", "first DAG", act_home},
+    {'g', NULL, NULL, act_home},
+    {TK_FN(KEY_END), "End G", "last DAG", act_end},
+    {'G', NULL, NULL, act_end},
+    {TK_ENTER, "Enter → l", "open the DAG's grid", act_open},
+    {TK_FN(KEY_RIGHT), NULL, NULL, act_open},
+    {'l', NULL, NULL, act_open},
+    {'p', "p", "pause / unpause the DAG (asks y/n)", act_pause},
+    {'t', "t", "trigger a run (date, then params)", act_trigger},
+    {'b', "b", "backfill a date range", act_backfill},
+    {'/', "/", "filter DAGs by id", act_filter},
+    {TK_ESC, "Esc", "clear the filter", act_clear_filter},
+    {'?', "?", "help", help_open},
+    {'q', "q", "quit", act_quit},
+    {0, NULL, NULL, NULL},
+};
+
+/* Column widths of the list. */
+enum { W_MARK = 2, W_SCHED = 14, W_NEXT = 9, W_RECENT = RECENT_MAX, W_RUN = 7 };
+
+static void draw_row(app *a, const dag_row *r, int y, int id_w, bool cur)
+{
+    bool u = a->utf8;
+    attr_t base = cur ? theme_attr(ROLE_CURSOR) : A_NORMAL;
+    if (cur)
+        draw_fill(y, 0, COLS, base);
+    int x = 0;
+    /* A mark that shows the cursor without colour or reverse video too. */
+    if (cur)
+        draw_text(y, x, 1, base | A_BOLD, u ? "▸" : ">");
+    if (r->paused)
+        draw_text(y, x + 1, 1, base | theme_attr(ROLE_PAUSED), u ? "‖" : "P");
+    x += W_MARK;
+    draw_text(y, x, id_w, base | (r->error ? theme_attr(ROLE_ERROR) : 0), r->dag_id);
+    x += id_w + 1;
+    draw_text(y, x, W_SCHED, base, r->schedule ? r->schedule : "broken");
+    x += W_SCHED + 1;
+    char next[32] = "-";
+    if (r->paused)
+        snprintf(next, sizeof next, "paused");
+    else if (r->has_next)
+        text_relative(r->next_start_us - time_now_us(), next, sizeof next);
+    draw_text(y, x, W_NEXT, base, next);
+    x += W_NEXT + 1;
+    for (int k = 0; k < r->n_recent; k++)
+        draw_text(y, x + k, 1, base | theme_run_attr(r->recent[k]),
+                  theme_run_glyph(r->recent[k], u));
+    x += W_RECENT + 1;
+    if (r->running)
+        draw_textf(y, x, W_RUN, base | theme_ti_attr(TI_RUNNING), "%d %s", r->running,
+                   theme_ti_glyph(TI_RUNNING, u));
+}
+
+void list_draw(app *a)
+{
+    char title[160];
+    snprintf(title, sizeof title, " dagtop — %zu DAG%s%s%s%s", a->dags.n, a->dags.n == 1 ? "" : "s",
+             a->lv.filter[0] ? "  filter: \"" : "", a->lv.filter, a->lv.filter[0] ? "\"" : "");
+    draw_fill(0, 0, COLS, theme_attr(ROLE_BAR));
+    draw_text(0, 0, COLS, theme_attr(ROLE_BAR), title);
+    draw_text(0, COLS - 9, 9, theme_attr(ROLE_BAR), "? help ");
+
+    size_t *idx;
+    size_t n = filtered(a, &idx);
+    int id_w = 10;
+    for (size_t i = 0; i < n; i++) {
+        int w = (int)strlen(a->dags.rows[idx[i]].dag_id);
+        if (w > id_w)
+            id_w = w;
+    }
+    int fixed = W_MARK + 1 + W_SCHED + 1 + W_NEXT + 1 + W_RECENT + 1 + W_RUN;
+    if (id_w > COLS - fixed)
+        id_w = COLS - fixed < 6 ? 6 : COLS - fixed;
+    int x = W_MARK;
+    attr_t h = theme_attr(ROLE_HEADER);
+    draw_text(1, x, id_w, h, "DAG");
+    x += id_w + 1;
+    draw_text(1, x, W_SCHED, h, "SCHEDULE");
+    x += W_SCHED + 1;
+    draw_text(1, x, W_NEXT, h, "NEXT RUN");
+    x += W_NEXT + 1;
+    draw_text(1, x, W_RECENT, h, "RECENT");
+    x += W_RECENT + 1;
+    draw_text(1, x, W_RUN, h, "RUNNING");
+
+    int y0 = 2, rows = LINES - 3;
+    if (rows < 1)
+        rows = 1;
+    if (!a->dags_loaded) {
+        draw_text(y0, 2, COLS - 2, theme_attr(ROLE_DIM),
+                  a->ever_connected ? "loading…" : "waiting for the agent…");
+        free(idx);
+        return;
+    }
+    if (n == 0) {
+        draw_text(y0, 2, COLS - 2, theme_attr(ROLE_DIM),
+                  a->lv.filter[0] ? "no DAG matches the filter (Esc clears it)"
+                                  : "no DAGs: put *.ini files in the agent's dags_dir");
+        free(idx);
+        return;
+    }
+    if (a->lv.cur >= (int)n)
+        a->lv.cur = (int)n - 1;
+    if (a->lv.cur < 0)
+        a->lv.cur = 0;
+    /* Display lines: a DAG, and under a broken one its error. */
+    int *line_of = xcalloc(n + 1, sizeof *line_of);
+    int lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        line_of[i] = lines;
+        lines += a->dags.rows[idx[i]].error ? 2 : 1;
+    }
+    line_of[n] = lines;
+    int cur_first = line_of[a->lv.cur], cur_last = line_of[a->lv.cur + 1] - 1;
+    gl_scroll_rows(lines, rows, cur_last, &a->lv.top);
+    gl_scroll_rows(lines, rows, cur_first, &a->lv.top);
+    for (size_t i = 0; i < n; i++) {
+        const dag_row *r = &a->dags.rows[idx[i]];
+        int y = y0 + line_of[i] - a->lv.top;
+        if (y >= y0 && y < y0 + rows)
+            draw_row(a, r, y, id_w, (int)i == a->lv.cur);
+        if (r->error && y + 1 >= y0 && y + 1 < y0 + rows)
+            draw_textf(y + 1, W_MARK + 2, COLS - W_MARK - 2, theme_attr(ROLE_ERROR), "%s %s",
+                       a->utf8 ? "✗" : "x", r->error);
+    }
+    free(line_of);
+    free(idx);
+}
