@@ -91,6 +91,7 @@ typedef struct agent {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_fs_event_t dags_watch; /* dags_dir changes, debounced by reload_timer */
     uv_timer_t reload_timer;
+    uv_timer_t retention_timer;
     int64_t started_us;
     bool in_pass, pass_again, stopping;
     bool stop_tasks;       /* --stop-tasks */

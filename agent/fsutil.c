@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 /* Deepest folder first: in the common case (parents exist) one call. */
@@ -37,4 +39,16 @@ int mkdir_parents(const char *path, int mode)
     }
     free(p);
     return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+int rm_tree(const char *path)
+{
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

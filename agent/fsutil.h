@@ -9,4 +9,7 @@ int mkdir_parents(const char *path, int mode);
 /* mkdir -p PATH. */
 int mkdir_all(const char *path, int mode);
 
+/* rm -rf PATH (no symlinks followed). */
+int rm_tree(const char *path);
+
 #endif

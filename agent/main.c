@@ -7,6 +7,7 @@
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
+#include "retention.h"
 #include "fsutil.h"
 #include "runner.h"
 #include "scheduler.h"
@@ -173,6 +174,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     docker_sweep(&ag); /* containers of tries that ended while the agent was away */
     char err[512] = "";
     reload_start(&ag);
+    retention_start(&ag);
     if (server_start(&ag, err, sizeof err)) {
         fprintf(stderr, "dagd: socket: %s\n", err);
         goto out;

@@ -692,3 +692,48 @@ int64_t store_run_logical(store *s, const char *dag_id, const char *run_id)
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     return query_int64(st, -1);
 }
+
+int store_expired_runs(store *s, int64_t cutoff, int limit, strlist *dag_ids, strlist *run_ids)
+{
+    /* By when it finished: a backfill of last year stays as long as any. */
+    sqlite3_stmt *st = stmt(s, "SELECT dag_id, run_id FROM runs"
+                               " WHERE coalesce(end_date, logical_date) < ?1"
+                               " AND state IN ('success', 'failed') LIMIT ?2");
+    sqlite3_bind_int64(st, 1, cutoff);
+    sqlite3_bind_int(st, 2, limit);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strlist_push(dag_ids, (const char *)sqlite3_column_text(st, 0));
+        strlist_push(run_ids, (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    return n;
+}
+
+int store_delete_run(store *s, const char *dag_id, const char *run_id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM task_instances WHERE dag_id = ?1 AND run_id = ?2",
+        "DELETE FROM sla_misses WHERE dag_id = ?1 AND run_id = ?2",
+        "DELETE FROM runs WHERE dag_id = ?1 AND run_id = ?2",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *st = stmt(s, sql[i]);
+        sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+        if (write_done(s, st))
+            return -1;
+    }
+    return 0;
+}
+
+int store_delete_old_audit(store *s, int64_t cutoff, int limit)
+{
+    sqlite3_stmt *st = stmt(s, "DELETE FROM audit WHERE id IN"
+                               " (SELECT id FROM audit WHERE time < ?1 LIMIT ?2)");
+    sqlite3_bind_int64(st, 1, cutoff);
+    sqlite3_bind_int(st, 2, limit);
+    if (write_done(s, st))
+        return -1;
+    return sqlite3_changes(s->db);
+}

@@ -86,4 +86,12 @@ void store_grid_add_sla(store *s, const char *dag_id, json_t *runs);
 /* Logical date of a run, -1 if unknown. */
 int64_t store_run_logical(store *s, const char *dag_id, const char *run_id);
 
+/* Retention: runs that finished before CUTOFF (at most
+ * LIMIT, appended to the lists); deleting one run with its task instances;
+ * deleting at most LIMIT audit records older than CUTOFF (returns how
+ * many). */
+int store_expired_runs(store *s, int64_t cutoff, int limit, strlist *dag_ids, strlist *run_ids);
+int store_delete_run(store *s, const char *dag_id, const char *run_id);
+int store_delete_old_audit(store *s, int64_t cutoff, int limit);
+
 #endif

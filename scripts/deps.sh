@@ -3,7 +3,7 @@
 # Works as root and through sudo; as another user it asks sudo.
 set -eu
 PKGS="gcc make pkg-config libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
-libcurl4-openssl-dev libcmocka-dev libncurses-dev tzdata jq tmux procps socat
+libcurl4-openssl-dev libcmocka-dev libncurses-dev tzdata jq tmux procps socat sqlite3
 python3"
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,69 @@
+#include "retention.h"
+#include "fsutil.h"
+#include "store.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One step: this many runs (or audit records) in one short transaction,
+ * then back to the loop. */
+#define RETENTION_STEP_RUNS 100
+#define RETENTION_STEP_AUDIT 1000
+#define RETENTION_EVERY_MS (24ULL * 3600 * 1000)
+
+static void on_step(uv_timer_t *t);
+
+static int64_t cutoff(const agent *ag)
+{
+    return time_now_us() - (int64_t)ag->cfg.keep_days * USEC_PER_DAY;
+}
+
+/* Returns how much it removed; 0 means this pass is done. */
+static int step(agent *ag)
+{
+    if (ag->cfg.keep_days <= 0 || ag->degraded)
+        return 0;
+    int64_t before = cutoff(ag);
+    strlist dags = {0}, runs = {0};
+    int n = store_expired_runs(ag->db, before, RETENTION_STEP_RUNS, &dags, &runs);
+    int removed = 0;
+    store_batch_begin(ag->db);
+    for (int i = 0; i < n; i++)
+        store_delete_run(ag->db, dags.items[i], runs.items[i]);
+    int audit = store_delete_old_audit(ag->db, before, RETENTION_STEP_AUDIT);
+    if (store_batch_commit(ag->db) == 0) {
+        removed = n + (audit > 0 ? audit : 0);
+        for (int i = 0; i < n; i++) {
+            char *dir = xasprintf("%s/logs/%s/%s", ag->cfg.state_dir, dags.items[i], runs.items[i]);
+            rm_tree(dir);
+            free(dir);
+        }
+        if (removed)
+            fprintf(stderr, "dagd: retention: removed %d runs and %d audit records older than %d days\n",
+                    n, audit > 0 ? audit : 0, ag->cfg.keep_days);
+    }
+    strlist_free(&dags);
+    strlist_free(&runs);
+    return removed;
+}
+
+static void on_step(uv_timer_t *t)
+{
+    agent *ag = t->data;
+    /* More to do: yield to the loop, go on at once; else see you tomorrow. */
+    uv_timer_start(t, on_step, step(ag) > 0 ? 0 : RETENTION_EVERY_MS, 0);
+}
+
+void retention_start(agent *ag)
+{
+    uv_timer_init(ag->loop, &ag->retention_timer);
+    ag->retention_timer.data = ag;
+    uv_timer_start(&ag->retention_timer, on_step, 0, 0);
+}
+
+void retention_stop(agent *ag)
+{
+    uv_timer_stop(&ag->retention_timer);
+}
