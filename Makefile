@@ -36,7 +36,7 @@ TUI_LIB_OBJ := $(TUI_LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 
-.PHONY: all deps test units demo demo-stop bench install clean format check-format
+.PHONY: all deps test units demo demo-stop bench valgrind install install-service clean format check-format
 BINS := $(BINDIR)/dagd $(BINDIR)/dagctl $(if $(DAGTOP_MAIN),$(BINDIR)/dagtop)
 all: $(BINS)
 
@@ -102,13 +102,27 @@ demo: deps all
 demo-stop:
 	@if [ -f var/dagd.pid ]; then kill -TERM $$(cat var/dagd.pid) 2>/dev/null || true; rm -f var/dagd.pid; echo "demo: agent stopped"; fi
 
+valgrind: deps all
+	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
+	@scripts/valgrind.sh
+
 bench: deps all
 	@scripts/bench.sh
 	@scripts/bench_docker.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/dagd
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dagd/
+
+# The agent as a system service: user dagd, /etc/dagd, state in /var/lib/dagd.
+install-service: install
+	id dagd >/dev/null 2>&1 || useradd --system --home-dir /var/lib/dagd --shell /usr/sbin/nologin dagd
+	install -d -m 0755 $(DESTDIR)/etc/dagd $(DESTDIR)/etc/dagd/dags
+	test -e $(DESTDIR)/etc/dagd/dagd.ini || install -m 0644 config/dagd.system.ini $(DESTDIR)/etc/dagd/dagd.ini
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' config/dagd.service >$(DESTDIR)/etc/systemd/system/dagd.service
+	systemctl daemon-reload 2>/dev/null || true
+	@echo "enable with: systemctl enable --now dagd; the socket is /var/lib/dagd/dagd.sock"
 
 format:
 	clang-format -i $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h

@@ -53,10 +53,12 @@ CFG
 
 start_agent() {
     [ -f "$T/dagd.ini" ] || write_config
-    "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
+    # DAGD_WRAP runs the agent under a tool (make valgrind).
+    # shellcheck disable=SC2086
+    ${DAGD_WRAP:-} "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
     AGENT_PID=$!
     # Ready when it answers (a killed agent may have left its socket file).
-    if ! wait_for 10 "$BIN/dagctl" -s "$SOCK" status >/dev/null; then
+    if ! wait_for "${START_TIMEOUT:-10}" "$BIN/dagctl" -s "$SOCK" status >/dev/null; then
         not_ok "agent started (see log below)"
         cat "$T/agent.log"
         return 1
@@ -64,7 +66,7 @@ start_agent() {
 }
 
 sanitizer_clean() {
-    ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/agent.log"
+    ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|definitely lost: [1-9]|Invalid (read|write|free)|uninitialised' "$T/agent.log"
 }
 
 # Stop with SIGTERM; the agent must exit 0 and its log be free of
