@@ -148,8 +148,10 @@ static void report(docker_task *t)
     t->res.last_line = t->last_line;
     if (t->wait_done && t->res.exit_code >= 0) /* the same line as a local try's */
         dprintf(t->log_fd, EXEC_EXIT_MARK "%d\n", t->res.exit_code);
-    if (t->res.timed_out)
-        log_line(t, "task timed out; container %.12s stopped", t->id ? t->id : "");
+    if (t->res.timed_out && t->id)
+        log_line(t, "task timed out; container %.12s stopped", t->id);
+    else if (t->res.timed_out)
+        log_line(t, "task timed out before its container ran");
     close_log(t);
     t->done(t->arg, &t->res);
     remove_container(t);

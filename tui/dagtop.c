@@ -63,8 +63,7 @@ static void drain_input(void)
     if (n) {
         app_draw(&A);
         if (A.trace) {
-            fprintf(A.trace, "key %d n=%d us=%lld\n", first, n,
-                    (long long)(time_mono_us() - t0));
+            fprintf(A.trace, "key %d n=%d us=%lld\n", first, n, (long long)(time_mono_us() - t0));
             fflush(A.trace);
         }
     }
@@ -88,6 +87,8 @@ static void on_winch(uv_signal_t *s, int signum)
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
         resizeterm(ws.ws_row, ws.ws_col);
+    /* What the terminal shows after a resize is its own business: repaint. */
+    clearok(curscr, TRUE);
     drain_input(); /* a KEY_RESIZE may be queued */
     app_draw(&A);
 }

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COALESCE_MS 40     /* a burst of events costs one request */
-#define LOG_POLL_MS 500    /* a running task's log, when no event says more */
+#define COALESCE_MS 40  /* a burst of events costs one request */
+#define LOG_POLL_MS 500 /* a running task's log, when no event says more */
 #define STATUS_KEEP_US (8 * USEC_PER_SEC)
 #define LOG_KEEP (1024 * 1024)
 #define GRID_LIMIT_MIN 100 /* runs asked for; grows as the cursor goes down */
@@ -124,8 +124,7 @@ static void grid_reply(void *owner, const tui_reply *r, void *ud)
                 grid_restore_cursor(a, keep_run, keep_task);
             free(keep_run);
             free(keep_task);
-            tracef(a, "grid dag=%s runs=%zu tasks=%zu", gv->g.dag_id, gv->g.n_runs,
-                  gv->g.n_tasks);
+            tracef(a, "grid dag=%s runs=%zu tasks=%zu", gv->g.dag_id, gv->g.n_runs, gv->g.n_tasks);
             request_detail(a);
         }
         /* A big reply leaves freed pages behind: hand them back. */
@@ -274,7 +273,12 @@ static void log_reply(void *owner, const tui_reply *r, void *ud)
     } else if (!dropped(r)) {
         /* Typically a task that has not started: no try, no log yet. A task
          * event fetches again. */
-        snprintf(lv->error, sizeof lv->error, "%s", r->message ? r->message : "no log");
+        if (lv->try_number == 0 && r->code && strcmp(r->code, "not_found") == 0)
+            snprintf(lv->error, sizeof lv->error,
+                     "no log yet: the task has not started (this view follows it when it does)");
+        else
+            snprintf(lv->error, sizeof lv->error, "%s: %s", r->code ? r->code : "error",
+                     r->message ? r->message : "no log");
     }
     a->dirty = true;
     if (more || lv->again) {
@@ -311,6 +315,7 @@ static void log_restart(log_view *lv, int try_number)
     lv->try_number = try_number;
     lv->finished = false;
     lv->top = 0;
+    lv->seen_dropped = 0;
     lv->follow = true;
     lv->error[0] = '\0';
 }
@@ -596,8 +601,8 @@ static void draw_status(app *a)
         draw_textf(y, 0, COLS, theme_attr(ROLE_ERROR) | A_REVERSE, " %s: %s ",
                    a->ever_connected ? "disconnected, retrying" : "connecting", a->conn_error);
     } else if (a->status_at) {
-        draw_textf(y, 0, COLS, a->status_error ? theme_attr(ROLE_ERROR) | A_REVERSE
-                                               : theme_attr(ROLE_BAR),
+        draw_textf(y, 0, COLS,
+                   a->status_error ? theme_attr(ROLE_ERROR) | A_REVERSE : theme_attr(ROLE_BAR),
                    " %s", a->status);
     } else {
         draw_textf(y, 0, COLS, theme_attr(ROLE_BAR), " %s", view_hints(a));
@@ -645,6 +650,10 @@ int app_key(app *a, int key)
     key = keys_normalize(key);
     if (key == TK_FN(KEY_RESIZE))
         return RD_DRAW;
+    bool found;
+    int rd = keys_run(global_keys, a, key, &found);
+    if (found)
+        return rd;
     if (a->overlay == OV_PROMPT)
         return prompt_key(a, key);
     const key_action *table = NULL;
@@ -661,8 +670,7 @@ int app_key(app *a, int key)
     default:
         table = a->screen == SCR_LIST ? list_keys : a->screen == SCR_GRID ? grid_keys : log_keys;
     }
-    bool found;
-    int rd = keys_run(table, a, key, &found);
+    rd = keys_run(table, a, key, &found);
     if (a->screen == SCR_GRID && a->overlay == OV_NONE && found) {
         grid_maybe_grow(a);
         app_want(a, WANT_DETAIL);

@@ -46,6 +46,7 @@ typedef struct grid_view {
     bool loaded;
     char error[256]; /* why the grid could not be loaded */
     int cur_run, cur_task, top, left;
+    char filter[64]; /* only the tasks whose name has this */
     /* The cell to put the cursor back on after a reload. */
     char *keep_run, *keep_task;
     int limit;
@@ -62,7 +63,8 @@ typedef struct log_view {
     bool finished, in_flight, again;
     unsigned gen; /* replies for an older log are ignored */
     int top, hscroll;
-    bool follow; /* stay on the last line as text arrives */
+    size_t seen_dropped; /* lines the buffer had dropped at the last look */
+    bool follow;         /* stay on the last line as text arrives */
     char state[24];
     char error[256];
 } log_view;
@@ -88,9 +90,9 @@ typedef struct prompt {
     char *dag_id;
     wchar_t text[128];
     int len;
-    char date[64];       /* trigger: the date given; backfill: from */
+    char date[64];        /* trigger: the date given; backfill: from */
     char placeholder[64]; /* shown, and used, when the input is empty */
-    strlist params;      /* K=V given so far */
+    strlist params;       /* K=V given so far */
     char error[160];
 } prompt;
 

@@ -232,8 +232,8 @@ int tc_request(tui_conn *c, const char *cmd, json_t *args, tc_reply_fn fn, void 
         return 0;
     }
     int id = c->next_id++;
-    json_t *msg = json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args",
-                            args ? args : json_object());
+    json_t *msg =
+        json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args", args ? args : json_object());
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     size_t len = strlen(text);

@@ -20,16 +20,14 @@ bool theme_locale_utf8(void)
 
 /* Indexed by enum ti_state. */
 static const char *const ti_utf8[TI_STATE_COUNT] = {
-    [TI_NONE] = "·",    [TI_SCHEDULED] = "◷",       [TI_QUEUED] = "◷",
-    [TI_RUNNING] = "▶", [TI_SUCCESS] = "✓",         [TI_FAILED] = "✗",
-    [TI_UP_FOR_RETRY] = "↻", [TI_UPSTREAM_FAILED] = "⊘", [TI_SKIPPED] = "»",
-    [TI_REMOVED] = "-",
+    [TI_NONE] = "·",    [TI_SCHEDULED] = "◷", [TI_QUEUED] = "◷",       [TI_RUNNING] = "▶",
+    [TI_SUCCESS] = "✓", [TI_FAILED] = "✗",    [TI_UP_FOR_RETRY] = "↻", [TI_UPSTREAM_FAILED] = "⊘",
+    [TI_SKIPPED] = "»", [TI_REMOVED] = "-",
 };
 static const char *const ti_ascii[TI_STATE_COUNT] = {
-    [TI_NONE] = ".",    [TI_SCHEDULED] = "q",       [TI_QUEUED] = "q",
-    [TI_RUNNING] = ">", [TI_SUCCESS] = "+",         [TI_FAILED] = "x",
-    [TI_UP_FOR_RETRY] = "r", [TI_UPSTREAM_FAILED] = "^", [TI_SKIPPED] = "s",
-    [TI_REMOVED] = "-",
+    [TI_NONE] = ".",    [TI_SCHEDULED] = "q", [TI_QUEUED] = "q",       [TI_RUNNING] = ">",
+    [TI_SUCCESS] = "+", [TI_FAILED] = "x",    [TI_UP_FOR_RETRY] = "r", [TI_UPSTREAM_FAILED] = "^",
+    [TI_SKIPPED] = "s", [TI_REMOVED] = "-",
 };
 
 const char *theme_ti_glyph(int state, bool utf8)
@@ -58,15 +56,15 @@ static const struct {
     attr_t extra8; /* to tell apart states that share one of the 8 colours */
 } palette[TI_STATE_COUNT] = {
     [TI_NONE] = {-1, -1, 0},
-    [TI_SCHEDULED] = {180, COLOR_WHITE, A_DIM},   /* tan */
-    [TI_QUEUED] = {245, COLOR_WHITE, A_DIM},      /* grey */
-    [TI_RUNNING] = {119, COLOR_GREEN, A_BOLD},    /* light green */
-    [TI_SUCCESS] = {34, COLOR_GREEN, 0},          /* green */
-    [TI_FAILED] = {196, COLOR_RED, A_BOLD},       /* red */
-    [TI_UP_FOR_RETRY] = {220, COLOR_YELLOW, 0},   /* gold */
-    [TI_UPSTREAM_FAILED] = {208, COLOR_RED, 0},   /* orange */
-    [TI_SKIPPED] = {205, COLOR_MAGENTA, 0},       /* pink */
-    [TI_REMOVED] = {250, COLOR_WHITE, A_DIM},     /* light grey */
+    [TI_SCHEDULED] = {180, COLOR_WHITE, A_DIM}, /* tan */
+    [TI_QUEUED] = {245, COLOR_WHITE, A_DIM},    /* grey */
+    [TI_RUNNING] = {119, COLOR_GREEN, A_BOLD},  /* light green */
+    [TI_SUCCESS] = {34, COLOR_GREEN, 0},        /* green */
+    [TI_FAILED] = {196, COLOR_RED, A_BOLD},     /* red */
+    [TI_UP_FOR_RETRY] = {220, COLOR_YELLOW, 0}, /* gold */
+    [TI_UPSTREAM_FAILED] = {208, COLOR_RED, 0}, /* orange */
+    [TI_SKIPPED] = {205, COLOR_MAGENTA, 0},     /* pink */
+    [TI_REMOVED] = {250, COLOR_WHITE, A_DIM},   /* light grey */
 };
 
 enum { PAIR_ERROR = 20, PAIR_PAUSED, PAIR_DIM };

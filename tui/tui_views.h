@@ -44,7 +44,8 @@ void prompt_open(app *a, enum prompt_kind kind, const char *dag_id);
 int prompt_key(app *a, int key);
 void prompt_draw(app *a);
 
-/* view_help.c: every key of every screen. */
+/* view_help.c: every key of every screen; keys that work everywhere. */
+extern const key_action global_keys[];
 extern const key_action help_keys[];
 void help_draw(app *a);
 int help_open(app *a);

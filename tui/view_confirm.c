@@ -37,12 +37,9 @@ static int act_no(app *a)
 }
 
 const key_action confirm_keys[] = {
-    {'y', "y Enter", "yes", act_yes},
-    {TK_ENTER, NULL, NULL, act_yes},
-    {'n', "n Esc q", "no", act_no},
-    {TK_ESC, NULL, NULL, act_no},
-    {'q', NULL, NULL, act_no},
-    {0, NULL, NULL, NULL},
+    {'y', "y Enter", "yes", act_yes}, {TK_ENTER, NULL, NULL, act_yes},
+    {'n', "n Esc q", "no", act_no},   {TK_ESC, NULL, NULL, act_no},
+    {'q', NULL, NULL, act_no},        {0, NULL, NULL, NULL},
 };
 
 void confirm_draw(app *a)

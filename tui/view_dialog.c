@@ -128,7 +128,7 @@ static void apply_reply(void *owner, const tui_reply *r, void *ud)
         json_decref(res);
         app_status(a, false, "%s %zu task instance%s%s", kind == DLG_CLEAR ? "cleared" : "marked",
                    n, n == 1 ? "" : "s",
-                   kind == DLG_CLEAR            ? ""
+                   kind == DLG_CLEAR          ? ""
                    : kind == DLG_MARK_SUCCESS ? " success"
                                               : " failed");
         app_want(a, WANT_GRID | WANT_DETAIL | WANT_DAGS);
@@ -261,8 +261,7 @@ void dialog_draw(app *a)
         draw_text(ly, ix, iw, theme_attr(ROLE_DIM), "asking the agent…");
     } else {
         draw_textf(ly, ix, iw, A_BOLD, "%zu task instance%s will be %s%s:", d->items.n,
-                   d->items.n == 1 ? "" : "s",
-                   d->kind == DLG_CLEAR ? "cleared" : "marked ",
+                   d->items.n == 1 ? "" : "s", d->kind == DLG_CLEAR ? "cleared" : "marked ",
                    d->kind == DLG_CLEAR          ? ""
                    : d->kind == DLG_MARK_SUCCESS ? "success"
                                                  : "failed");

@@ -43,17 +43,55 @@ void grid_restore_cursor(app *a, const char *run_id, const char *task_id)
     grid_cursor_cell(a, &dummy_r, &dummy_t); /* clamps */
 }
 
+/* The task columns shown: all, or those matching the grid's filter. The
+ * cursor's task is moved onto a shown one. */
+typedef struct cols {
+    int *task;         /* task index per shown column */
+    const char **name; /* its name */
+    int n, cur;        /* how many; the cursor's position among them */
+} cols;
+
+static void cols_build(app *a, cols *c)
+{
+    grid_view *gv = &a->gv;
+    grid_model *g = &gv->g;
+    size_t cap = g->n_tasks ? g->n_tasks : 1;
+    c->task = xcalloc(cap, sizeof *c->task);
+    c->name = xcalloc(cap, sizeof *c->name);
+    c->n = 0;
+    c->cur = 0;
+    for (size_t i = 0; i < g->n_tasks; i++) {
+        if (gv->filter[0] && !strcasestr(g->tasks[i], gv->filter))
+            continue;
+        if ((int)i <= gv->cur_task)
+            c->cur = c->n; /* the cursor's task, or the last shown before it */
+        c->task[c->n] = (int)i;
+        c->name[c->n++] = g->tasks[i];
+    }
+    if (c->n)
+        gv->cur_task = c->task[c->cur];
+}
+
+static void cols_free(cols *c)
+{
+    free(c->task);
+    free(c->name);
+}
+
 static int move_cursor(app *a, int drun, int dtask)
 {
     grid_view *gv = &a->gv;
-    long r = (long)gv->cur_run + drun, t = (long)gv->cur_task + dtask;
-    long nr = (long)gv->g.n_runs, nt = (long)gv->g.n_tasks;
+    long r = (long)gv->cur_run + drun, nr = (long)gv->g.n_runs;
     gv->cur_run = (int)(r >= nr ? nr - 1 : r < 0 ? 0 : r);
-    gv->cur_task = (int)(t >= nt ? nt - 1 : t < 0 ? 0 : t);
     if (gv->cur_run < 0)
         gv->cur_run = 0;
-    if (gv->cur_task < 0)
-        gv->cur_task = 0;
+    cols c;
+    cols_build(a, &c);
+    if (c.n) {
+        long t = (long)c.cur + dtask;
+        gv->cur_task = c.task[t >= c.n ? c.n - 1 : t < 0 ? 0 : t];
+    }
+    cols_free(&c);
     return RD_DRAW;
 }
 
@@ -156,6 +194,21 @@ static int act_back(app *a)
     return RD_DRAW;
 }
 
+static int act_filter(app *a)
+{
+    prompt_open(a, PR_FILTER, NULL);
+    return RD_DRAW;
+}
+
+/* Esc clears a task filter first, then goes back. */
+static int act_escape(app *a)
+{
+    if (!a->gv.filter[0])
+        return act_back(a);
+    a->gv.filter[0] = '\0';
+    return RD_DRAW;
+}
+
 const key_action grid_keys[] = {
     {TK_FN(KEY_UP), "↑ k", "newer run", act_up},
     {'k', NULL, NULL, act_up},
@@ -180,9 +233,10 @@ const key_action grid_keys[] = {
     {'p', "p", "pause / unpause the DAG (asks y/n)", act_pause},
     {'t', "t", "trigger a run (date, then params)", act_trigger},
     {'b', "b", "backfill a date range", act_backfill},
+    {'/', "/", "show only the tasks whose name has this", act_filter},
+    {TK_ESC, "Esc", "clear the task filter, else back", act_escape},
     {'?', "?", "help", help_open},
-    {'q', "q Esc", "back to the DAG list", act_back},
-    {TK_ESC, NULL, NULL, act_back},
+    {'q', "q", "back to the DAG list", act_back},
     {0, NULL, NULL, NULL},
 };
 
@@ -197,7 +251,7 @@ static int label_width(const grid_model *g)
     return w;
 }
 
-static void draw_title(app *a, const gl_grid *L)
+static void draw_title(app *a, const gl_grid *L, int n_shown)
 {
     grid_view *gv = &a->gv;
     grid_model *g = &gv->g;
@@ -218,12 +272,14 @@ static void draw_title(app *a, const gl_grid *L)
         k += (size_t)snprintf(info + k, sizeof info - k, "  next %s", rel);
     }
     if (gv->loaded && g->n_runs > 0)
-        k += (size_t)snprintf(info + k, sizeof info - k, "  runs %d-%d of %zu%s", L->top + 1,
-                              L->top + L->n_rows, g->n_runs,
-                              (int)g->n_runs >= gv->limit ? "+" : "");
-    if (gv->loaded && !L->fits && g->n_tasks > 0)
-        snprintf(info + k, sizeof info - k, "  tasks %d-%d of %zu", L->left + 1,
-                 L->left + L->n_cols, g->n_tasks);
+        k +=
+            (size_t)snprintf(info + k, sizeof info - k, "  runs %d-%d of %zu%s", L->top + 1,
+                             L->top + L->n_rows, g->n_runs, (int)g->n_runs >= gv->limit ? "+" : "");
+    if (gv->filter[0])
+        k += (size_t)snprintf(info + k, sizeof info - k, "  tasks /%s: %d", gv->filter, n_shown);
+    else if (gv->loaded && !L->fits && n_shown > 0)
+        k += (size_t)snprintf(info + k, sizeof info - k, "  tasks %d-%d of %zu", L->left + 1,
+                              L->left + L->n_cols, g->n_tasks);
     x += draw_text(0, x, COLS - x - 8, bar, info);
     draw_text(0, COLS - 7, 7, bar, "? help ");
 }
@@ -241,16 +297,16 @@ static void draw_detail(app *a, const gl_grid *L)
     draw_textf(y, w, COLS - w, A_NORMAL, "%s", run_id);
 
     const ti_detail *d = &gv->det;
-    bool have = d->valid && strcmp(d->dag_id, gv->dag_id) == 0 &&
-                strcmp(d->run_id, run_id) == 0 && strcmp(d->task_id, task_id) == 0;
+    bool have = d->valid && strcmp(d->dag_id, gv->dag_id) == 0 && strcmp(d->run_id, run_id) == 0 &&
+                strcmp(d->task_id, task_id) == 0;
     int state = c->state;
     char line[512];
     size_t k = 0;
     k += (size_t)snprintf(line + k, sizeof line - k, "%s  ",
                           c->state == CELL_ABSENT ? "no instance" : ti_state_name(state));
     if (have && d->max_tries)
-        k += (size_t)snprintf(line + k, sizeof line - k, "try %d/%d  ", c->try_number,
-                              d->max_tries);
+        k +=
+            (size_t)snprintf(line + k, sizeof line - k, "try %d/%d  ", c->try_number, d->max_tries);
     else
         k += (size_t)snprintf(line + k, sizeof line - k, "try %d  ", c->try_number);
     if (have && d->has_start) {
@@ -272,79 +328,88 @@ static void draw_detail(app *a, const gl_grid *L)
     draw_text(y + 1, x + 1, COLS - x - 1, A_NORMAL, line);
 }
 
-void grid_draw(app *a)
+/* Header, rows and detail line of a loaded grid with shown columns C. */
+static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *widths, int label_w)
 {
     grid_view *gv = &a->gv;
     grid_model *g = &gv->g;
-    gl_grid L = {.left = gv->left, .top = gv->top};
-    int label_w = label_width(g) + 4; /* " DATE G " */
-    int *widths = xcalloc(g->n_tasks ? g->n_tasks : 1, sizeof *widths);
-    gl_grid_layout(COLS, LINES, label_w, (const char *const *)g->tasks, g->n_tasks, g->n_runs,
-                   gv->cur_run, gv->cur_task, widths, &L);
-    gv->left = L.left;
-    gv->top = L.top;
-    draw_title(a, &L);
     attr_t dim = theme_attr(ROLE_DIM);
-    if (!gv->loaded) {
-        draw_text(2, 1, COLS - 1, gv->error[0] ? theme_attr(ROLE_ERROR) : dim,
-                  gv->error[0] ? gv->error : "loading…");
-        free(widths);
-        return;
-    }
-    if (g->n_tasks == 0) {
-        int i = dag_list_find(&a->dags, gv->dag_id);
-        draw_text(2, 1, COLS - 1, theme_attr(ROLE_ERROR), "this DAG has no tasks loaded");
-        if (i >= 0 && a->dags.rows[i].error)
-            draw_text(3, 1, COLS - 1, theme_attr(ROLE_ERROR), a->dags.rows[i].error);
-        free(widths);
-        return;
-    }
-
     /* Header: abbreviated task names; the cursor's column stands out. */
-    int hy = L.geo.header_y;
+    int hy = L->geo.header_y;
     draw_text(hy, 1, label_w - 1, theme_attr(ROLE_HEADER), "logical date");
     int x = label_w;
-    for (int j = L.left; j < L.left + L.n_cols; j++) {
+    for (int k = L->left; k < L->left + L->n_cols; k++) {
         char ab[GL_MAX_COL + 1];
-        gl_abbreviate(g->tasks[j], widths[j], ab, sizeof ab);
+        gl_abbreviate(c->name[k], widths[k], ab, sizeof ab);
         attr_t at = theme_attr(ROLE_HEADER);
-        if (j == gv->cur_task)
+        if (k == c->cur)
             at |= A_REVERSE;
-        draw_text(hy, x, widths[j], at, ab);
-        x += widths[j] + 1;
+        draw_text(hy, x, widths[k], at, ab);
+        x += widths[k] + 1;
     }
-    if (L.left > 0)
-        draw_text(hy, label_w - 2, 1, dim, a->utf8 ? "‹" : "<");
-    if (L.left + L.n_cols < (int)g->n_tasks)
+    if (L->left > 0)
+        draw_text(hy, label_w - 1, 1, dim, a->utf8 ? "‹" : "<");
+    if (L->left + L->n_cols < c->n)
         draw_text(hy, COLS - 1, 1, dim, a->utf8 ? "›" : ">");
 
     if (g->n_runs == 0) {
-        draw_text(L.geo.rows_y, 1, COLS - 1, dim, "no runs yet: t triggers one, b backfills");
-        free(widths);
+        draw_text(L->geo.rows_y, 1, COLS - 1, dim, "no runs yet: t triggers one, b backfills");
         return;
     }
-    for (int i = L.top; i < L.top + L.n_rows; i++) {
+    for (int i = L->top; i < L->top + L->n_rows; i++) {
         const grid_run *r = &g->runs[i];
-        int y = L.geo.rows_y + (i - L.top);
+        int y = L->geo.rows_y + (i - L->top);
         bool cur_row = i == gv->cur_run;
         draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, r->label);
         draw_text(y, label_w - 2, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
         x = label_w;
-        for (int j = L.left; j < L.left + L.n_cols; j++) {
-            const grid_cell *c = grid_cell_at(g, (size_t)i, (size_t)j);
-            int w = widths[j];
-            bool cur = cur_row && j == gv->cur_task;
+        for (int k = L->left; k < L->left + L->n_cols; k++) {
+            const grid_cell *cell = grid_cell_at(g, (size_t)i, (size_t)c->task[k]);
+            int w = widths[k];
+            bool cur = cur_row && k == c->cur;
             if (cur)
                 draw_fill(y, x, w, theme_attr(ROLE_CURSOR));
-            attr_t at = theme_ti_attr(c->state) | (cur ? theme_attr(ROLE_CURSOR) : 0);
-            draw_text(y, x + (w - 1) / 2, 1, at, theme_ti_glyph(c->state, a->utf8));
+            attr_t at = theme_ti_attr(cell->state) | (cur ? theme_attr(ROLE_CURSOR) : 0);
+            draw_text(y, x + (w - 1) / 2, 1, at, theme_ti_glyph(cell->state, a->utf8));
             x += w + 1;
         }
     }
-    if (L.top + L.n_rows < (int)g->n_runs)
-        draw_text(L.geo.rows_y + L.n_rows - 1, 0, 1, dim, a->utf8 ? "↓" : "v");
-    if (L.top > 0)
-        draw_text(L.geo.rows_y, 0, 1, dim, a->utf8 ? "↑" : "^");
-    draw_detail(a, &L);
+    if (L->top + L->n_rows < (int)g->n_runs)
+        draw_text(L->geo.rows_y + L->n_rows - 1, 0, 1, dim, a->utf8 ? "↓" : "v");
+    if (L->top > 0)
+        draw_text(L->geo.rows_y, 0, 1, dim, a->utf8 ? "↑" : "^");
+    draw_detail(a, L);
+}
+
+void grid_draw(app *a)
+{
+    grid_view *gv = &a->gv;
+    grid_model *g = &gv->g;
+    cols c;
+    cols_build(a, &c);
+    gl_grid L = {.left = gv->left, .top = gv->top};
+    int label_w = label_width(g) + 4; /* " DATE G " */
+    int *widths = xcalloc(c.n ? (size_t)c.n : 1, sizeof *widths);
+    gl_grid_layout(COLS, LINES, label_w, c.name, (size_t)c.n, g->n_runs, gv->cur_run, c.cur, widths,
+                   &L);
+    gv->left = L.left;
+    gv->top = L.top;
+    draw_title(a, &L, c.n);
+    attr_t dim = theme_attr(ROLE_DIM);
+    int i = dag_list_find(&a->dags, gv->dag_id);
+    if (!gv->loaded) {
+        draw_text(2, 1, COLS - 1, gv->error[0] ? theme_attr(ROLE_ERROR) : dim,
+                  gv->error[0] ? gv->error : "loading…");
+    } else if (g->n_tasks == 0) {
+        draw_text(2, 1, COLS - 1, theme_attr(ROLE_ERROR), "this DAG has no tasks loaded");
+        if (i >= 0 && a->dags.rows[i].error)
+            draw_text(3, 1, COLS - 1, theme_attr(ROLE_ERROR), a->dags.rows[i].error);
+    } else if (c.n == 0) {
+        draw_textf(2, 1, COLS - 1, dim, "no task name has \"%s\" (/ changes it, Esc clears it)",
+                   gv->filter);
+    } else {
+        draw_cells(a, &L, &c, widths, label_w);
+    }
     free(widths);
+    cols_free(&c);
 }

@@ -5,12 +5,28 @@
 
 #include <string.h>
 
+static int act_redraw(app *a)
+{
+    (void)a;
+    clearok(curscr, TRUE); /* the terminal may hold anything: repaint it all */
+    return RD_DRAW;
+}
+
+const key_action global_keys[] = {
+    {TK_CTRL('l'), "Ctrl-L", "redraw the whole screen", act_redraw},
+    {0, NULL, NULL, NULL},
+};
+
 static const struct {
     const char *title;
     const key_action *keys;
 } sections[] = {
-    {"DAG list", list_keys}, {"Grid", grid_keys},          {"Log", log_keys},
-    {"Clear / mark dialog", dialog_keys}, {"Pause question", confirm_keys},
+    {"Everywhere", global_keys},
+    {"DAG list", list_keys},
+    {"Grid", grid_keys},
+    {"Log", log_keys},
+    {"Clear / mark dialog", dialog_keys},
+    {"Pause question", confirm_keys},
     {"Prompts (filter, trigger, backfill)", prompt_keys},
 };
 enum { N_SECTIONS = sizeof sections / sizeof *sections };
@@ -32,7 +48,7 @@ int help_open(app *a)
     a->overlay = OV_HELP;
     a->help_top = 0;
     /* Start at the section of the screen the help was asked from. */
-    int want = a->screen == SCR_LIST ? 0 : a->screen == SCR_GRID ? 1 : 2;
+    int want = a->screen == SCR_LIST ? 1 : a->screen == SCR_GRID ? 2 : 3;
     for (int s = 0; s < want; s++) {
         a->help_top += 2;
         for (const key_action *k = sections[s].keys; k->fn; k++)

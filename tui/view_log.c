@@ -24,6 +24,10 @@ static int last_top(app *a)
 void log_text_arrived(app *a)
 {
     log_view *lv = &a->logv;
+    /* Lines dropped from the head move what is on screen up. */
+    size_t gone = lv->buf.dropped_lines - lv->seen_dropped;
+    lv->seen_dropped = lv->buf.dropped_lines;
+    lv->top = lv->top > (int)gone ? lv->top - (int)gone : 0;
     if (lv->follow)
         lv->top = last_top(a);
 }
@@ -122,7 +126,9 @@ void log_draw(app *a)
     int y = 1;
     if (n == 0) {
         draw_text(y, 1, COLS - 1, theme_attr(ROLE_DIM),
-                  lv->error[0] ? lv->error : lv->in_flight ? "loading…" : "(no output yet)");
+                  lv->error[0]    ? lv->error
+                  : lv->in_flight ? "loading…"
+                                  : "(no output yet)");
         return;
     }
     char *clean = xmalloc(4096);

@@ -68,7 +68,7 @@ void prompt_open(app *a, enum prompt_kind kind, const char *dag_id)
     p->date[0] = '\0';
     p->placeholder[0] = '\0';
     if (kind == PR_FILTER)
-        set_input(p, a->lv.filter);
+        set_input(p, a->screen == SCR_GRID ? a->gv.filter : a->lv.filter);
     if (kind == PR_TRIGGER_DATE)
         snprintf(p->placeholder, sizeof p->placeholder, "now");
     if (kind == PR_BACKFILL_FROM) {
@@ -192,8 +192,7 @@ static int act_submit(app *a)
         if (!date_ok(p, v))
             break;
         if (!tc_request(&a->conn, "backfill",
-                        json_pack("{s:s, s:s, s:s}", "dag_id", p->dag_id, "from", p->date, "to",
-                                  v),
+                        json_pack("{s:s, s:s, s:s}", "dag_id", p->dag_id, "from", p->date, "to", v),
                         backfill_reply, NULL))
             app_status(a, true, "not connected to the agent");
         close_prompt(a);
@@ -202,23 +201,28 @@ static int act_submit(app *a)
     return RD_DRAW;
 }
 
-static int act_cancel(app *a)
-{
-    if (a->pr.kind == PR_FILTER) {
-        a->lv.filter[0] = '\0';
-        a->lv.cur = 0;
-    }
-    close_prompt(a);
-    return RD_DRAW;
-}
-
+/* The filter prompt filters the DAG list, or the grid's task columns. */
 static void filter_changed(app *a)
 {
-    if (a->pr.kind == PR_FILTER) {
+    if (a->pr.kind != PR_FILTER)
+        return;
+    if (a->screen == SCR_GRID) {
+        input_text(&a->pr, a->gv.filter, sizeof a->gv.filter);
+    } else {
         input_text(&a->pr, a->lv.filter, sizeof a->lv.filter);
         a->lv.cur = 0;
         a->lv.top = 0;
     }
+}
+
+static int act_cancel(app *a)
+{
+    if (a->pr.kind == PR_FILTER) {
+        a->pr.len = 0;
+        filter_changed(a);
+    }
+    close_prompt(a);
+    return RD_DRAW;
 }
 
 static int act_backspace(app *a)
@@ -271,7 +275,7 @@ void prompt_draw(app *a)
         /* On the line above the status bar, so the list stays in view. */
         int y = LINES - 2;
         draw_fill(y, 0, COLS, A_NORMAL);
-        int x = draw_text(y, 0, COLS, A_BOLD, "filter /");
+        int x = draw_text(y, 0, COLS, A_BOLD, a->screen == SCR_GRID ? "tasks /" : "filter /");
         x += draw_text(y, x, COLS - x - 1, A_NORMAL, in);
         draw_text(y, x, 1, A_REVERSE, " ");
         return;

@@ -105,6 +105,15 @@ see "q goes back to the grid" "logical date"
 keys Left Enter
 see "Enter opens the log of the cell" "hello from 2026-01-01"
 keys q
+wait_for 5 has "logical date"
+keys / e x t Enter
+see "/ in the grid keeps the matching tasks" "tasks /ext: 1"
+check "the other tasks' columns are hidden" wait_for 5 lacks "load_orders_to_dw"
+see "the cursor moves onto a shown task" "extract_orders  manual__2026-01-01"
+keys Escape
+see "Esc clears the task filter" "load_orders_to_dw"
+keys C-l
+see "Ctrl-L redraws" "say_hello"
 
 # --- live updates, and following a running task's log -------------------------
 keys q

@@ -14,7 +14,7 @@ if ! docker image inspect "$IMAGE" >/dev/null 2>&1 &&
     echo "skip - test image $IMAGE cannot be built"
     exit 0
 fi
-DOCKER_HOST_URL=unix://${DOCKER_SOCK:-/var/run/docker.sock}
+DOCKER_HOST_URL=${DOCKER_HOST:-unix:///var/run/docker.sock}
 
 # Every container of this test carries its DAG ids, all prefixed with $P.
 P=dk$$_

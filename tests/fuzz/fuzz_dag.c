@@ -3,6 +3,7 @@
  * reported, tasks in topological order, every command renders. */
 #include "dag.h"
 #include "template.h"
+#include "timeutil.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -71,33 +72,92 @@ static void check_dag(const dag *d)
     free(values);
 }
 
+static dag *load(const char *text, size_t size, diag_list *diags)
+{
+    /* fmemopen refuses a zero size: give it a one-byte buffer it never reads. */
+    FILE *f = fmemopen((char *)text, size ? size : 1, "r");
+    if (!f)
+        abort();
+    if (!size)
+        fgetc(f);
+    dag *d = dag_load_stream(f, "fuzz.ini", "UTC", diags);
+    fclose(f);
+    return d;
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < n; i++)
+        lines += s[i] == '\n';
+    return lines;
+}
+
+/* The same file with CRLF line ends loads the same way, with the same
+ * messages on the same lines. */
+static void check_crlf(const char *text, size_t size, const dag *d, const diag_list *diags)
+{
+    if (memchr(text, '\r', size))
+        return;
+    char *crlf = malloc(2 * size + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < size; i++) {
+        if (text[i] == '\n')
+            crlf[n++] = '\r';
+        crlf[n++] = text[i];
+    }
+    crlf[n] = '\0';
+    diag_list d2 = {0};
+    dag *e = load(crlf, n, &d2);
+    if ((d == NULL) != (e == NULL) || diags->n != d2.n)
+        abort();
+    for (size_t i = 0; i < diags->n; i++)
+        if (diags->items[i].line != d2.items[i].line ||
+            strcmp(diags->items[i].message, d2.items[i].message) != 0)
+            abort();
+    if (d) {
+        if (d->n_tasks != e->n_tasks || d->n_params != e->n_params)
+            abort();
+        for (size_t i = 0; i < d->n_tasks; i++)
+            if (strcmp(d->tasks[i].id, e->tasks[i].id) != 0 ||
+                strcmp(d->tasks[i].command, e->tasks[i].command) != 0)
+                abort();
+        for (size_t i = 0; i < d->n_params; i++)
+            if (strcmp(d->params[i].value, e->params[i].value) != 0)
+                abort();
+    }
+    dag_free(e);
+    diag_free(&d2);
+    free(crlf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* fmemopen refuses a zero size: give it a one-byte buffer it never reads. */
+    if (size > 65536)
+        return 0;
     char *buf = malloc(size + 1);
     memcpy(buf, data, size);
     buf[size] = '\0';
-    FILE *f = fmemopen(buf, size ? size : 1, "r");
-    if (!f) {
-        free(buf);
-        return 0;
-    }
-    if (!size)
-        fgetc(f);
     diag_list diags = {0};
-    dag *d = dag_load_stream(f, "fuzz.ini", "UTC", &diags);
-    fclose(f);
+    dag *d = load(buf, size, &diags);
     size_t errors = diag_error_count(&diags);
     if ((d == NULL) != (errors > 0))
         abort();
+    size_t lines = count_lines(buf, size);
     for (size_t i = 0; i < diags.n; i++) {
+        if (diags.items[i].line < 0 || (size_t)diags.items[i].line > lines)
+            abort(); /* a message names a line of the file, or none */
         char *s = diag_format(&diags.items[i]);
         free(s);
     }
-    if (d)
+    if (d) {
         check_dag(d);
+        if (!dag_id_valid(d->id) || !tz_exists(d->timezone))
+            abort();
+    }
+    check_crlf(buf, size, d, &diags);
     dag_free(d);
     diag_free(&diags);
     free(buf);

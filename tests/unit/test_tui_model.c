@@ -109,16 +109,16 @@ static void test_grid_load(void **state)
     grid_model_free(&g);
 
     /* Member order does not matter (runs before tasks). */
-    const char *reordered = "{\"runs\":[{\"run_id\":\"r\",\"logical_date\":\"2026-01-01T00:00:00+00:00\","
-                            "\"state\":\"success\",\"tasks\":{\"t\":{\"state\":\"skipped\","
-                            "\"try_number\":0}}}],\"tasks\":[\"t\"],\"dag_id\":\"d\"}";
+    const char *reordered =
+        "{\"runs\":[{\"run_id\":\"r\",\"logical_date\":\"2026-01-01T00:00:00+00:00\","
+        "\"state\":\"success\",\"tasks\":{\"t\":{\"state\":\"skipped\","
+        "\"try_number\":0}}}],\"tasks\":[\"t\"],\"dag_id\":\"d\"}";
     assert_int_equal(grid_model_load(&g, span(reordered)), 0);
     assert_int_equal(grid_cell_at(&g, 0, 0)->state, TI_SKIPPED);
     grid_model_free(&g);
 
     assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\"}")), -1);
-    assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\",\"tasks\":[1],\"runs\":[]}")),
-                     -1);
+    assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\",\"tasks\":[1],\"runs\":[]}")), -1);
     assert_int_equal(grid_model_load(&g, span("not json")), -1);
 }
 
