@@ -14,7 +14,7 @@ void change_selection(request *rq, const char *action, enum ti_state target)
     char *run_id = NULL;
     size_t task;
     if (!de || !arg_selection(rq, &f, target == TI_NONE) || !arg_bool(rq, "dry_run", &dry_run) ||
-        !arg_run(rq, de, &run_id))
+        !arg_run(rq, de, &run_id, NULL))
         return;
     if (!arg_task(rq, de, &task)) {
         free(run_id);

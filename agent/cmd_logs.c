@@ -31,21 +31,13 @@ static json_t *text_json(const char *s, size_t n)
 void cmd_logs(request *rq)
 {
     dag_entry *de = arg_dag(rq);
-    const char *ref, *task_id;
+    const char *task_id;
     long long try_number = 0, offset = 0;
-    if (!de || !arg_string(rq, "run_id", true, &ref) || !arg_string(rq, "task_id", true, &task_id) ||
-        !arg_int(rq, "try", false, &try_number) || !arg_int(rq, "offset", false, &offset))
-        return;
     char *run_id = NULL;
-    enum run_state rstate;
-    const char *tz = de->model ? de->model->timezone : "UTC";
-    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, &run_id, &rstate);
-    if (rc) {
-        server_reply_error(rq->cl, rq->id, rc == 2 ? "ambiguous" : "not_found",
-                           "DAG \"%s\": %s run \"%s\"", de->dag_id,
-                           rc == 2 ? "more than one" : "no", ref);
+    if (!de || !arg_string(rq, "task_id", true, &task_id) ||
+        !arg_int(rq, "try", false, &try_number) || !arg_int(rq, "offset", false, &offset) ||
+        !arg_run(rq, de, &run_id, NULL))
         return;
-    }
     enum ti_state state;
     int last_try = store_ti_try(rq->ag->db, de->dag_id, run_id, task_id, &state);
     if (last_try < 0) {

@@ -11,7 +11,7 @@ void cmd_task_instance(request *rq)
     dag_entry *de = arg_dag(rq);
     char *run_id = NULL;
     size_t task;
-    if (!de || !arg_run(rq, de, &run_id))
+    if (!de || !arg_run(rq, de, &run_id, NULL))
         return;
     if (!arg_task(rq, de, &task)) {
         free(run_id);

@@ -71,21 +71,11 @@ void wait_shutdown(agent *ag)
 void cmd_wait(request *rq)
 {
     dag_entry *de = arg_dag(rq);
-    const char *ref;
     long long timeout_s = 0;
-    if (!de || !arg_string(rq, "run_id", true, &ref) || !arg_int(rq, "timeout_s", false, &timeout_s))
-        return;
     char *run_id = NULL;
     enum run_state state;
-    const char *tz = de->model ? de->model->timezone : "UTC";
-    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, &run_id, &state);
-    if (rc) {
-        server_reply_error(rq->cl, rq->id, rc == 2 ? "ambiguous" : "not_found",
-                           rc == 2 ? "several runs of \"%s\" match \"%s\"; give the run id"
-                                   : "DAG \"%s\" has no run \"%s\"",
-                           de->dag_id, ref);
+    if (!de || !arg_int(rq, "timeout_s", false, &timeout_s) || !arg_run(rq, de, &run_id, &state))
         return;
-    }
     if (run_state_finished(state)) {
         server_reply_ok(rq->cl, rq->id,
                         json_pack("{s:s, s:s, s:b}", "run_id", run_id, "state",

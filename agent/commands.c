@@ -163,14 +163,14 @@ char *selection_describe(const selection_flags *f, int touched)
     return sb_take(&sb);
 }
 
-bool arg_run(request *rq, dag_entry *de, char **run_id)
+bool arg_run(request *rq, dag_entry *de, char **run_id, enum run_state *state)
 {
     const char *ref;
     if (!arg_string(rq, "run_id", true, &ref))
         return false;
-    enum run_state state;
+    enum run_state found;
     const char *tz = de->model ? de->model->timezone : "UTC";
-    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, run_id, &state);
+    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, run_id, state ? state : &found);
     if (rc == 2)
         server_reply_error(rq->cl, rq->id, "ambiguous",
                            "several runs of \"%s\" match \"%s\"; give the run id", de->dag_id,

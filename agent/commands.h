@@ -38,8 +38,9 @@ dag_entry *arg_dag(request *rq);
 json_t *json_time_or_null(int64_t t_us, const char *tz);
 /* The selection booleans of clear / mark. */
 bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only);
-/* args.run_id (an id or a logical date) resolved to a run id (new string). */
-bool arg_run(request *rq, dag_entry *de, char **run_id);
+/* args.run_id (an id or a logical date) resolved to a run id (new string)
+ * and, when STATE is not NULL, the run's state. */
+bool arg_run(request *rq, dag_entry *de, char **run_id, enum run_state *state);
 /* args.task_id as an index into DE's model. */
 bool arg_task(request *rq, dag_entry *de, size_t *index);
 /* "flags: downstream,past; touched 3 task instances" (new string). */
