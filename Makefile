@@ -109,6 +109,7 @@ valgrind: deps all
 bench: deps all
 	@scripts/bench.sh
 	@scripts/bench_docker.sh
+	@scripts/bench_dagtop.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/dagd

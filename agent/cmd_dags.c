@@ -18,6 +18,13 @@ void cmd_dags(request *rq)
                               json_time_or_null(de->next_due_us, tz), "file", de->file, "error",
                               de->error, "running", de->running_tasks, "recent",
                               store_recent_states_json(ag->db, de->dag_id, RECENT_RUNS));
+        /* Declared params with their defaults, in file order (trigger
+         * prompts); JSON objects keep insertion order in jansson. */
+        json_t *params = json_object();
+        for (size_t k = 0; de->model && k < de->model->n_params; k++)
+            json_object_set_new(params, de->model->params[k].name,
+                                json_string(de->model->params[k].value));
+        json_object_set_new(o, "params", params);
         json_array_append_new(list, o);
     }
     server_reply_ok(rq->cl, rq->id, list);

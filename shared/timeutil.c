@@ -140,14 +140,20 @@ bool tz_exists(const char *name)
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return false;
-    /* zone.tab, tzdata.zi and friends live there too: require TZif data. */
+    /* zone.tab, tzdata.zi and friends live there too: require TZif data.
+     * Refuse leap-second tables (the right/ zones): their time_t counts leap
+     * seconds, the system clock does not, and local = UTC + offset fails. */
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
-    char magic[4];
-    bool ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+    unsigned char head[44]; /* magic, version, 15 reserved, six 4-byte counts */
+    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "TZif", 4) == 0;
     fclose(f);
-    return ok;
+    if (!ok)
+        return false;
+    uint32_t leapcnt = (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 |
+                       (uint32_t)head[30] << 8 | head[31];
+    return leapcnt == 0;
 }
 
 void tz_local(const char *tz, int64_t t_us, struct tm *out)

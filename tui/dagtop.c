@@ -38,7 +38,7 @@ static void stop(void)
 
 /* Every key waiting is handled, then one redraw. With DAGTOP_TRACE the time
  * from reading the first key to the end of doupdate() is written down. */
-static void drain_input(void)
+static int drain_input(void)
 {
     int64_t t0 = 0;
     int rd = 0, n = 0, first = 0;
@@ -58,7 +58,7 @@ static void drain_input(void)
     }
     if (rd & RD_QUIT) {
         stop();
-        return;
+        return n;
     }
     if (n) {
         app_draw(&A);
@@ -67,17 +67,22 @@ static void drain_input(void)
             fflush(A.trace);
         }
     }
+    return n;
 }
 
 static void on_input(uv_poll_t *h, int status, int events)
 {
     (void)h;
-    (void)events;
-    if (status < 0) { /* the terminal went away */
+    static int idle;
+    if (status < 0 || (events & UV_DISCONNECT)) { /* the terminal went away */
         stop();
         return;
     }
-    drain_input();
+    /* Readable yet nothing to read, again and again: a hung-up terminal
+     * that did not say so. Leave rather than spin. */
+    idle = drain_input() ? 0 : idle + 1;
+    if (idle > 1000)
+        stop();
 }
 
 static void on_winch(uv_signal_t *s, int signum)
@@ -90,7 +95,8 @@ static void on_winch(uv_signal_t *s, int signum)
     /* What the terminal shows after a resize is its own business: repaint. */
     clearok(curscr, TRUE);
     drain_input(); /* a KEY_RESIZE may be queued */
-    app_draw(&A);
+    if (!stopping)
+        app_draw(&A);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -162,7 +168,7 @@ int main(int argc, char **argv)
     if (trace && *trace)
         A.trace = fopen(trace, "a");
     uv_poll_init(loop, &input, STDIN_FILENO);
-    uv_poll_start(&input, UV_READABLE, on_input);
+    uv_poll_start(&input, UV_READABLE | UV_DISCONNECT, on_input);
     app_draw(&A);
 
     uv_run(loop, UV_RUN_DEFAULT);

@@ -93,6 +93,7 @@ typedef struct prompt {
     char date[64];        /* trigger: the date given; backfill: from */
     char placeholder[64]; /* shown, and used, when the input is empty */
     strlist params;       /* K=V given so far */
+    size_t param_index;   /* the declared param being asked for */
     char error[160];
 } prompt;
 

@@ -133,6 +133,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         drop(c, n == UV_EOF ? "the agent closed the connection" : uv_strerror((int)n));
         return;
     }
+    if (n == 0)
+        return; /* EAGAIN */
     size_t old = c->in.len;
     sb_append_len(&c->in, buf->base, (size_t)n);
     size_t start = 0;

@@ -29,6 +29,17 @@ static void row_load(dag_row *r, json_t *o)
     const char *next = json_string_value(json_object_get(o, "next_run_starts_at"));
     if (next && time_parse(next, "UTC", &r->next_start_us, NULL, 0) == 0)
         r->has_next = true;
+    json_t *params = json_object_get(o, "params");
+    if (json_is_object(params)) {
+        r->params_listed = true;
+        const char *name;
+        json_t *v;
+        json_object_foreach(params, name, v)
+        {
+            strlist_push(&r->param_names, name);
+            strlist_push(&r->param_defaults, json_is_string(v) ? json_string_value(v) : "");
+        }
+    }
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(o, "recent"), i, s)
@@ -68,6 +79,8 @@ void dag_list_free(dag_list *l)
         free(l->rows[i].dag_id);
         free(l->rows[i].schedule);
         free(l->rows[i].error);
+        strlist_free(&l->rows[i].param_names);
+        strlist_free(&l->rows[i].param_defaults);
     }
     free(l->rows);
     l->rows = NULL;

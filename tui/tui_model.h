@@ -5,6 +5,7 @@
 #define DAGD_TUI_MODEL_H
 
 #include "tui_json.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +25,10 @@ typedef struct dag_row {
     int running;
     int n_recent;
     unsigned char recent[RECENT_MAX]; /* run states, newest first */
+    /* Declared params and their defaults, when the agent lists them (a
+     * `params` object in `dags`); without it a trigger asks for NAME=VALUE. */
+    bool params_listed;
+    strlist param_names, param_defaults;
 } dag_row;
 
 typedef struct dag_list {

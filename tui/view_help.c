@@ -28,6 +28,7 @@ static const struct {
     {"Clear / mark dialog", dialog_keys},
     {"Pause question", confirm_keys},
     {"Prompts (filter, trigger, backfill)", prompt_keys},
+    {"This help", help_keys},
 };
 enum { N_SECTIONS = sizeof sections / sizeof *sections };
 

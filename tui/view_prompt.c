@@ -131,6 +131,29 @@ static void send_trigger(app *a)
         app_status(a, true, "not connected to the agent");
 }
 
+/* The DAG's row when the agent lists its declared params, else NULL. */
+static const dag_row *declared(app *a)
+{
+    int i = a->pr.dag_id ? dag_list_find(&a->dags, a->pr.dag_id) : -1;
+    return i >= 0 && a->dags.rows[i].params_listed ? &a->dags.rows[i] : NULL;
+}
+
+/* Ask for declared param I, or trigger when there is none left. */
+static void next_param(app *a, size_t i)
+{
+    prompt *p = &a->pr;
+    const dag_row *r = declared(a);
+    if (r && i >= r->param_names.n) {
+        send_trigger(a);
+        close_prompt(a);
+        return;
+    }
+    p->kind = PR_TRIGGER_PARAM;
+    p->param_index = i;
+    p->len = 0;
+    snprintf(p->placeholder, sizeof p->placeholder, "%s", r ? r->param_defaults.items[i] : "");
+}
+
 /* A date the agent will read (checked here so a typo is fixed in place). */
 static bool date_ok(prompt *p, const char *s)
 {
@@ -157,10 +180,18 @@ static int act_submit(app *a)
         if (*v && !date_ok(p, v))
             break;
         snprintf(p->date, sizeof p->date, "%s", v);
-        p->kind = PR_TRIGGER_PARAM;
-        p->len = 0;
+        next_param(a, 0);
         break;
     case PR_TRIGGER_PARAM:
+        if (declared(a) && p->param_index < declared(a)->param_names.n) {
+            /* One prompt per declared param; Enter keeps its default. */
+            char *kv = xasprintf("%s=%s", declared(a)->param_names.items[p->param_index],
+                                 *v ? v : p->placeholder);
+            strlist_push(&p->params, kv);
+            free(kv);
+            next_param(a, p->param_index + 1);
+            break;
+        }
         if (*v) {
             char *eq = strchr(v, '=');
             if (!eq || eq == v) {
@@ -298,13 +329,21 @@ void prompt_draw(app *a)
         draw_textf(ly++, ix, iw, A_NORMAL, "from: %s", p->date);
     for (size_t i = 0; i < p->params.n && ly < y + h - 4; i++)
         draw_textf(ly++, ix, iw, A_NORMAL, "param %s", p->params.items[i]);
-    const char *label = p->kind == PR_TRIGGER_DATE    ? "logical date"
-                        : p->kind == PR_TRIGGER_PARAM ? "param NAME=VALUE (empty: trigger)"
-                        : p->kind == PR_BACKFILL_FROM ? "from date"
-                                                      : "to date";
+    const dag_row *r = p->kind == PR_TRIGGER_PARAM ? declared(a) : NULL;
+    if (r && p->param_index >= r->param_names.n)
+        r = NULL; /* the DAG was reloaded with fewer params meanwhile */
+    char label[160];
+    if (r)
+        snprintf(label, sizeof label, "param %s", r->param_names.items[p->param_index]);
+    else
+        snprintf(label, sizeof label, "%s",
+                 p->kind == PR_TRIGGER_DATE    ? "logical date"
+                 : p->kind == PR_TRIGGER_PARAM ? "param NAME=VALUE (empty: trigger)"
+                 : p->kind == PR_BACKFILL_FROM ? "from date"
+                                               : "to date");
     int yy = y + h - 4;
     int lx = ix + draw_text(yy, ix, iw, A_BOLD, label);
-    if (p->placeholder[0] && p->kind != PR_TRIGGER_PARAM)
+    if (p->kind != PR_TRIGGER_PARAM || r)
         draw_textf(yy, lx, ix + iw - lx, theme_attr(ROLE_DIM), " [%s]", p->placeholder);
     int cx = ix + draw_text(yy + 1, ix, iw - 1, A_NORMAL, in);
     draw_text(yy + 1, cx, 1, A_REVERSE, " ");

@@ -58,10 +58,36 @@ static void test_cron_rare_day_and_weekday(void **state)
     assert_int_equal(cron_prev(&leap, "UTC", at("2127-01-01")), at("2088-02-29"));
 }
 
+/* fuzz_cron: "@hourly" in right/UTC fired at 02:59:33 local time. The
+ * right/ zones count leap seconds in time_t, which the system clock does not,
+ * and the wall-clock model (local = UTC + offset) does not hold in them:
+ * cron_prev of a fire instant was not that instant. Refused as zones. */
+static void test_tz_leap_second_zones(void **state)
+{
+    (void)state;
+    assert_false(tz_exists("right/UTC"));
+    assert_false(tz_exists("right/Europe/Berlin"));
+    assert_true(tz_exists("posix/Europe/Berlin")); /* the same data as Europe/Berlin */
+    assert_true(tz_exists("Europe/Dublin"));
+
+    const char *ini = "[dag]\ntimezone = right/Europe/Berlin\nschedule = @hourly\n"
+                      "[task t]\ncommand = true\n";
+    FILE *f = fmemopen((char *)ini, strlen(ini), "r");
+    diag_list diags = {0};
+    dag *d = dag_load_stream(f, "leap.ini", "UTC", &diags);
+    fclose(f);
+    assert_null(d);
+    assert_int_equal(diags.n, 1);
+    assert_int_equal(diags.items[0].line, 2);
+    assert_non_null(strstr(diags.items[0].message, "right/Europe/Berlin"));
+    diag_free(&diags);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cron_rare_day_and_weekday),
+        cmocka_unit_test(test_tz_leap_second_zones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

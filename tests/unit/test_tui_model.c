@@ -180,7 +180,8 @@ static void test_dag_list(void **state)
     const char *json =
         "[{\"dag_id\":\"zeta\",\"paused\":true,\"schedule\":\"@daily\",\"next_run\":null,"
         "\"next_run_starts_at\":\"2026-11-23T00:00:00+00:00\",\"file\":\"z.ini\",\"error\":null,"
-        "\"running\":2,\"recent\":[\"success\",\"failed\",\"running\"]},"
+        "\"running\":2,\"recent\":[\"success\",\"failed\",\"running\"],"
+        "\"params\":{\"table\":\"orders\",\"mode\":\"full\"}},"
         "{\"dag_id\":\"alpha\",\"paused\":false,\"schedule\":null,\"next_run\":null,"
         "\"next_run_starts_at\":null,\"file\":\"a.ini\",\"error\":\"a.ini:2: bad\","
         "\"running\":0,\"recent\":[]}]";
@@ -199,6 +200,12 @@ static void test_dag_list(void **state)
     int64_t want;
     time_parse("2026-11-23T00:00:00+00:00", "UTC", &want, NULL, 0);
     assert_true(l.rows[1].next_start_us == want);
+    /* Declared params in their order, when the agent lists them. */
+    assert_false(l.rows[0].params_listed);
+    assert_true(l.rows[1].params_listed);
+    assert_int_equal(l.rows[1].param_names.n, 2);
+    assert_string_equal(l.rows[1].param_names.items[0], "table");
+    assert_string_equal(l.rows[1].param_defaults.items[1], "full");
     assert_int_equal(dag_list_find(&l, "zeta"), 1);
     assert_int_equal(dag_list_find(&l, "nope"), -1);
     /* A bad reply leaves the list as it was. */
