@@ -176,27 +176,28 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
     return 0;
 }
 
+/* libcurl is only opened (curl_lazy.c) when the first transfer starts. */
 http_client *http_client_new(uv_loop_t *loop)
 {
-    static bool global_done;
-    if (!global_done) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        global_done = true;
-    }
     http_client *h = xcalloc(1, sizeof *h);
     h->loop = loop;
-    h->multi = curl_multi_init();
-    if (!h->multi) {
-        free(h);
-        return NULL;
-    }
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
+    return h;
+}
+
+static bool ensure_multi(http_client *h)
+{
+    if (h->multi)
+        return true;
+    h->multi = curl_multi_init();
+    if (!h->multi)
+        return false;
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-    return h;
+    return true;
 }
 
 static void on_timer_closed(uv_handle_t *handle)
@@ -216,7 +217,8 @@ void http_client_free(http_client *h)
         free(x);
     }
     h->freeing = true;
-    curl_multi_cleanup(h->multi);
+    if (h->multi)
+        curl_multi_cleanup(h->multi);
     /* Sockets curl did not report as removed (kept-alive connections). */
     while (h->socks)
         sock_close(h, h->socks);
@@ -240,7 +242,7 @@ int http_start(http_client *h, CURL *easy, http_done_fn done, void *arg)
     x->arg = arg;
     curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
-    if (h->freeing || curl_multi_add_handle(h->multi, easy) != CURLM_OK) {
+    if (h->freeing || !ensure_multi(h) || curl_multi_add_handle(h->multi, easy) != CURLM_OK) {
         curl_easy_cleanup(easy);
         free(x);
         return -1;
