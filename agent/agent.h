@@ -51,6 +51,7 @@ typedef struct ti {
     docker_task *dock;     /* while running, a Docker task's container */
     int pid;               /* its process (group leader), 0 when unknown */
     int64_t pid_start;     /* the process's start time, /proc ticks */
+    bool pid_unsaved;      /* pid not in the store yet (runner.c) */
     bool log_ready;        /* try 1's log file was created ahead */
     bool cancelled;        /* cleared / marked while running: ignore its end */
     bool sla_done;         /* its SLA miss fired or cannot fire any more (sla.c) */
@@ -92,6 +93,7 @@ typedef struct agent {
     uv_fs_event_t dags_watch; /* dags_dir changes, debounced by reload_timer */
     uv_timer_t reload_timer;
     uv_timer_t retention_timer;
+    uv_timer_t pid_timer;  /* writes the pids of tries still running */
     int64_t started_us;
     bool in_pass, pass_again, stopping;
     bool stop_tasks;       /* --stop-tasks */

@@ -292,6 +292,7 @@ static bool launch_try(agent *ag, ti *t)
         t->proc = exec_local_start(ag->loop, &req);
         t->pid = exec_local_pid(t->proc);
         t->pid_start = proc_start_ticks(t->pid);
+        t->pid_unsaved = true;
         prefetch_logs(ag, r, i);
     }
     task_env_free(env);
@@ -302,14 +303,38 @@ static bool launch_try(agent *ag, ti *t)
 }
 
 /* The processes just started, so that a restarted agent finds them. */
-static void save_pids(agent *ag, ti **list, size_t n)
+/* The pids of tries still running a moment after they started, so that a
+ * restarted agent finds them at once. A short try's pid never needs its
+ * own commit (its end is committed first); a pid lost to a crash before
+ * this is found by the try's DAGD_LOG_FILE instead (follow_try). */
+#define PID_SAVE_DELAY_MS 100
+
+static void on_save_pids(uv_timer_t *timer)
 {
+    agent *ag = timer->data;
+    if (ag->degraded)
+        return; /* the resync writes them */
     store_batch_begin(ag->db);
-    for (size_t k = 0; k < n; k++)
-        if (list[k]->state == TI_RUNNING && list[k]->pid > 0)
-            store_ti_save(ag->db, list[k]->owner, list[k]->index);
+    for (run *r = ag->runs; r; r = r->next) {
+        for (size_t i = 0; i < r->n_tis; i++) {
+            ti *t = &r->tis[i];
+            if (t->pid_unsaved && t->state == TI_RUNNING)
+                store_ti_save(ag->db, r, i);
+            t->pid_unsaved = false;
+        }
+    }
     if (store_batch_commit(ag->db))
         log_store_error(ag, "saving process ids");
+}
+
+static void save_pids_soon(agent *ag)
+{
+    if (!ag->pid_timer.loop) {
+        uv_timer_init(ag->loop, &ag->pid_timer);
+        ag->pid_timer.data = ag;
+    }
+    if (!uv_is_active((uv_handle_t *)&ag->pid_timer))
+        uv_timer_start(&ag->pid_timer, on_save_pids, PID_SAVE_DELAY_MS, 0);
 }
 
 void runner_batch_begin(agent *ag)
@@ -432,7 +457,7 @@ int runner_batch_end(agent *ag)
             launched |= ok;
         }
         if (launched)
-            save_pids(ag, list, n);
+            save_pids_soon(ag);
         free(list);
     }
     events_release(ag);

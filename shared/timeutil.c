@@ -151,8 +151,8 @@ bool tz_exists(const char *name)
     fclose(f);
     if (!ok)
         return false;
-    uint32_t leapcnt = (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 |
-                       (uint32_t)head[30] << 8 | head[31];
+    uint32_t leapcnt =
+        (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 | (uint32_t)head[30] << 8 | head[31];
     return leapcnt == 0;
 }
 

@@ -13,14 +13,9 @@
 /* The usual ones, then odd ones: 30-minute DST, a skipped day (Apia, end of
  * 2011), DST at midnight, negative DST, a 5:45 offset. (right/ zones are refused
  * by tz_exists: leap seconds break the wall-clock model.) */
-static const char *const zones[] = {"UTC",
-                                    "Europe/Berlin",
-                                    "America/New_York",
-                                    "Australia/Lord_Howe",
-                                    "Pacific/Apia",
-                                    "America/Sao_Paulo",
-                                    "Europe/Dublin",
-                                    "Asia/Kathmandu"};
+static const char *const zones[] = {
+    "UTC",          "Europe/Berlin",     "America/New_York", "Australia/Lord_Howe",
+    "Pacific/Apia", "America/Sao_Paulo", "Europe/Dublin",    "Asia/Kathmandu"};
 #define N_ZONES (sizeof zones / sizeof *zones)
 
 /* 1900-01-01 and 2200-01-01: where the round-trip checks apply. */
@@ -224,7 +219,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = cron_parse(s, &c, err, sizeof err);
     if (rc == 0) {
         check_cron(&c, h);
-        check_utc_brute_force(&c, SANE_MIN + (int64_t)((h >> 16) % (uint64_t)(SANE_MAX - SANE_MIN)));
+        check_utc_brute_force(&c,
+                              SANE_MIN + (int64_t)((h >> 16) % (uint64_t)(SANE_MAX - SANE_MIN)));
     } else if (!err[0]) {
         abort(); /* an error always says why */
     }
