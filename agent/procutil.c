@@ -96,10 +96,11 @@ static int find_exact(const char *name, const char *value)
 int proc_find_by_env(const char *name, const char *value)
 {
     int found = find_exact(name, value);
-    /* Follow the group leader (the task's shell) when it still lives. */
+    /* The try lives while its group leader (its shell) does; what outlives
+     * the leader is left over, not the try. */
     int leader = found ? getpgid(found) : -1;
     bool leader_lives = leader > 0 && proc_start_ticks(leader) >= 0 && proc_state(leader) != 'Z';
-    return leader_lives ? leader : found;
+    return leader_lives ? leader : 0;
 }
 
 int proc_kill_by_env(const char *name, const char *value)

@@ -11,7 +11,8 @@
 int64_t proc_start_ticks(int pid);
 /* PID is alive and is the process that started at START (not a reuse). */
 bool proc_is_same(int pid, int64_t start);
-/* A process whose environment holds exactly NAME=VALUE, or 0. */
+/* The group leader of a live process whose environment holds exactly
+ * NAME=VALUE, or 0 (none, or its leader is gone). */
 int proc_find_by_env(const char *name, const char *value);
 /* SIGKILL every process holding NAME=VALUE; returns how many. */
 int proc_kill_by_env(const char *name, const char *value);

@@ -206,11 +206,9 @@ see "Enter unpauses" "hello unpaused"
 keys t
 see "t asks for the logical date, default now" "logical date [now]"
 keys 2 0 2 6 - 0 3 - 0 1 Enter
-see "then for params" "param NAME=VALUE"
-keys g r e e t i n g = h e y Enter
-see "a param is taken" "param greeting=hey"
-keys Enter
-see "the last Enter triggers" "triggered manual__2026-03-01T00:00:00+00:00"
+see "then one prompt per declared param" "param greeting"
+keys h e y Enter
+see "the last param's Enter triggers" "triggered manual__2026-03-01T00:00:00+00:00"
 see "the new run appears in the grid" " 2026-03-01 "
 ctl wait hello 2026-03-01 --timeout 20 >/dev/null
 check_eq "the param reached the task" "hey from 2026-03-01" "$(task_log hello 2026-03-01 say_hello)"
