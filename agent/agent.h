@@ -29,22 +29,22 @@ typedef struct file_stamp {
 typedef struct dag_entry {
     char *dag_id;
     char *file;
-    dag *model;      /* last good version; NULL if it never loaded */
-    char *error;     /* current load problems, NULL when fine */
+    dag *model;  /* last good version; NULL if it never loaded */
+    char *error; /* current load problems, NULL when fine */
     bool paused;
-    int64_t next_due_us;   /* when the next scheduled run becomes due, -1: never */
+    int64_t next_due_us; /* when the next scheduled run becomes due, -1: never */
     int64_t next_logical_us;
-    int running_tasks;     /* for max_active_tasks */
-    int active_runs;       /* runs in state running */
-    file_stamp stamp;      /* of the file when last read */
-    bool removed;          /* its file is gone: no new runs; dropped when idle */
+    int running_tasks; /* for max_active_tasks */
+    int active_runs;   /* runs in state running */
+    file_stamp stamp;  /* of the file when last read */
+    bool removed;      /* its file is gone: no new runs; dropped when idle */
 } dag_entry;
 
 /* A task instance of an active run. */
 typedef struct ti {
     enum ti_state state;
-    int try_number;       /* tries started so far */
-    int max_tries;        /* retries + 1, reset by clear */
+    int try_number; /* tries started so far */
+    int max_tries;  /* retries + 1, reset by clear */
     int64_t start_us, end_us;
     int64_t next_retry_us; /* for up_for_retry */
     task_proc *proc;       /* while running */
@@ -64,14 +64,14 @@ typedef struct run {
     struct agent *ag;
     dag_entry *de;
     char *run_id;
-    char *run_type;        /* scheduled manual backfill */
+    char *run_type; /* scheduled manual backfill */
     int64_t logical_us, interval_start_us, interval_end_us;
     int64_t due_us, start_us, end_us;
     enum run_state state;
-    char *params_json;     /* the trigger's params, "{}" when none */
-    ti *tis;               /* one per task of de->model, same order */
+    char *params_json; /* the trigger's params, "{}" when none */
+    ti *tis;           /* one per task of de->model, same order */
     size_t n_tis;
-    bool sla_done;         /* the run's SLA miss fired or cannot any more (sla.c) */
+    bool sla_done; /* the run's SLA miss fired or cannot any more (sla.c) */
     struct run *next;
 } run;
 
@@ -93,21 +93,21 @@ typedef struct agent {
     uv_fs_event_t dags_watch; /* dags_dir changes, debounced by reload_timer */
     uv_timer_t reload_timer;
     uv_timer_t retention_timer;
-    uv_timer_t pid_timer;  /* writes the pids of tries still running */
+    uv_timer_t pid_timer; /* writes the pids of tries still running */
     int64_t started_us;
     bool in_pass, pass_again, stopping;
-    bool stop_tasks;       /* --stop-tasks */
-    struct ti **pending;   /* tries claimed in this batch, started after commit */
+    bool stop_tasks;     /* --stop-tasks */
+    struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
-    run *finished;         /* finished in this batch: freed after the commit */
-    run *unsaved;          /* finished but not stored yet (degraded) */
-    bool degraded;         /* the store refuses writes: nothing starts */
+    run *finished; /* finished in this batch: freed after the commit */
+    run *unsaved;  /* finished but not stored yet (degraded) */
+    bool degraded; /* the store refuses writes: nothing starts */
     char *degraded_reason;
     uv_timer_t resync_timer;
-    int events_held;       /* >0: events wait for the commit (events.h) */
-    void *held_events;     /* json_t array */
-    notify *notify;        /* notifiers at run time (notify.c) */
-    sla *sla;              /* the SLA timer (sla.c) */
+    int events_held;   /* >0: events wait for the commit (events.h) */
+    void *held_events; /* json_t array */
+    notify *notify;    /* notifiers at run time (notify.c) */
+    sla *sla;          /* the SLA timer (sla.c) */
 } agent;
 
 dag_entry *agent_find_dag(agent *ag, const char *dag_id);

@@ -46,7 +46,10 @@ void cmd_backfill(request *rq)
     }
     if (runner_batch_end(rq->ag) && n >= 0) {
         json_decref(ids);
-        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        server_reply_error(
+            rq->cl, rq->id, "store",
+            "the store refused the write (%s); the change is kept and stored when it can",
+            rq->ag->degraded_reason);
         return;
     }
     if (n < 0) {

@@ -33,7 +33,10 @@ void change_selection(request *rq, const char *action, enum ti_state target)
     free(run_id);
     if (rc) {
         json_decref(touched);
-        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        server_reply_error(
+            rq->cl, rq->id, "store",
+            "the store refused the write (%s); the change is kept and stored when it can",
+            rq->ag->degraded_reason);
         return;
     }
     const char *key = target == TI_NONE ? "cleared" : "marked";

@@ -63,12 +63,12 @@ void cmd_logs(request *rq)
     off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
     if (fd >= 0)
         close(fd);
-    bool running = (try_number == last_try) && !ti_state_finished(state) &&
-                   state != TI_UP_FOR_RETRY;
-    json_t *o = json_pack("{s:o, s:I, s:i, s:s, s:b, s:b}", "text", text_json(buf, (size_t)n),
-                          "offset", (json_int_t)(offset + n), "try_number", (int)try_number,
-                          "state", ti_state_name(state), "eof", offset + n >= size, "finished",
-                          !running);
+    bool running =
+        (try_number == last_try) && !ti_state_finished(state) && state != TI_UP_FOR_RETRY;
+    json_t *o =
+        json_pack("{s:o, s:I, s:i, s:s, s:b, s:b}", "text", text_json(buf, (size_t)n), "offset",
+                  (json_int_t)(offset + n), "try_number", (int)try_number, "state",
+                  ti_state_name(state), "eof", offset + n >= size, "finished", !running);
     server_reply_ok(rq->cl, rq->id, o);
     free(buf);
     free(path);

@@ -26,8 +26,8 @@ static void set_paused(request *rq, bool paused)
     if (rc)
         server_reply_error(rq->cl, rq->id, "store", "could not store the pause flag");
     else
-        server_reply_ok(rq->cl, rq->id, json_pack("{s:s, s:b}", "dag_id", de->dag_id, "paused",
-                                                  paused));
+        server_reply_ok(rq->cl, rq->id,
+                        json_pack("{s:s, s:b}", "dag_id", de->dag_id, "paused", paused));
 }
 
 void cmd_pause(request *rq)

@@ -30,7 +30,8 @@ void cmd_task_instance(request *rq)
         run_id, "task_id", de->model->tasks[task].id, "state", ti_state_name(t->state),
         "try_number", t->try_number, "max_tries", t->max_tries, "start_date",
         json_time_or_null(t->start_us, tz), "end_date", json_time_or_null(t->end_us, tz),
-        "duration_s", t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
+        "duration_s",
+        t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
     server_reply_ok(rq->cl, rq->id, o);
     if (loaded)

@@ -14,7 +14,8 @@ static json_t *check_params(request *rq, const dag *m)
     if (!given || json_is_null(given))
         return json_object();
     if (!json_is_object(given)) {
-        server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.params\" must be an object");
+        server_reply_error(rq->cl, rq->id, "bad_request",
+                           "field \"args.params\" must be an object");
         return NULL;
     }
     const char *key;
@@ -43,8 +44,8 @@ void cmd_trigger(request *rq)
         return;
     const dag *m = de->model;
     if (!m) {
-        server_reply_error(rq->cl, rq->id, "broken", "DAG \"%s\" has never loaded: %s",
-                           de->dag_id, de->error ? de->error : "?");
+        server_reply_error(rq->cl, rq->id, "broken", "DAG \"%s\" has never loaded: %s", de->dag_id,
+                           de->error ? de->error : "?");
         return;
     }
     int64_t logical = time_now_us();
@@ -76,8 +77,8 @@ void cmd_trigger(request *rq)
         time_format_iso(logical, m->timezone, iso, sizeof iso);
         if (rc > 0)
             server_reply_error(rq->cl, rq->id, "exists",
-                               "DAG \"%s\" already has a run for %s; clear it instead",
-                               de->dag_id, iso);
+                               "DAG \"%s\" already has a run for %s; clear it instead", de->dag_id,
+                               iso);
         else
             server_reply_error(rq->cl, rq->id, "store", "could not store the run");
         runner_batch_end(rq->ag);
@@ -88,7 +89,10 @@ void cmd_trigger(request *rq)
     runner_pass(rq->ag);
     if (runner_batch_end(rq->ag)) { /* committed before the reply */
         json_decref(result);
-        server_reply_error(rq->cl, rq->id, "store", "the store refused the write (%s); the change is kept and stored when it can", rq->ag->degraded_reason);
+        server_reply_error(
+            rq->cl, rq->id, "store",
+            "the store refused the write (%s); the change is kept and stored when it can",
+            rq->ag->degraded_reason);
         return;
     }
     server_reply_ok(rq->cl, rq->id, result);

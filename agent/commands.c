@@ -30,8 +30,8 @@ void audit_change(request *rq, const char *action, const char *dag_id, const cha
                   const char *task_id, const char *detail)
 {
     char *user = access_user_name(client_uid(rq->cl));
-    audit_record a = {time_now_us(), client_uid(rq->cl), user,    action,
-                      dag_id,        run_id,             task_id, detail};
+    audit_record a = {time_now_us(), client_uid(rq->cl), user, action, dag_id, run_id, task_id,
+                      detail};
     if (store_audit(rq->ag->db, &a))
         fprintf(stderr, "dagd: store: writing the audit log: %s\n", store_error(rq->ag->db));
     free(user);
@@ -173,11 +173,10 @@ bool arg_run(request *rq, dag_entry *de, char **run_id, enum run_state *state)
     int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, run_id, state ? state : &found);
     if (rc == 2)
         server_reply_error(rq->cl, rq->id, "ambiguous",
-                           "several runs of \"%s\" match \"%s\"; give the run id", de->dag_id,
-                           ref);
+                           "several runs of \"%s\" match \"%s\"; give the run id", de->dag_id, ref);
     else if (rc)
-        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no run \"%s\"",
-                           de->dag_id, ref);
+        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no run \"%s\"", de->dag_id,
+                           ref);
     return rc == 0;
 }
 
@@ -188,8 +187,8 @@ bool arg_task(request *rq, dag_entry *de, size_t *index)
         return false;
     int i = de->model ? dag_task_index(de->model, task_id) : -1;
     if (i < 0) {
-        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no task \"%s\"",
-                           de->dag_id, task_id);
+        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no task \"%s\"", de->dag_id,
+                           task_id);
         return false;
     }
     *index = (size_t)i;

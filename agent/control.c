@@ -83,8 +83,7 @@ static void settle_stored_run(agent *ag, run *r)
 }
 
 static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *tasks,
-                     enum ti_state target, const selection_flags *f, bool dry_run,
-                     json_t *touched)
+                     enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched)
 {
     run *r = agent_find_run(ag, de, run_id);
     bool stored = !r;
@@ -123,8 +122,8 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *t
     return n;
 }
 
-int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task,
-                  enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched)
+int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enum ti_state target,
+                  const selection_flags *f, bool dry_run, json_t *touched)
 {
     run *chosen = agent_find_run(ag, de, run_id);
     run *loaded = chosen ? NULL : store_load_run(ag->db, de, run_id);
@@ -144,8 +143,8 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task,
     return n;
 }
 
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids,
-                     char *err, size_t errlen)
+int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids, char *err,
+                     size_t errlen)
 {
     const dag *m = de->model;
     if (m->cron.none) {
@@ -160,8 +159,7 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t 
     for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;
          l = cron_next(&m->cron, m->timezone, l)) {
         if (++seen > BACKFILL_MAX) {
-            snprintf(err, errlen, "more than %d intervals; backfill a shorter range",
-                     BACKFILL_MAX);
+            snprintf(err, errlen, "more than %d intervals; backfill a shorter range", BACKFILL_MAX);
             return -1;
         }
     }

@@ -13,13 +13,13 @@
  * selected from RUN_ID's TASK. Fills TOUCHED with {"run_id","task_id"}; with
  * DRY_RUN changes nothing. Returns the count touched, -1 if RUN_ID is
  * unknown. */
-int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task,
-                  enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched);
+int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enum ti_state target,
+                  const selection_flags *f, bool dry_run, json_t *touched);
 
 /* One backfill__ run per interval of DE's schedule with a logical date in
  * [FROM, TO] that has no run yet. Appends the new run ids to RUN_IDS.
  * Returns how many, or -1 with ERR set. */
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids,
-                     char *err, size_t errlen);
+int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids, char *err,
+                     size_t errlen);
 
 #endif

@@ -93,10 +93,10 @@ CURL *curl_easy_init(void)
 /* The option number tells the type of the one argument that follows
  * (curl.h: CURLOPTTYPE_*, the same ranges for multi options). */
 #define FORWARD_OPTION(call, handle, option, ap)                                                   \
-    ((option) < CURLOPTTYPE_OBJECTPOINT  ? call(handle, option, va_arg(ap, long))                  \
-     : (option) < CURLOPTTYPE_OFF_T      ? call(handle, option, va_arg(ap, void *))                \
-     : (option) < CURLOPTTYPE_BLOB       ? call(handle, option, va_arg(ap, curl_off_t))            \
-                                         : call(handle, option, va_arg(ap, void *)))
+    ((option) < CURLOPTTYPE_OBJECTPOINT ? call(handle, option, va_arg(ap, long))                   \
+     : (option) < CURLOPTTYPE_OFF_T     ? call(handle, option, va_arg(ap, void *))                 \
+     : (option) < CURLOPTTYPE_BLOB      ? call(handle, option, va_arg(ap, curl_off_t))             \
+                                        : call(handle, option, va_arg(ap, void *)))
 
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {

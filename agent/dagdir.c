@@ -148,8 +148,7 @@ void dagdir_file_stamp(const char *path, file_stamp *out)
     }
 }
 
-static dag_entry *load_one(const config *cfg, const char *path, const char *name,
-                           diag_list *diags)
+static dag_entry *load_one(const config *cfg, const char *path, const char *name, diag_list *diags)
 {
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);

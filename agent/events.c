@@ -60,10 +60,9 @@ void events_release(agent *ag)
 void events_task(agent *ag, const run *r, size_t i)
 {
     const ti *t = &r->tis[i];
-    emit(ag, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "event", "task", "dag_id",
-                                   r->de->dag_id, "run_id", r->run_id, "task_id",
-                                   r->de->model->tasks[i].id, "state", ti_state_name(t->state),
-                                   "try_number", t->try_number));
+    emit(ag, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "event", "task", "dag_id", r->de->dag_id,
+                       "run_id", r->run_id, "task_id", r->de->model->tasks[i].id, "state",
+                       ti_state_name(t->state), "try_number", t->try_number));
 }
 
 void events_run(agent *ag, const run *r)
@@ -75,7 +74,6 @@ void events_run(agent *ag, const run *r)
 
 void events_dag(agent *ag, const dag_entry *de, const char *what)
 {
-    emit(ag, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "event", "dag", "what", what,
-                                   "dag_id", de->dag_id, "paused", de->paused, "error",
-                                   de->error));
+    emit(ag, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "event", "dag", "what", what, "dag_id",
+                       de->dag_id, "paused", de->paused, "error", de->error));
 }

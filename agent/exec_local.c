@@ -18,21 +18,21 @@
 #define FOLLOW_POLL_MS 1000
 
 struct task_proc {
-    uv_process_t proc;  /* a child of this agent */
-    uv_poll_t pidfd;    /* or: a followed process, readable when it ends */
-    uv_timer_t timer;   /* timeout, then the kill grace */
-    uv_timer_t soon;    /* reports from a later loop turn; polls without pidfd */
-    uv_pipe_t out;      /* stdout, only when the last line is captured */
+    uv_process_t proc; /* a child of this agent */
+    uv_poll_t pidfd;   /* or: a followed process, readable when it ends */
+    uv_timer_t timer;  /* timeout, then the kill grace */
+    uv_timer_t soon;   /* reports from a later loop turn; polls without pidfd */
+    uv_pipe_t out;     /* stdout, only when the last line is captured */
     int log_fd;
     int pid;
     int pidfd_fd;
-    char *log_path;     /* followed tries: read the exit line at the end */
+    char *log_path; /* followed tries: read the exit line at the end */
     bool followed, capture;
     bool have_proc, have_pidfd, have_pipe;
     bool exited, pipe_open, killing, reported;
     int open_handles;
     exec_result res;
-    strbuf line;        /* the current unterminated stdout line */
+    strbuf line; /* the current unterminated stdout line */
     char *last_line;
     exec_done_fn done;
     void *arg;

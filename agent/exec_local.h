@@ -11,7 +11,7 @@
 typedef struct task_proc task_proc;
 
 typedef struct exec_result {
-    int exit_code;       /* -1 when killed by a signal or unknown */
+    int exit_code; /* -1 when killed by a signal or unknown */
     int term_signal;
     bool timed_out;
     bool spawn_failed;
@@ -22,11 +22,11 @@ typedef struct exec_result {
 typedef void (*exec_done_fn)(void *arg, const exec_result *res);
 
 typedef struct exec_request {
-    const char *command;   /* rendered */
+    const char *command; /* rendered */
     const char *cwd;
-    char **env;            /* NULL-terminated KEY=VALUE, complete */
-    const char *log_path;  /* created with its folders */
-    int64_t timeout_us;    /* 0: none */
+    char **env;           /* NULL-terminated KEY=VALUE, complete */
+    const char *log_path; /* created with its folders */
+    int64_t timeout_us;   /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;

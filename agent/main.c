@@ -25,13 +25,14 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: dagd [-c FILE] [--check] [--stop-tasks]\n"
-          "       dagd --version\n"
-          "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
-          "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
-          "  --stop-tasks  on SIGTERM / SIGINT stop running tasks too (default: they run on and\n"
-          "                are followed after the next start)\n",
-          out);
+    fputs(
+        "usage: dagd [-c FILE] [--check] [--stop-tasks]\n"
+        "       dagd --version\n"
+        "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
+        "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
+        "  --stop-tasks  on SIGTERM / SIGINT stop running tasks too (default: they run on and\n"
+        "                are followed after the next start)\n",
+        out);
 }
 
 static int check_only(const char *config_file)
@@ -170,7 +171,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
         goto out;
     scheduler_init(&ag);
     load_dags(&ag);
-    sla_arm(&ag); /* deadlines of the runs found in the store */
+    sla_arm(&ag);      /* deadlines of the runs found in the store */
     docker_sweep(&ag); /* containers of tries that ended while the agent was away */
     char err[512] = "";
     reload_start(&ag);

@@ -41,8 +41,9 @@ static int step(agent *ag)
             free(dir);
         }
         if (removed)
-            fprintf(stderr, "dagd: retention: removed %d runs and %d audit records older than %d days\n",
-                    n, audit > 0 ? audit : 0, ag->cfg.keep_days);
+            fprintf(stderr,
+                    "dagd: retention: removed %d runs and %d audit records older than %d days\n", n,
+                    audit > 0 ? audit : 0, ag->cfg.keep_days);
     }
     strlist_free(&dags);
     strlist_free(&runs);

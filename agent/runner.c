@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static void log_store_error(agent *ag, const char *what)
 {
     fprintf(stderr, "dagd: store: %s: %s\n", what, store_error(ag->db));
@@ -46,8 +45,8 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
     save_ti(ag, r, i);
 }
 
-char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id,
-                      const char *task_id, int try_number)
+char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
+                      int try_number)
 {
     return xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, dag_id, run_id, task_id,
                      try_number);
@@ -108,8 +107,8 @@ static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const c
         if (!direct) {
             FILE *f = fopen(log_path, "a");
             if (f) {
-                fprintf(f, "[dagd] branch named \"%s\", which is not a downstream task of %s\n",
-                        w, task->id);
+                fprintf(f, "[dagd] branch named \"%s\", which is not a downstream task of %s\n", w,
+                        task->id);
                 fclose(f);
             }
             ok = false;
@@ -269,8 +268,8 @@ static bool launch_try(agent *ag, ti *t)
         command && !task->image ? task_env_build(&vars, task, log_path, err, sizeof err) : NULL;
     bool ok = command && (env || task->image);
     if (ok && task->image) { /* a container: its own argv, environment and log */
-        t->dock = docker_task_launch(ag, r, i, &vars, command, log_path, on_try_done, t, err,
-                                     sizeof err);
+        t->dock =
+            docker_task_launch(ag, r, i, &vars, command, log_path, on_try_done, t, err, sizeof err);
         ok = t->dock != NULL;
     }
     if (!ok) {
@@ -471,12 +470,23 @@ static upstream_counts count_upstream(const run *r, const dag_task *task)
     upstream_counts c = {.total = (int)task->n_up};
     for (size_t k = 0; k < task->n_up; k++) {
         switch (r->tis[task->up[k]].state) {
-        case TI_SUCCESS: c.success++; break;
-        case TI_FAILED: c.failed++; break;
-        case TI_UPSTREAM_FAILED: c.upstream_failed++; break;
-        case TI_SKIPPED: c.skipped++; break;
-        case TI_REMOVED: c.removed++; break;
-        default: break;
+        case TI_SUCCESS:
+            c.success++;
+            break;
+        case TI_FAILED:
+            c.failed++;
+            break;
+        case TI_UPSTREAM_FAILED:
+            c.upstream_failed++;
+            break;
+        case TI_SKIPPED:
+            c.skipped++;
+            break;
+        case TI_REMOVED:
+            c.removed++;
+            break;
+        default:
+            break;
         }
     }
     return c;
@@ -507,16 +517,25 @@ static bool decide(agent *ag, run *r, size_t i, int64_t now)
     case TI_SCHEDULED: {
         upstream_counts c = count_upstream(r, task);
         switch (trigger_rule_evaluate(task->trigger_rule, &c)) {
-        case TRIGGER_SKIP: set_state(ag, r, i, TI_SKIPPED); return false;
-        case TRIGGER_UPSTREAM_FAILED: set_state(ag, r, i, TI_UPSTREAM_FAILED); return false;
-        case TRIGGER_WAIT: return false;
-        case TRIGGER_RUN: return past_allows(ag, r, i);
+        case TRIGGER_SKIP:
+            set_state(ag, r, i, TI_SKIPPED);
+            return false;
+        case TRIGGER_UPSTREAM_FAILED:
+            set_state(ag, r, i, TI_UPSTREAM_FAILED);
+            return false;
+        case TRIGGER_WAIT:
+            return false;
+        case TRIGGER_RUN:
+            return past_allows(ag, r, i);
         }
         return false;
     }
-    case TI_QUEUED: return true;
-    case TI_UP_FOR_RETRY: return t->next_retry_us <= now;
-    default: return false;
+    case TI_QUEUED:
+        return true;
+    case TI_UP_FOR_RETRY:
+        return t->next_retry_us <= now;
+    default:
+        return false;
     }
 }
 

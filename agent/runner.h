@@ -30,8 +30,8 @@ int64_t runner_next_retry(const agent *ag);
 int runner_open_runs(const agent *ag, const dag_entry *de);
 
 /* Log file of a try. New string. */
-char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id,
-                      const char *task_id, int try_number);
+char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
+                      int try_number);
 
 void runner_free_run(run *r);
 

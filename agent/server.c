@@ -131,8 +131,8 @@ static void send_json(client *c, json_t *msg)
 
 void server_reply_ok(client *c, json_t *id, json_t *result)
 {
-    json_t *msg = json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 1, "result",
-                            result ? result : json_null());
+    json_t *msg =
+        json_pack("{s:O?, s:b, s:o}", "id", id, "ok", 1, "result", result ? result : json_null());
     send_json(c, msg);
     json_decref(msg);
 }

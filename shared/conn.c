@@ -36,8 +36,7 @@ int conn_open(conn *c, const char *path, char *err, size_t errlen)
     strcpy(sa.sun_path, path);
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s (is dagd running?)", path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot connect to %s: %s (is dagd running?)", path, strerror(errno));
         conn_close(c);
         return -1;
     }
@@ -69,8 +68,8 @@ static int write_all(int fd, const char *p, size_t n)
 int conn_send(conn *c, const char *cmd, json_t *args, char *err, size_t errlen)
 {
     int id = c->next_id++;
-    json_t *msg = json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args",
-                            args ? args : json_object());
+    json_t *msg =
+        json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args", args ? args : json_object());
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     strbuf line = {0};
@@ -128,8 +127,7 @@ json_t *conn_read(conn *c, int timeout_ms, char *err, size_t errlen)
     }
 }
 
-json_t *conn_call(conn *c, const char *cmd, json_t *args, int timeout_ms, char *err,
-                  size_t errlen)
+json_t *conn_call(conn *c, const char *cmd, json_t *args, int timeout_ms, char *err, size_t errlen)
 {
     int id = conn_send(c, cmd, args, err, errlen);
     if (id < 0)

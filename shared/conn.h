@@ -25,7 +25,6 @@ int conn_send(conn *c, const char *cmd, json_t *args, char *err, size_t errlen);
  * (ERR "timeout"), closed connection or bad data. */
 json_t *conn_read(conn *c, int timeout_ms, char *err, size_t errlen);
 /* Send and wait for the reply with the same id, skipping events. */
-json_t *conn_call(conn *c, const char *cmd, json_t *args, int timeout_ms, char *err,
-                  size_t errlen);
+json_t *conn_call(conn *c, const char *cmd, json_t *args, int timeout_ms, char *err, size_t errlen);
 
 #endif

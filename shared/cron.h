@@ -17,13 +17,13 @@
 #include <time.h>
 
 typedef struct cron_spec {
-    bool none;             /* "none": never fires */
-    uint64_t minutes;      /* bit m for minute 0..59 */
-    uint32_t hours;        /* bit h for 0..23 */
-    uint32_t days;         /* bit d for 1..31 */
-    uint16_t months;       /* bit m for 1..12 */
-    uint8_t weekdays;      /* bit d for 0..6, Sunday = 0 */
-    bool days_restricted;  /* day-of-month field was not "*" */
+    bool none;            /* "none": never fires */
+    uint64_t minutes;     /* bit m for minute 0..59 */
+    uint32_t hours;       /* bit h for 0..23 */
+    uint32_t days;        /* bit d for 1..31 */
+    uint16_t months;      /* bit m for 1..12 */
+    uint8_t weekdays;     /* bit d for 0..6, Sunday = 0 */
+    bool days_restricted; /* day-of-month field was not "*" */
     bool weekdays_restricted;
 } cron_spec;
 

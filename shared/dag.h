@@ -18,17 +18,17 @@ typedef struct dag_param {
 
 typedef struct dag_task {
     char *id;
-    int line;          /* the [task ID] header */
-    char *command;     /* may hold several lines (a multi-line script) */
+    int line;      /* the [task ID] header */
+    char *command; /* may hold several lines (a multi-line script) */
     int command_line;
-    strlist upstream;  /* task ids as written */
-    size_t *up;        /* resolved upstream indices into dag.tasks */
+    strlist upstream; /* task ids as written */
+    size_t *up;       /* resolved upstream indices into dag.tasks */
     size_t n_up;
-    size_t *down;      /* downstream indices */
+    size_t *down; /* downstream indices */
     size_t n_down;
-    strlist env;       /* KEY=VALUE, templates allowed */
-    char *image;       /* set: a Docker task */
-    strlist volumes;   /* HOST:CTR[:ro] */
+    strlist env;     /* KEY=VALUE, templates allowed */
+    char *image;     /* set: a Docker task */
+    strlist volumes; /* HOST:CTR[:ro] */
     char *network, *user, *workdir, *entrypoint, *pull;
     bool keep;
     int retries;
@@ -46,13 +46,13 @@ typedef struct dag_task {
 
 typedef struct dag {
     char *id;
-    char *file;          /* path as given to the loader */
-    char *dir;           /* folder of the file: commands run there */
-    char *schedule;      /* as written, "none" when absent */
+    char *file;     /* path as given to the loader */
+    char *dir;      /* folder of the file: commands run there */
+    char *schedule; /* as written, "none" when absent */
     cron_spec cron;
     char *timezone;
-    int64_t start_date;  /* 0: none (then scheduled runs start from load time) */
-    int64_t end_date;    /* 0: none */
+    int64_t start_date; /* 0: none (then scheduled runs start from load time) */
+    int64_t end_date;   /* 0: none */
     bool catchup;
     int max_active_runs;
     int max_active_tasks;
@@ -60,7 +60,7 @@ typedef struct dag {
     int64_t sla_us;
     dag_param *params;
     size_t n_params;
-    dag_task *tasks;     /* in topological order (upstream before downstream) */
+    dag_task *tasks; /* in topological order (upstream before downstream) */
     size_t n_tasks;
 } dag;
 

@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 typedef struct proto_request {
-    json_t *msg;  /* owns the rest; json_decref(msg) when done */
-    json_t *id;   /* any JSON value or NULL */
+    json_t *msg; /* owns the rest; json_decref(msg) when done */
+    json_t *id;  /* any JSON value or NULL */
     const char *cmd;
     json_t *args; /* an object (empty when absent) */
 } proto_request;

@@ -21,8 +21,14 @@ static const struct subcommand {
     {"logs", "logs DAG RUN TASK [--try N] [-f]", ctl_logs},
     {"pause", "pause DAG", ctl_pause},
     {"unpause", "unpause DAG", ctl_unpause},
-    {"clear", "clear DAG RUN TASK [--downstream] [--upstream] [--past] [--future] [--failed-only] [--dry-run] [--yes]", ctl_clear},
-    {"mark", "mark DAG RUN TASK success|failed [--downstream] [--upstream] [--past] [--future] [--dry-run] [--yes]", ctl_mark},
+    {"clear",
+     "clear DAG RUN TASK [--downstream] [--upstream] [--past] [--future] [--failed-only] "
+     "[--dry-run] [--yes]",
+     ctl_clear},
+    {"mark",
+     "mark DAG RUN TASK success|failed [--downstream] [--upstream] [--past] [--future] [--dry-run] "
+     "[--yes]",
+     ctl_mark},
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
     {"audit", "audit [--limit N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},

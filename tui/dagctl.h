@@ -13,7 +13,7 @@ typedef struct ctl {
     conn c;
     bool json;
     const char *socket;
-    int argc;    /* the subcommand's own arguments */
+    int argc; /* the subcommand's own arguments */
     char **argv;
 } ctl;
 

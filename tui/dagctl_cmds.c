@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 int ctl_parse_args(ctl *x, const char *const *value_flags, const char *const *bool_flags,
-                      parsed_args *p)
+                   parsed_args *p)
 {
     memset(p, 0, sizeof *p);
     for (int i = 0; i < x->argc; i++) {
@@ -95,9 +95,9 @@ static bool utf8_terminal(void)
 /* One glyph per state that reads without colour. */
 static const char *glyph(const char *state)
 {
-    static const char *const names[] = {"success", "failed",  "running", "none",    "up_for_retry",
-                                        "upstream_failed", "skipped", "queued",  "scheduled",
-                                        "removed"};
+    static const char *const names[] = {"success",      "failed",          "running", "none",
+                                        "up_for_retry", "upstream_failed", "skipped", "queued",
+                                        "scheduled",    "removed"};
     static const char *const utf8[] = {"✓", "✗", "▶", "·", "↻", "⊘", "»", "◷", "◷", "-"};
     static const char *const ascii[] = {"+", "x", ">", ".", "r", "^", "s", "q", "q", "-"};
     bool u = utf8_terminal();
@@ -180,8 +180,8 @@ int ctl_next(ctl *x)
     if (p.n_pos != 1)
         return ctl_usage_error("usage: dagctl next DAG [--count N]");
     int rc;
-    json_t *r = ctl_call(x, "next", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "count", (int)count),
-                         30000, &rc);
+    json_t *r = ctl_call(
+        x, "next", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "count", (int)count), 30000, &rc);
     return r ? ctl_finish(x, r, print_next) : rc;
 }
 
@@ -288,8 +288,8 @@ int ctl_grid(ctl *x)
     if (p.n_pos != 1)
         return ctl_usage_error("usage: dagctl grid DAG [--limit N]");
     int rc;
-    json_t *r = ctl_call(x, "grid", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "limit", (int)limit),
-                         30000, &rc);
+    json_t *r = ctl_call(
+        x, "grid", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "limit", (int)limit), 30000, &rc);
     return r ? ctl_finish(x, r, print_grid) : rc;
 }
 

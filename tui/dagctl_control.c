@@ -109,14 +109,14 @@ static int change(ctl *x, const char *cmd, const char *key, const char *verb, js
     return EXIT_OK;
 }
 
-static const char *const selection_flags[] = {"--downstream", "--upstream", "--past",
-                                              "--future",     "--failed-only", "--dry-run",
-                                              "--yes",        "-y",            NULL};
+static const char *const selection_flags[] = {
+    "--downstream", "--upstream", "--past", "--future", "--failed-only",
+    "--dry-run",    "--yes",      "-y",     NULL};
 
 static json_t *selection_args(const parsed_args *p)
 {
-    json_t *args = json_pack("{s:s, s:s, s:s}", "dag_id", p->pos[0], "run_id", p->pos[1],
-                             "task_id", p->pos[2]);
+    json_t *args = json_pack("{s:s, s:s, s:s}", "dag_id", p->pos[0], "run_id", p->pos[1], "task_id",
+                             p->pos[2]);
     const char *names[][2] = {{"--downstream", "downstream"},
                               {"--upstream", "upstream"},
                               {"--past", "past"},
@@ -153,8 +153,9 @@ int ctl_mark(ctl *x)
     json_t *args = selection_args(&p);
     json_object_set_new(args, "state", json_string(p.pos[3]));
     bool yes = ctl_flag_value(&p, "--yes") || ctl_flag_value(&p, "-y");
-    return change(x, "mark", "marked", strcmp(p.pos[3], "success") == 0 ? "mark success" : "mark failed",
-                  args, ctl_flag_value(&p, "--dry-run") != NULL, yes);
+    return change(x, "mark", "marked",
+                  strcmp(p.pos[3], "success") == 0 ? "mark success" : "mark failed", args,
+                  ctl_flag_value(&p, "--dry-run") != NULL, yes);
 }
 
 static void print_run_ids(json_t *o)
