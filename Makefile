@@ -158,7 +158,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libdagd_shared.a $(wildcard 
 
 fuzz: deps
 	@scripts/fuzz.sh deps
-	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -s $(FUZZ_BIN)
 	@scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 clean:

@@ -49,6 +49,28 @@ void intvec_push(intvec *v, int x)
     v->a[v->n++] = x;
 }
 
+void ini_append_line(ini_parser *p, char **s, const char *v)
+{
+    if (!*s || !**s) {
+        free(*s);
+        *s = xstrdup(v);
+        return;
+    }
+    if (*s != p->cont_buf) { /* another value than last time */
+        p->cont_len = strlen(*s);
+        p->cont_cap = p->cont_len + 1;
+    }
+    size_t n = strlen(v);
+    if (p->cont_len + n + 2 > p->cont_cap) {
+        p->cont_cap = 2 * (p->cont_len + n + 2);
+        *s = xrealloc(*s, p->cont_cap);
+    }
+    (*s)[p->cont_len++] = '\n';
+    memcpy(*s + p->cont_len, v, n + 1);
+    p->cont_len += n;
+    p->cont_buf = *s;
+}
+
 /* The same whitespace and inline-comment rules as inih's own helpers. */
 static char *lskip(char *s)
 {
@@ -301,7 +323,8 @@ static void param_key(ini_parser *p, const char *name, const char *value)
 
 static void on_key(ini_parser *p, const char *name, const char *value)
 {
-    p->key = -1; /* until this key proves good, its continuations are ignored */
+    p->key = -1;        /* until this key proves good, its continuations are ignored */
+    p->cont_buf = NULL; /* a new value: nothing cached about the last one */
     switch (p->sect) {
     case SECT_NONE:
         ini_err(p, p->lineno, "key \"%s\" comes before any section ([dag] or [task ID])", name);
@@ -327,10 +350,7 @@ static void on_continuation(ini_parser *p, const char *value)
     if (p->key < 0)
         return; /* the key line was already reported */
     if (p->sect == SECT_PARAMS) {
-        dag_param *prm = &p->d->params[p->key];
-        char *v = *prm->value ? xasprintf("%s\n%s", prm->value, value) : xstrdup(value);
-        free(prm->value);
-        prm->value = v;
+        ini_append_line(p, &p->d->params[p->key].value, value);
     } else if (p->sect == SECT_DAG) {
         ini_dag_continuation(p, value);
     } else if (p->sect == SECT_TASK) {

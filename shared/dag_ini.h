@@ -100,6 +100,11 @@ typedef struct ini_parser {
     int dag_key_line[DK_COUNT];
     char *start_date, *end_date; /* parsed once the timezone is known */
 
+    /* The value continuation lines last grew (a command or a param), with its
+     * length and size, so that a long script loads in linear time. */
+    const char *cont_buf;
+    size_t cont_len, cont_cap;
+
     /* [dag] defaults for every task. */
     int def_retries;
     int64_t def_retry_delay, def_timeout;
@@ -109,6 +114,9 @@ typedef struct ini_parser {
 void ini_err(ini_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ini_warn(ini_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void intvec_push(intvec *v, int x);
+/* One more line of a multi-line value: *S becomes V when empty, else gets
+ * "\n" V appended (amortised: no copy of the value so far). */
+void ini_append_line(ini_parser *p, char **s, const char *v);
 const char *ini_section_label(ini_parser *p, char *buf, size_t len);
 
 void ini_dag_key(ini_parser *p, const char *name, const char *value);

@@ -253,13 +253,7 @@ void ini_dag_continuation(ini_parser *p, const char *v)
 
 static void add_command_line(ini_parser *p, dag_task *t, task_meta *m, const char *v)
 {
-    if (!t->command || !*t->command) {
-        set_str(&t->command, v);
-    } else {
-        char *c = xasprintf("%s\n%s", t->command, v);
-        free(t->command);
-        t->command = c;
-    }
+    ini_append_line(p, &t->command, v);
     intvec_push(&m->cmd_lines, p->lineno);
 }
 

@@ -4,7 +4,12 @@
 #include "dag.h"
 #include "template.h"
 #include "timeutil.h"
+#include "util.h"
 
+#include <ini.h>
+
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +136,78 @@ static void check_crlf(const char *text, size_t size, const dag *d, const diag_l
     free(crlf);
 }
 
+/* What inih itself makes of the file: every command and param value, its
+ * lines joined as the loader joins them. The loader mirrors inih's line
+ * rules to know key lines from continuations; this checks the mirror. */
+typedef struct inih_view {
+    const dag *d;
+    strbuf *cmd;   /* per task */
+    strbuf *param; /* per param */
+    bool truncated;
+} inih_view;
+
+static void join(strbuf *sb, const char *v)
+{
+    if (!*v)
+        return;
+    if (sb->len)
+        sb_append(sb, "\n");
+    sb_append(sb, v);
+}
+
+/* The loader reads "[ task  ID ]" as task ID: trim the same way. */
+static int task_of_section(const dag *d, const char *section)
+{
+    char *sec = strdup(section);
+    char *name = str_trim(sec);
+    int i = -1;
+    if (strncmp(name, "task", 4) == 0 && isspace((unsigned char)name[4]))
+        i = dag_task_index(d, str_trim(name + 4));
+    free(sec);
+    return i;
+}
+
+static bool section_is(const char *section, const char *want)
+{
+    char *sec = strdup(section);
+    bool is = strcmp(str_trim(sec), want) == 0;
+    free(sec);
+    return is;
+}
+
+static int inih_handler(void *user, const char *section, const char *name, const char *value)
+{
+    inih_view *v = user;
+    int i;
+    if (strlen(section) >= 49 || strlen(name) >= 49)
+        v->truncated = true; /* inih keeps 49 characters of either */
+    if (strcmp(name, "command") == 0 && (i = task_of_section(v->d, section)) >= 0) {
+        join(&v->cmd[i], value);
+    } else if (section_is(section, "params") && (i = dag_param_index(v->d, name)) >= 0) {
+        join(&v->param[i], value);
+    }
+    return 1;
+}
+
+static void check_against_inih(const char *text, const dag *d)
+{
+    inih_view v = {d, calloc(d->n_tasks + 1, sizeof(strbuf)),
+                   calloc(d->n_params + 1, sizeof(strbuf)), false};
+    ini_parse_string(text, inih_handler, &v);
+    for (size_t i = 0; i < d->n_tasks; i++) {
+        if (!v.truncated && strcmp(v.cmd[i].data ? v.cmd[i].data : "", d->tasks[i].command) != 0)
+            abort();
+        sb_free(&v.cmd[i]);
+    }
+    for (size_t i = 0; i < d->n_params; i++) {
+        if (!v.truncated && strcmp(v.param[i].data ? v.param[i].data : "", d->params[i].value) != 0)
+            abort();
+        sb_free(&v.param[i]);
+    }
+    free(v.cmd);
+    free(v.param);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -156,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_dag(d);
         if (!dag_id_valid(d->id) || !tz_exists(d->timezone))
             abort();
+        check_against_inih(buf, d);
     }
     check_crlf(buf, size, d, &diags);
     dag_free(d);

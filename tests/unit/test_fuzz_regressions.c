@@ -83,11 +83,54 @@ static void test_tz_leap_second_zones(void **state)
     diag_free(&diags);
 }
 
+/* Stress beside the fuzzers (whose inputs stay small): every continuation
+ * line of a command or a param copied the whole value so far, so a 20000-line
+ * script took 7 s to load (quadratic) and a reload would stall the agent. */
+static void test_dag_long_script_is_linear(void **state)
+{
+    (void)state;
+    enum { LINES = 20000 };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&text, &len);
+    fprintf(w, "[params]\nnotes = first\n");
+    for (int i = 0; i < LINES; i++)
+        fprintf(w, "  note %d\n", i);
+    fprintf(w, "[task s]\ncommand =\n");
+    for (int i = 0; i < LINES; i++)
+        fprintf(w, "  echo line %d {{ ds }}\n", i);
+    fclose(w);
+
+    int64_t start = time_mono_us();
+    FILE *f = fmemopen(text, len, "r");
+    diag_list diags = {0};
+    dag *d = dag_load_stream(f, "long.ini", "UTC", &diags);
+    fclose(f);
+    int64_t took = time_mono_us() - start;
+    assert_non_null(d);
+    assert_int_equal(diags.n, 0);
+    const char *cmd = d->tasks[0].command;
+    assert_true(str_starts_with(cmd, "echo line 0 {{ ds }}\necho line 1 {{ ds }}\n"));
+    char last[64];
+    snprintf(last, sizeof last, "\necho line %d {{ ds }}", LINES - 1);
+    assert_string_equal(cmd + strlen(cmd) - strlen(last), last);
+    size_t nl = 0;
+    for (const char *c = cmd; *c; c++)
+        nl += *c == '\n';
+    assert_int_equal(nl, LINES - 1);
+    assert_true(str_starts_with(d->params[0].value, "first\nnote 0\nnote 1\n"));
+    dag_free(d);
+    diag_free(&diags);
+    free(text);
+    assert_true(took < 2 * USEC_PER_SEC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cron_rare_day_and_weekday),
         cmocka_unit_test(test_tz_leap_second_zones),
+        cmocka_unit_test(test_dag_long_script_is_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
