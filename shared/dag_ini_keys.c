@@ -433,6 +433,16 @@ static void finish_task(ini_parser *p, size_t i, const char *const *names)
             free(piece);
             s += len + (nl != NULL);
         }
+        /* Quotes may span lines: the whole script at once. */
+        size_t at = (size_t)-1; /* set for a quoting error only */
+        char err[300];
+        if (template_check_command(t->command, &at, err, sizeof err) < 0 && at != (size_t)-1) {
+            size_t k = 0;
+            for (size_t c = 0; c < at; c++)
+                k += t->command[c] == '\n';
+            int line = k < m->cmd_lines.n ? m->cmd_lines.a[k] : t->command_line;
+            ini_err(p, line, "task %s: command: %s", t->id, err);
+        }
     }
     for (size_t j = 0; j < t->env.n; j++)
         check_template(p, t, "env", t->env.items[j], m->env_lines.a[j], names);

@@ -138,6 +138,46 @@ int template_check(const char *tmpl, const char *const *param_names, size_t n_pa
     return r;
 }
 
+int template_check_command(const char *tmpl, size_t *offset, char *err, size_t errlen)
+{
+    enum { OUTSIDE, SINGLE, DOUBLE } q = OUTSIDE;
+    const char *text = tmpl ? tmpl : "";
+    /* One pass over the script, shell quotes and {{ }} alike (the names
+     * themselves were checked by template_check). */
+    for (const char *c = text; *c; c++) {
+        if (c[0] == '{' && c[1] == '{') {
+            const char *name = c + 2;
+            while (is_blank(*name))
+                name++;
+            size_t len = 0;
+            while (is_name_char(name[len]))
+                len++;
+            if (q != OUTSIDE && len > 7 && strncmp(name, "params.", 7) == 0) {
+                snprintf(err, errlen,
+                         "{{ %.*s }} stands inside %s quotes, where its value would be unquoted "
+                         "again: write it outside quotes (a param is always one quoted word)",
+                         (int)len, name, q == SINGLE ? "single" : "double");
+                *offset = (size_t)(c - text);
+                return -1;
+            }
+            c = name + len - 1;
+        } else if (q == SINGLE) {
+            if (*c == '\'')
+                q = OUTSIDE;
+        } else if (*c == '\\' && c[1]) {
+            c++; /* an escaped character quotes nothing */
+        } else if (q == DOUBLE) {
+            if (*c == '"')
+                q = OUTSIDE;
+        } else if (*c == '\'') {
+            q = SINGLE;
+        } else if (*c == '"') {
+            q = DOUBLE;
+        }
+    }
+    return 0;
+}
+
 static const char *builtin_value(const template_ctx *c, int i)
 {
     const char *v[] = {c->ds,

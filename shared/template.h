@@ -24,6 +24,12 @@ extern const char *const template_builtin_names[];
 int template_check(const char *tmpl, const char *const *param_names, size_t n_params, char *err,
                    size_t errlen);
 
+/* A command's params must stand outside the command's own quotes: a param
+ * is substituted as one single-quoted word, which inside '…' or "…" would
+ * be unquoted again (and $(…) in it would run). Returns 0, or -1 with a
+ * message in ERR and the offending expression's byte offset in OFFSET. */
+int template_check_command(const char *tmpl, size_t *offset, char *err, size_t errlen);
+
 /* Render TMPL. With SHELL_QUOTE_PARAMS, each param value is substituted as
  * one shell-quoted word (used for commands, so no param can inject). Returns
  * a new string, or NULL with a message in ERR. */

@@ -17,6 +17,11 @@ check_eq "--check exits 1 on a broken DAG" 1 $?
 check "--check names the bad cron line" grep -q "broken.ini:2: " <<<"$out"
 check "--check names the unknown upstream line" grep -q "broken.ini:6: .*nope" <<<"$out"
 
+# A param inside the command's own quotes would be unquoted again: refused.
+printf '[params]\nx = 1\n[task a]\ncommand = echo "{{ params.x }}"\n' >"$T/bad/quoted.ini"
+out=$("$BIN/dagd" -c "$T/bad.ini" --check 2>&1)
+check "--check refuses a param inside quotes, naming the line" grep -q "quoted.ini:4: .*inside double quotes" <<<"$out"
+
 cp "$ROOT/examples/hello.ini" "$T/dags/"
 cat >"$T/dags/demo.ini" <<'DAG'
 [dag]

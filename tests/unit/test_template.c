@@ -286,9 +286,33 @@ static void test_injection_via_split(void **state)
     }
 }
 
+/* A param inside the command's own quotes would be unquoted again. */
+static void test_param_inside_quotes_refused(void **state)
+{
+    (void)state;
+    char err[300];
+    size_t at = (size_t)-1;
+    assert_int_equal(template_check_command("echo {{ params.x }} ok", &at, err, sizeof err), 0);
+    assert_int_equal(
+        template_check_command("echo \"{{ ds }}\" '{{ run_id }}'", &at, err, sizeof err), 0);
+    assert_int_equal(template_check_command("echo \"a {{ params.x }}\"", &at, err, sizeof err), -1);
+    assert_int_equal(at, 8);
+    assert_non_null(strstr(err, "double quotes"));
+    assert_int_equal(template_check_command("echo 'a {{params.x}}'", &at, err, sizeof err), -1);
+    assert_non_null(strstr(err, "single quotes"));
+    /* Escaped quotes and quotes that closed before do not count. */
+    assert_int_equal(template_check_command("echo \\\" {{ params.x }}", &at, err, sizeof err), 0);
+    assert_int_equal(template_check_command("echo \"a\" {{ params.x }} 'b'", &at, err, sizeof err),
+                     0);
+    /* Quotes spanning lines. */
+    assert_int_equal(template_check_command("echo \"a\nb {{ params.x }}\"", &at, err, sizeof err),
+                     -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_param_inside_quotes_refused),
         cmocka_unit_test(test_check_names),
         cmocka_unit_test(test_check_errors),
         cmocka_unit_test(test_render),
