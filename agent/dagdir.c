@@ -148,7 +148,8 @@ void dagdir_file_stamp(const char *path, file_stamp *out)
     }
 }
 
-static dag_entry *load_one(const config *cfg, const char *path, const char *name, diag_list *diags)
+dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *name,
+                             diag_list *diags)
 {
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);
@@ -178,7 +179,7 @@ void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
-        dag_entry *de = load_one(cfg, path, names.items[i], diags);
+        dag_entry *de = dagdir_load_entry(cfg, path, names.items[i], diags);
         free(path);
         bool duplicate = false;
         for (size_t k = 0; k < n; k++)

@@ -9,6 +9,9 @@
  * to DIAGS; a file with errors still gets an entry carrying its error. */
 void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *diags);
 void dag_entry_free(dag_entry *de);
+/* The entry of one file NAME (at PATH): its model or its error. */
+dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *name,
+                             diag_list *diags);
 
 /* PATH loaded and checked against the agent config: the model, or NULL with
  * its problems joined in *ERROR (new string). */

@@ -127,11 +127,7 @@ static void load_dags(agent *ag)
 {
     diag_list diags = {0};
     dagdir_load(&ag->cfg, &ag->dags, &ag->n_dags, &diags);
-    for (size_t i = 0; i < diags.n; i++) {
-        char *s = diag_format(&diags.items[i]);
-        fprintf(stderr, "dagd: %s\n", s);
-        free(s);
-    }
+    diag_print_prefixed(&diags, stderr, "dagd: ");
     diag_free(&diags);
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];

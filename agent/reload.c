@@ -15,15 +15,6 @@
 /* Editors write a file in several steps; act once they are done. */
 #define RELOAD_DEBOUNCE_MS 200
 
-static void log_diags(const diag_list *d)
-{
-    for (size_t i = 0; i < d->n; i++) {
-        char *s = diag_format(&d->items[i]);
-        fprintf(stderr, "dagd: %s\n", s);
-        free(s);
-    }
-}
-
 static dag_entry *find_by_file(agent *ag, const char *path)
 {
     for (size_t i = 0; i < ag->n_dags; i++)
@@ -54,7 +45,7 @@ static void reload_entry(agent *ag, dag_entry *de)
     char *error = NULL;
     dagdir_file_stamp(de->file, &de->stamp);
     dag *m = dagdir_load_checked(&ag->cfg, de->file, &diags, &error);
-    log_diags(&diags);
+    diag_print_prefixed(&diags, stderr, "dagd: ");
     diag_free(&diags);
     if (m && strcmp(m->id, de->dag_id) != 0) {
         error = xasprintf("%s: the DAG id changed from \"%s\" to \"%s\"; rename by moving the "
@@ -82,14 +73,9 @@ static void reload_entry(agent *ag, dag_entry *de)
 static void add_file(agent *ag, const char *path, const char *name)
 {
     diag_list diags = {0};
-    dag_entry *de = xcalloc(1, sizeof *de);
-    de->file = xstrdup(path);
-    de->next_due_us = de->next_logical_us = -1;
-    dagdir_file_stamp(path, &de->stamp);
-    de->model = dagdir_load_checked(&ag->cfg, path, &diags, &de->error);
-    log_diags(&diags);
+    dag_entry *de = dagdir_load_entry(&ag->cfg, path, name, &diags);
+    diag_print_prefixed(&diags, stderr, "dagd: ");
     diag_free(&diags);
-    de->dag_id = de->model ? xstrdup(de->model->id) : xstrndup(name, strlen(name) - 4);
     if (id_taken(ag, de->dag_id, NULL)) {
         fprintf(stderr, "dagd: %s: DAG id \"%s\" is already used by another file\n", path,
                 de->dag_id);
@@ -217,7 +203,7 @@ void reload_config(agent *ag)
     config next;
     diag_list diags = {0};
     int rc = config_load(&next, ag->cfg.file, &diags);
-    log_diags(&diags);
+    diag_print_prefixed(&diags, stderr, "dagd: ");
     diag_free(&diags);
     if (rc) {
         fprintf(stderr, "dagd: %s has errors; the running config stays\n", ag->cfg.file);

@@ -125,6 +125,18 @@ static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const c
     return ok;
 }
 
+/* The retry policy: another try after retry_delay while tries are left. */
+static void settle_failed_try(agent *ag, run *r, size_t i)
+{
+    ti *t = &r->tis[i];
+    if (t->try_number < t->max_tries) {
+        t->next_retry_us = t->end_us + r->de->model->tasks[i].retry_delay_us;
+        set_state(ag, r, i, TI_UP_FOR_RETRY);
+    } else {
+        set_state(ag, r, i, TI_FAILED);
+    }
+}
+
 static void on_try_done(void *arg, const exec_result *res)
 {
     ti *t = arg;
@@ -151,14 +163,10 @@ static void on_try_done(void *arg, const exec_result *res)
         free(log);
     }
     t->end_us = time_now_us();
-    if (ok) {
+    if (ok)
         set_state(ag, r, i, TI_SUCCESS);
-    } else if (t->try_number < t->max_tries) {
-        t->next_retry_us = t->end_us + task->retry_delay_us;
-        set_state(ag, r, i, TI_UP_FOR_RETRY);
-    } else {
-        set_state(ag, r, i, TI_FAILED);
-    }
+    else
+        settle_failed_try(ag, r, i);
     if (!ag->stopping)
         runner_pass(ag);
     runner_batch_end(ag);
@@ -173,14 +181,8 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
         fprintf(f, "[dagd] %s\n", msg);
         fclose(f);
     }
-    ti *t = &r->tis[i];
-    t->end_us = time_now_us();
-    if (t->try_number < t->max_tries) {
-        t->next_retry_us = t->end_us + r->de->model->tasks[i].retry_delay_us;
-        set_state(ag, r, i, TI_UP_FOR_RETRY);
-    } else {
-        set_state(ag, r, i, TI_FAILED);
-    }
+    r->tis[i].end_us = time_now_us();
+    settle_failed_try(ag, r, i);
     runner_batch_end(ag);
 }
 

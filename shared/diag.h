@@ -24,6 +24,8 @@ size_t diag_error_count(const diag_list *l);
 /* "FILE:LINE: message" or "FILE:LINE: warning: message"; caller frees. */
 char *diag_format(const diag *d);
 void diag_print(const diag_list *l, FILE *out);
+/* The same, each line after PREFIX (the agent's log: "dagd: "). */
+void diag_print_prefixed(const diag_list *l, FILE *out, const char *prefix);
 void diag_free(diag_list *l);
 
 #endif
