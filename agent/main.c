@@ -12,6 +12,7 @@
 #include "runner.h"
 #include "scheduler.h"
 #include "server.h"
+#include "statelock.h"
 #include "store.h"
 #include "timeutil.h"
 #include "version.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -151,6 +153,14 @@ static int run_agent(const char *config_file, bool stop_tasks)
     }
     diag_print(&diags, stderr); /* warnings, e.g. a refused url_file */
     diag_free(&diags);
+    /* Before anything touches the store, the socket, a log or a container. */
+    char lock_err[512] = "";
+    int lock_fd = statelock_acquire(ag.cfg.state_dir, lock_err, sizeof lock_err);
+    if (lock_fd < 0) {
+        fprintf(stderr, "dagd: %s\n", lock_err);
+        config_free(&ag.cfg);
+        return 1;
+    }
     ag.loop = uv_default_loop();
     ag.started_us = time_now_us();
     ag.pool_used = xcalloc(ag.cfg.n_pools, sizeof *ag.pool_used);
@@ -220,6 +230,7 @@ out:
     free(ag.pending);
     store_close(ag.db);
     config_free(&ag.cfg);
+    close(lock_fd); /* last: the state is ours until everything is closed */
     return rc;
 }
 

@@ -10,19 +10,35 @@ SOCK=var/dagd.sock
 scripts/docker-engine.sh >var/docker-setup.log 2>&1 ||
     echo "demo: no Docker engine (see var/docker-setup.log); ml_pipeline's container steps will fail"
 started=
-if [ -f var/dagd.pid ] && kill -0 "$(cat var/dagd.pid)" 2>/dev/null; then
-    echo "demo: the agent is already running (pid $(cat var/dagd.pid))"
-else
-    bin/dagd -c config/dagd.ini >>var/dagd.log 2>&1 &
-    echo $! >var/dagd.pid
+# The agent takes var/'s lock; when the demo's agent already runs, the new one
+# exits at once saying so, and dagtop opens on the running one.
+touch var/dagd.log
+logsize=$(wc -c <var/dagd.log)
+bin/dagd -c config/dagd.ini 2>>var/dagd.log &
+pid=$!
+startlog() { tail -c +$((logsize + 1)) var/dagd.log; }
+i=0
+# Up when the agent that answers on the socket is the one just started.
+until [ "$(bin/dagctl -s "$SOCK" --json status 2>/dev/null | jq -r .pid 2>/dev/null)" = "$pid" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+        if startlog | grep -q 'is in use by agent'; then
+            holder=$(startlog | sed -n 's/.*is in use by agent \([0-9]*\).*/\1/p')
+            echo "demo: the agent is already running (pid $holder)"
+            pid=
+            break
+        fi
+        echo "demo: the agent did not start:"
+        startlog
+        exit 1
+    fi
+    i=$((i + 1))
+    if [ "$i" -gt 250 ]; then echo "demo: the agent did not start:"; startlog; exit 1; fi
+    sleep 0.02
+done
+if [ -n "$pid" ]; then
+    echo "$pid" >var/dagd.pid
     started=1
-    i=0
-    until bin/dagctl -s "$SOCK" status >/dev/null 2>&1; do
-        i=$((i + 1))
-        if [ "$i" -gt 250 ]; then echo "demo: the agent did not start:"; cat var/dagd.log; exit 1; fi
-        sleep 0.02
-    done
-    echo "demo: agent started (pid $(cat var/dagd.pid)), log in var/dagd.log"
+    echo "demo: agent started (pid $pid), log in var/dagd.log"
 fi
 if [ -t 0 ] && [ -t 1 ]; then
     bin/dagtop -s "$SOCK" || true
