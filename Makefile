@@ -160,6 +160,8 @@ fuzz: deps
 	@scripts/fuzz.sh deps
 	@$(MAKE) --no-print-directory -s $(FUZZ_BIN)
 	@scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory MODE=san all
+	@python3 tests/fuzz/live_fuzz.py --bin build/san/bin --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build bin

@@ -11,8 +11,30 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 mkdir -p "$T/dags" "$T/state"
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
+ok() {
+    echo "ok - $*"
+    agent_answers "$*"
+}
+not_ok() {
+    echo "not ok - $*"
+    agent_answers "$*"
+}
+
+# After every step: the agent (when one is up) answers `status` within 1 s,
+# so no suite passes while the agent hangs or spins. LIVENESS=0 turns it off
+# for a step that stops the agent on purpose.
+IN_LIVENESS=
+agent_answers() {
+    [ -n "$AGENT_PID" ] && [ -z "$IN_LIVENESS" ] && [ "${LIVENESS:-1}" = 1 ] || return 0
+    IN_LIVENESS=1
+    if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+        echo "not ok - the agent is alive after: $1"
+        AGENT_PID=
+    elif ! timeout -k 1 1 "$BIN/dagctl" -s "$SOCK" status >/dev/null 2>&1; then
+        echo "not ok - the agent answers status within 1 s after: $1"
+    fi
+    IN_LIVENESS=
+}
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() {
@@ -105,6 +127,15 @@ run_state() {
 }
 
 cleanup() {
+    # A suite that ends with its agent up: it must still be alive and clean.
+    if [ -n "$AGENT_PID" ]; then
+        if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+            echo "not ok - the agent is alive at the end of the suite"
+        elif [ -f "$T/agent.log" ] && ! sanitizer_clean; then
+            echo "not ok - agent log has no sanitizer report (end of suite)"
+            cat "$T/agent.log"
+        fi
+    fi
     if [ -n "$AGENT_PID" ]; then
         kill -KILL "$AGENT_PID" 2>/dev/null
         wait "$AGENT_PID" 2>/dev/null
