@@ -55,6 +55,8 @@ typedef struct ti {
     bool log_ready;        /* try 1's log file was created ahead */
     bool cancelled;        /* cleared / marked while running: ignore its end */
     bool sla_done;         /* its SLA miss fired or cannot fire any more (sla.c) */
+    char *followed;        /* a branch's decision: the task ids it named, NULL before
+                              its try succeeds (Airflow's skipmixin XCom) */
     struct run *owner;     /* for the executor's callback */
     size_t index;
 } ti;
