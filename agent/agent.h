@@ -98,6 +98,7 @@ typedef struct agent {
     uv_timer_t pid_timer; /* writes the pids of tries still running */
     int64_t started_us;
     bool in_pass, pass_again, stopping;
+    int64_t pass_us;     /* the time the last pass decided at (runner_next_retry) */
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;

@@ -718,6 +718,7 @@ static bool start_run_if_allowed(agent *ag, run *r, int64_t now)
 static void pass_once(agent *ag)
 {
     int64_t now = time_now_us();
+    ag->pass_us = now;
     run **link = &ag->runs;
     while (*link) {
         run *r = *link;
@@ -761,7 +762,11 @@ int64_t runner_next_retry(const agent *ag)
     for (const run *r = ag->runs; r; r = r->next) {
         for (size_t i = 0; i < r->n_tis; i++) {
             const ti *t = &r->tis[i];
-            if (t->state == TI_UP_FOR_RETRY && (best < 0 || t->next_retry_us < best))
+            /* One that was due at the last pass and did not start waits for
+             * something that passes again when it changes (its upstream, an
+             * unpause, the run before): a timer for it would spin. */
+            if (t->state == TI_UP_FOR_RETRY && t->next_retry_us > ag->pass_us &&
+                (best < 0 || t->next_retry_us < best))
                 best = t->next_retry_us;
         }
     }

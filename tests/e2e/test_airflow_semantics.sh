@@ -95,6 +95,16 @@ retries = 1
 retry_delay = 1h
 command = exit 1
 DAG
+# b fails and retries after 1 s; a is slow once $T/a_slow exists.
+cat >"$T/dags/spin.ini" <<DAG
+[task a]
+command = if [ -e $T/a_slow ]; then sleep 3; fi
+[task b]
+upstream = a
+retries = 2
+retry_delay = 1s
+command = exit 1
+DAG
 start_agent || exit 1
 
 try_of() {
@@ -195,4 +205,47 @@ check "an up_for_retry task whose upstream is marked failed becomes upstream_fai
     wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid rt | jq -r '.runs[0].tasks.b.state')\" = upstream_failed ]"
 ctl wait rt "$run" --timeout 20 >/dev/null
 check_eq "and the run fails" failed "$(run_state rt "$run")"
+
+# --- a retry that is due but cannot start must not spin the agent ----------
+# The agent's CPU time (user + system ticks) over a second.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$AGENT_PID/stat"; }
+idle_over_a_second() {
+    t0=$(cpu_ticks)
+    sleep 1 # measuring a rate, not synchronising
+    t1=$(cpu_ticks)
+    [ $((t1 - t0)) -lt 30 ] || { echo "# $((t1 - t0)) ticks in 1 s" >&2; return 1; }
+}
+b_state() { ti_state spin "$run" b; }
+b_is() { [ "$(b_state)" = "$1" ]; }
+run=$(ctl trigger spin)
+wait_for 20 b_is up_for_retry
+touch "$T/a_slow"
+ctl clear spin "$run" a >/dev/null
+check_eq "b waits as up_for_retry while its cleared upstream reruns" up_for_retry "$(b_state)"
+sleep 1.2 # b's retry falls due while a is still running
+check "a due retry waiting for its upstream does not spin the agent" idle_over_a_second
+ctl wait spin "$run" --timeout 20 >/dev/null
+check_eq "after its upstream, b retried to the end" "failed 3" \
+    "$(b_state) $(try_of spin "$run" b)"
+rm "$T/a_slow"
+ctl pause spin >/dev/null
+run=$(ctl trigger spin --date 2026-11-01)
+ctl unpause spin >/dev/null
+wait_for 20 b_is up_for_retry
+ctl pause spin >/dev/null
+sleep 1.2 # its retry falls due while the DAG is paused
+check "a due retry on a paused DAG does not spin the agent" idle_over_a_second
+ctl unpause spin >/dev/null
+ctl wait spin "$run" --timeout 20 >/dev/null
+check_eq "after unpause, b retried to the end" "failed 3" \
+    "$(b_state) $(try_of spin "$run" b)"
+
+# --- the branch decision survives a restart -----------------------------------
+stop_agent
+start_agent || exit 1
+run=$(jctl grid ej | jq -r '.runs[0].run_id')
+ctl clear ej "$run" b >/dev/null
+ctl wait ej "$run" --timeout 20 >/dev/null
+check_eq "after a restart, a cleared unfollowed task is skipped again" "skipped 0" \
+    "$(ti_state ej "$run" b) $(try_of ej "$run" b)"
 stop_agent
