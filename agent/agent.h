@@ -55,6 +55,8 @@ typedef struct ti {
     bool log_ready;        /* try 1's log file was created ahead */
     bool cancelled;        /* cleared / marked while running: ignore its end */
     bool sla_done;         /* its SLA miss fired or cannot fire any more (sla.c) */
+    char *followed;        /* a branch's decision: the task ids it named, NULL before
+                              its try succeeds (Airflow's skipmixin XCom) */
     struct run *owner;     /* for the executor's callback */
     size_t index;
 } ti;
@@ -96,6 +98,7 @@ typedef struct agent {
     uv_timer_t pid_timer; /* writes the pids of tries still running */
     int64_t started_us;
     bool in_pass, pass_again, stopping;
+    int64_t pass_us;     /* the time the last pass decided at (runner_next_retry) */
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;

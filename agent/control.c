@@ -23,28 +23,6 @@ static void collect_run(void *arg, const char *run_id, int64_t logical)
         strlist_push(&sc->run_ids, run_id);
 }
 
-/* After a mark success, instances below it that gave up because of it may
- * run again ("I fixed it by hand, go on"). */
-static void reopen_upstream_failed(agent *ag, run *r, const bool *marked)
-{
-    const dag *m = r->de->model;
-    bool *below = xcalloc(m->n_tasks, sizeof *below);
-    selection_flags down = {.downstream = true};
-    for (size_t t = 0; t < m->n_tasks; t++) {
-        if (!marked[t])
-            continue;
-        bool *mask = xcalloc(m->n_tasks, sizeof *mask);
-        selection_tasks(m, t, &down, mask);
-        for (size_t k = 0; k < m->n_tasks; k++)
-            below[k] |= mask[k] && !marked[k];
-        free(mask);
-    }
-    for (size_t k = 0; k < m->n_tasks; k++)
-        if (below[k] && r->tis[k].state == TI_UPSTREAM_FAILED)
-            runner_set_state(ag, r, k, TI_NONE);
-    free(below);
-}
-
 static void clear_one(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
@@ -54,6 +32,28 @@ static void clear_one(agent *ag, run *r, size_t i)
     t->start_us = t->end_us = t->next_retry_us = 0;
     t->log_ready = false;
     runner_set_state(ag, r, i, TI_NONE);
+}
+
+/* Airflow's set_task_instance_state: after a mark success, the failed and
+ * upstream_failed instances below the chosen task are cleared, so that they
+ * run again ("I fixed it by hand, go on"), even when the chosen one was a
+ * success already. Returns how many. */
+static int clear_failed_below(agent *ag, run *r, size_t task)
+{
+    const dag *m = r->de->model;
+    bool *below = xcalloc(m->n_tasks, sizeof *below);
+    selection_flags down = {.downstream = true};
+    selection_tasks(m, task, &down, below);
+    int n = 0;
+    for (size_t k = 0; k < m->n_tasks; k++) {
+        enum ti_state s = r->tis[k].state;
+        if (k != task && below[k] && (s == TI_FAILED || s == TI_UPSTREAM_FAILED)) {
+            clear_one(ag, r, k);
+            n++;
+        }
+    }
+    free(below);
+    return n;
 }
 
 static void mark_one(agent *ag, run *r, size_t i, enum ti_state target)
@@ -82,7 +82,7 @@ static void settle_stored_run(agent *ag, run *r)
     runner_free_run(r);
 }
 
-static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *tasks,
+static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, const bool *tasks,
                      enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched)
 {
     run *r = agent_find_run(ag, de, run_id);
@@ -91,7 +91,6 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *t
         return 0;
     r->ag = ag;
     const dag *m = de->model;
-    bool *changed = xcalloc(m->n_tasks, sizeof *changed);
     int n = 0;
     for (size_t i = 0; i < m->n_tasks; i++) {
         enum ti_state s = r->tis[i].state;
@@ -101,7 +100,6 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *t
             continue; /* marking what already is changes nothing */
         json_array_append_new(touched,
                               json_pack("{s:s, s:s}", "run_id", run_id, "task_id", m->tasks[i].id));
-        changed[i] = true;
         n++;
         if (dry_run)
             continue;
@@ -110,11 +108,12 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, const bool *t
         else
             mark_one(ag, r, i, target);
     }
-    if (!dry_run && n && target == TI_SUCCESS)
-        reopen_upstream_failed(ag, r, changed);
-    free(changed);
+    int cleared = !dry_run && target == TI_SUCCESS ? clear_failed_below(ag, r, task) : 0;
+    /* What can no longer run is settled at once, on a paused DAG too. */
+    if (!dry_run && (n || cleared))
+        runner_settle(ag, r);
     if (stored) {
-        if (!dry_run && n)
+        if (!dry_run && (n || cleared))
             settle_stored_run(ag, r);
         else
             runner_free_run(r);
@@ -137,7 +136,7 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
     store_list_runs(ag->db, de->dag_id, collect_run, &sc);
     int n = 0;
     for (size_t k = 0; k < sc.run_ids.n; k++)
-        n += touch_run(ag, de, sc.run_ids.items[k], tasks, target, f, dry_run, touched);
+        n += touch_run(ag, de, sc.run_ids.items[k], task, tasks, target, f, dry_run, touched);
     strlist_free(&sc.run_ids);
     free(tasks);
     return n;

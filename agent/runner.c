@@ -86,8 +86,66 @@ static void count_running(agent *ag, run *r, size_t i, int delta)
     admission_account(&ag->adm, task->memory_bytes, task->cpus, delta);
 }
 
+/* Is task D below branch decision FOLLOWED (task ids, space-separated)?
+ * As skip_all_except: a named task, or one downstream of a named task (the
+ * "empty branch" join), is followed. */
+static bool branch_keeps(const dag *m, const char *followed, size_t d)
+{
+    bool keep = false;
+    bool *seen = NULL;
+    size_t *stack = NULL, n = 0;
+    char *names = xstrdup(followed);
+    char *save = NULL;
+    for (char *w = strtok_r(names, " ", &save); w && !keep; w = strtok_r(NULL, " ", &save)) {
+        int c = dag_task_index(m, w);
+        if (c < 0)
+            continue; /* gone from a newer version of the file */
+        if (!seen) {
+            seen = xcalloc(m->n_tasks, sizeof *seen);
+            stack = xcalloc(m->n_tasks, sizeof *stack);
+        }
+        if (!seen[c]) {
+            seen[c] = true;
+            stack[n++] = (size_t)c;
+        }
+        while (n && !keep) { /* iterative: a long chain must not overflow */
+            size_t t = stack[--n];
+            keep = t == d;
+            for (size_t k = 0; k < m->tasks[t].n_down; k++) {
+                size_t x = m->tasks[t].down[k];
+                if (!seen[x]) {
+                    seen[x] = true;
+                    stack[n++] = x;
+                }
+            }
+        }
+    }
+    free(names);
+    free(seen);
+    free(stack);
+    return keep;
+}
+
+/* not_previously_skipped_dep: a direct upstream branch that finished and
+ * decided without this task skips it, so a cleared one is skipped again. */
+static bool branch_skips(const run *r, size_t i)
+{
+    const dag *m = r->de->model;
+    const dag_task *task = &m->tasks[i];
+    for (size_t k = 0; k < task->n_up; k++) {
+        size_t u = task->up[k];
+        const ti *b = &r->tis[u];
+        if (m->tasks[u].branch && b->followed && ti_state_finished(b->state) &&
+            !branch_keeps(m, b->followed, i))
+            return true;
+    }
+    return false;
+}
+
 /* Skip the direct downstream tasks that the branch's last line does not
- * name. Returns false (and logs) when it names something else. */
+ * follow, whatever their state (a running one is stopped), as Airflow's
+ * skip_all_except does; the decision is kept on the branch's instance.
+ * Returns false (and logs) when the line names something else. */
 static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const char *log_path)
 {
     const dag *m = r->de->model;
@@ -116,10 +174,25 @@ static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const c
         strlist_push(&chosen, w);
     }
     free(names);
-    for (size_t k = 0; ok && k < task->n_down; k++) {
-        size_t d = task->down[k];
-        if (!strlist_contains(&chosen, m->tasks[d].id) && r->tis[d].state == TI_NONE)
+    if (ok) {
+        size_t len = 1;
+        for (size_t k = 0; k < chosen.n; k++)
+            len += strlen(chosen.items[k]) + 1;
+        char *followed = xcalloc(1, len);
+        for (size_t k = 0; k < chosen.n; k++) {
+            if (k)
+                strcat(followed, " ");
+            strcat(followed, chosen.items[k]);
+        }
+        free(r->tis[i].followed);
+        r->tis[i].followed = followed;
+        for (size_t k = 0; k < task->n_down; k++) {
+            size_t d = task->down[k];
+            if (r->tis[d].state == TI_SKIPPED || branch_keeps(m, followed, d))
+                continue;
+            runner_kill_try(ag, r, d);
             set_state(ag, r, d, TI_SKIPPED);
+        }
     }
     strlist_free(&chosen);
     return ok;
@@ -240,6 +313,8 @@ static void claim_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
     t->try_number++;
+    free(t->followed); /* a new try decides again (Airflow clears its XCom) */
+    t->followed = NULL;
     t->start_us = time_now_us();
     t->end_us = 0;
     t->next_retry_us = 0;
@@ -507,37 +582,71 @@ static bool past_allows(agent *ag, const run *r, size_t i)
     return s < 0 || s == TI_SUCCESS || s == TI_SKIPPED;
 }
 
+/* The verdict on a schedulable instance from its direct upstream: a
+ * branch that did not follow it, then its trigger rule. */
+static enum trigger_verdict upstream_verdict(const run *r, size_t i)
+{
+    if (branch_skips(r, i))
+        return TRIGGER_SKIP;
+    upstream_counts c = count_upstream(r, &r->de->model->tasks[i]);
+    return trigger_rule_evaluate(r->de->model->tasks[i].trigger_rule, &c);
+}
+
+/* Airflow evaluates none and up_for_retry instances (SCHEDULEABLE_STATES)
+ * against their upstream each pass, so a retry whose upstream was marked
+ * failed becomes upstream_failed too. */
+static bool schedulable(const ti *t)
+{
+    return !t->proc && !t->dock &&
+           (t->state == TI_NONE || t->state == TI_SCHEDULED || t->state == TI_UP_FOR_RETRY);
+}
+
+/* Settles an instance whose rule can no longer be met (skipped or
+ * upstream_failed); true when its upstream lets it run. */
+static bool upstream_allows(agent *ag, run *r, size_t i)
+{
+    switch (upstream_verdict(r, i)) {
+    case TRIGGER_SKIP:
+        set_state(ag, r, i, TI_SKIPPED);
+        return false;
+    case TRIGGER_UPSTREAM_FAILED:
+        set_state(ag, r, i, TI_UPSTREAM_FAILED);
+        return false;
+    case TRIGGER_WAIT:
+        return false;
+    case TRIGGER_RUN:
+        return true;
+    }
+    return false;
+}
+
 /* Returns true when the task instance may start now (deps met). */
 static bool decide(agent *ag, run *r, size_t i, int64_t now)
 {
     ti *t = &r->tis[i];
-    const dag_task *task = &r->de->model->tasks[i];
     if (t->proc || t->dock)
         return false; /* a killed try is still exiting: never two at once */
-    switch (t->state) {
-    case TI_NONE:
-    case TI_SCHEDULED: {
-        upstream_counts c = count_upstream(r, task);
-        switch (trigger_rule_evaluate(task->trigger_rule, &c)) {
-        case TRIGGER_SKIP:
-            set_state(ag, r, i, TI_SKIPPED);
-            return false;
-        case TRIGGER_UPSTREAM_FAILED:
-            set_state(ag, r, i, TI_UPSTREAM_FAILED);
-            return false;
-        case TRIGGER_WAIT:
-            return false;
-        case TRIGGER_RUN:
-            return past_allows(ag, r, i);
-        }
-        return false;
-    }
-    case TI_QUEUED:
+    if (t->state == TI_QUEUED)
         return true;
-    case TI_UP_FOR_RETRY:
-        return t->next_retry_us <= now;
-    default:
+    if (!schedulable(t) || !upstream_allows(ag, r, i))
         return false;
+    if (t->state == TI_UP_FOR_RETRY && t->next_retry_us > now)
+        return false;
+    return past_allows(ag, r, i);
+}
+
+void runner_settle(agent *ag, run *r)
+{
+    bool changed = true;
+    while (changed) { /* tasks are not in topological order: to a fixed point */
+        changed = false;
+        for (size_t i = 0; i < r->n_tis; i++) {
+            if (!schedulable(&r->tis[i]))
+                continue;
+            enum ti_state before = r->tis[i].state;
+            upstream_allows(ag, r, i);
+            changed |= r->tis[i].state != before;
+        }
     }
 }
 
@@ -609,6 +718,7 @@ static bool start_run_if_allowed(agent *ag, run *r, int64_t now)
 static void pass_once(agent *ag)
 {
     int64_t now = time_now_us();
+    ag->pass_us = now;
     run **link = &ag->runs;
     while (*link) {
         run *r = *link;
@@ -652,7 +762,11 @@ int64_t runner_next_retry(const agent *ag)
     for (const run *r = ag->runs; r; r = r->next) {
         for (size_t i = 0; i < r->n_tis; i++) {
             const ti *t = &r->tis[i];
-            if (t->state == TI_UP_FOR_RETRY && (best < 0 || t->next_retry_us < best))
+            /* One that was due at the last pass and did not start waits for
+             * something that passes again when it changes (its upstream, an
+             * unpause, the run before): a timer for it would spin. */
+            if (t->state == TI_UP_FOR_RETRY && t->next_retry_us > ag->pass_us &&
+                (best < 0 || t->next_retry_us < best))
                 best = t->next_retry_us;
         }
     }
@@ -845,6 +959,8 @@ void runner_free_run(run *r)
     free(r->run_id);
     free(r->run_type);
     free(r->params_json);
+    for (size_t i = 0; r->tis && i < r->n_tis; i++)
+        free(r->tis[i].followed);
     free(r->tis);
     free(r);
 }
@@ -865,9 +981,8 @@ const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, siz
         snprintf(buf, len, "retry at %s", iso);
         return buf;
     }
-    if (t->state == TI_NONE || t->state == TI_SCHEDULED) {
-        upstream_counts c = count_upstream(r, task);
-        if (trigger_rule_evaluate(task->trigger_rule, &c) != TRIGGER_RUN)
+    if (schedulable(t)) {
+        if (upstream_verdict(r, i) != TRIGGER_RUN)
             return "upstream";
         if (!past_allows(ag, r, i))
             return "depends_on_past";
@@ -947,6 +1062,9 @@ void runner_swap_model(agent *ag, dag_entry *de, dag *next)
             if (tis[j].dock)
                 exec_docker_set_arg(tis[j].dock, &tis[j]);
         }
+        for (size_t k = 0; k < old->n_tasks; k++)
+            if (dag_task_index(next, old->tasks[k].id) < 0)
+                free(r->tis[k].followed); /* the others moved to TIS */
         free(r->tis);
         r->tis = tis;
         r->n_tis = next->n_tasks;

@@ -57,6 +57,9 @@ void runner_recount(agent *ag);
 
 /* For the operator controls (control.c). */
 void runner_kill_try(agent *ag, run *r, size_t task_index);
+/* Settles what can no longer run (skipped, upstream_failed) without
+ * starting anything: after a mark or clear, on a paused DAG too. */
+void runner_settle(agent *ag, run *r);
 void runner_set_state(agent *ag, run *r, size_t task_index, enum ti_state state);
 void runner_save_run(agent *ag, run *r);
 /* Put a finished run (loaded from the store) back in play as queued. */

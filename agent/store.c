@@ -47,6 +47,9 @@ static const char *const migrations[] = {
     "CREATE TABLE sla_misses (dag_id TEXT NOT NULL, run_id TEXT NOT NULL,"
     "  task_id TEXT NOT NULL, time INTEGER NOT NULL,"
     "  PRIMARY KEY (dag_id, run_id, task_id));",
+    /* A branch's decision, so that a task it did not follow is skipped
+     * again when cleared, after a restart too. */
+    "ALTER TABLE task_instances ADD COLUMN branch_followed TEXT;",
 };
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
@@ -300,11 +303,13 @@ int store_ti_save(store *s, const run *r, size_t i)
     const ti *t = &r->tis[i];
     sqlite3_stmt *st =
         stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
-                " try_number, max_tries, start_date, end_date, next_retry_at, pid, pid_start)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                " try_number, max_tries, start_date, end_date, next_retry_at, pid, pid_start,"
+                " branch_followed)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                 " ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET"
                 " state = ?4, try_number = ?5, max_tries = ?6, start_date = ?7,"
-                " end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11");
+                " end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11,"
+                " branch_followed = ?12");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->de->model->tasks[i].id, -1, SQLITE_STATIC);
@@ -316,6 +321,8 @@ int store_ti_save(store *s, const run *r, size_t i)
     bind_opt_time(st, 9, t->next_retry_us);
     bind_opt_time(st, 10, t->state == TI_RUNNING ? t->pid : 0);
     bind_opt_time(st, 11, t->state == TI_RUNNING ? t->pid_start : 0);
+    if (t->followed)
+        sqlite3_bind_text(st, 12, t->followed, -1, SQLITE_STATIC);
     return write_done(s, st);
 }
 
@@ -342,8 +349,8 @@ static void load_tis(store *s, run *r)
     for (size_t i = 0; i < m->n_tasks; i++)
         r->tis[i].max_tries = m->tasks[i].retries + 1;
     sqlite3_stmt *st = stmt(s, "SELECT task_id, state, try_number, max_tries, start_date,"
-                               " end_date, next_retry_at, pid, pid_start FROM task_instances"
-                               " WHERE dag_id = ?1 AND run_id = ?2");
+                               " end_date, next_retry_at, pid, pid_start, branch_followed"
+                               " FROM task_instances WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -360,6 +367,8 @@ static void load_tis(store *s, run *r)
         t->next_retry_us = column_time(st, 6);
         t->pid = (int)column_time(st, 7);
         t->pid_start = column_time(st, 8);
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+            t->followed = xstrdup((const char *)sqlite3_column_text(st, 9));
     }
 }
 
