@@ -1,5 +1,6 @@
 #include "dagdir.h"
 #include "admission.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -156,7 +157,13 @@ dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *na
     de->next_due_us = de->next_logical_us = -1;
     dagdir_file_stamp(path, &de->stamp);
     de->model = dagdir_load_checked(cfg, path, diags, &de->error);
-    de->dag_id = de->model ? xstrdup(de->model->id) : xstrndup(name, strlen(name) - 4);
+    if (de->model) {
+        de->dag_id = xstrdup(de->model->id);
+    } else { /* its name without ".ini", as UTF-8 (JSON needs it) */
+        char *raw = xstrndup(name, strlen(name) - 4);
+        de->dag_id = utf8_escape(raw);
+        free(raw);
+    }
     return de;
 }
 

@@ -1,5 +1,6 @@
 #include "store.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <sqlite3.h>
@@ -621,7 +622,7 @@ static json_t *column_json_text(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL
                ? json_null()
-               : json_string((const char *)sqlite3_column_text(st, i));
+               : json_text((const char *)sqlite3_column_text(st, i));
 }
 
 json_t *store_audit_json(store *s, int limit, const char *tz)

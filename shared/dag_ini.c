@@ -9,6 +9,7 @@
 #include "dag_ini.h"
 #include "template.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #include <ini.h>
 
@@ -448,6 +449,9 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
     else if (r > 0 && p.errors == 0)
         ini_err(&p, r, "syntax error");
 
+    const char *base = strrchr(p.file, '/');
+    if (!utf8_valid(base ? base + 1 : p.file))
+        ini_err(&p, 0, "the file name is not valid UTF-8");
     if (!d->id) {
         d->id = default_id(p.file);
         if (!dag_id_valid(d->id))
