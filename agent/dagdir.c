@@ -51,60 +51,22 @@ static void check_budgets(const config *cfg, const dag *m, diag_list *diags)
     }
 }
 
-/* The line of KEY in [SECTION] of PATH, for messages about values the
- * model keeps without their line; FALLBACK when it is not found. */
-static int key_line(const char *path, const char *section, const char *key, int fallback)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return fallback;
-    char buf[512];
-    int line = 0, found = fallback;
-    bool inside = false;
-    size_t klen = strlen(key);
-    while (fgets(buf, sizeof buf, f)) {
-        line++;
-        char *t = str_trim(buf);
-        if (*t == '[') {
-            char *end = strchr(t, ']');
-            if (end)
-                *end = '\0';
-            /* "[task  x]" names task x too: compare with single spaces */
-            char *w = t + 1;
-            for (char *r = t + 1; *r; r++)
-                if (!((*r == ' ' || *r == '\t') && (w == t + 1 || w[-1] == ' ')))
-                    *w++ = *r == '\t' ? ' ' : *r;
-            *w = '\0';
-            inside = strcmp(str_trim(t + 1), section) == 0;
-        } else if (inside && strncmp(t, key, klen) == 0 && strchr(" \t=", t[klen])) {
-            found = line;
-            break;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
 /* Notifiers live in the agent config too. */
 static void check_notifiers(const config *cfg, const dag *m, diag_list *diags)
 {
     for (size_t i = 0; i < m->notify.n; i++)
         if (!config_notifier(cfg, m->notify.items[i]))
-            diag_add(diags, m->file, key_line(m->file, "dag", "notify", 1), false,
+            diag_add(diags, m->file, m->notify_line ? m->notify_line : 1, false,
                      "unknown notifier \"%s\" (declare [notifier %s] in the agent config)",
                      m->notify.items[i], m->notify.items[i]);
     for (size_t t = 0; t < m->n_tasks; t++) {
         const dag_task *task = &m->tasks[t];
-        for (size_t i = 0; i < task->notify.n; i++) {
-            if (config_notifier(cfg, task->notify.items[i]))
-                continue;
-            char *section = xasprintf("task %s", task->id);
-            diag_add(diags, m->file, key_line(m->file, section, "notify", task->line), false,
-                     "task %s: unknown notifier \"%s\" (declare [notifier %s] in the agent "
-                     "config)",
-                     task->id, task->notify.items[i], task->notify.items[i]);
-            free(section);
-        }
+        for (size_t i = 0; i < task->notify.n; i++)
+            if (!config_notifier(cfg, task->notify.items[i]))
+                diag_add(diags, m->file, task->notify_line ? task->notify_line : task->line, false,
+                         "task %s: unknown notifier \"%s\" (declare [notifier %s] in the agent "
+                         "config)",
+                         task->id, task->notify.items[i], task->notify.items[i]);
     }
 }
 

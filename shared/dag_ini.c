@@ -100,13 +100,13 @@ static char *find_chars_or_comment(char *s, const char *chars)
 static void declare_task(ini_parser *p, const char *id)
 {
     dag *d = p->d;
-    for (size_t i = 0; i < d->n_tasks; i++) {
-        if (strcmp(d->tasks[i].id, id) == 0) {
-            ini_err(p, p->lineno, "duplicate [task %s]: first declared at line %d", id,
-                    d->tasks[i].line);
-            p->sect = SECT_IGNORED;
-            return;
-        }
+    if (!d->task_ix)
+        d->task_ix = strindex_new();
+    if (!strindex_add(d->task_ix, id, d->n_tasks)) {
+        ini_err(p, p->lineno, "duplicate [task %s]: first declared at line %d", id,
+                d->tasks[strindex_get(d->task_ix, id)].line);
+        p->sect = SECT_IGNORED;
+        return;
     }
     if (d->n_tasks == p->task_cap) {
         p->task_cap = p->task_cap ? p->task_cap * 2 : 8;
@@ -312,12 +312,17 @@ static void param_key(ini_parser *p, const char *name, const char *value)
         ini_err(p, p->lineno, "bad param name \"%s\": use letters, digits and '_'", name);
         return;
     }
-    int i = dag_param_index(d, name);
-    if (i >= 0) {
-        ini_err(p, p->lineno, "duplicate param \"%s\" (first at line %d)", name, d->params[i].line);
+    if (!p->param_ix)
+        p->param_ix = strindex_new();
+    if (!strindex_add(p->param_ix, name, d->n_params)) {
+        ini_err(p, p->lineno, "duplicate param \"%s\" (first at line %d)", name,
+                d->params[strindex_get(p->param_ix, name)].line);
         return;
     }
-    d->params = xrealloc(d->params, (d->n_params + 1) * sizeof *d->params);
+    if (d->n_params == p->param_cap) {
+        p->param_cap = p->param_cap ? 2 * p->param_cap : 8;
+        d->params = xrealloc(d->params, p->param_cap * sizeof *d->params);
+    }
     d->params[d->n_params] = (dag_param){xstrdup(name), xstrdup(value), p->lineno};
     p->key = (int)d->n_params++;
 }
@@ -399,18 +404,28 @@ static char *dir_of(const char *name)
     return dir;
 }
 
-/* Report in file order: a stable insertion sort of what this load added. */
+/* Report in file order: a stable merge sort of what this load added (the
+ * checks after the last line add problems about every task). */
 static void sort_by_line(diag_list *l, size_t from)
 {
-    for (size_t i = from + 1; i < l->n; i++) {
-        diag x = l->items[i];
-        size_t j = i;
-        while (j > from && l->items[j - 1].line > x.line) {
-            l->items[j] = l->items[j - 1];
-            j--;
+    size_t n = l->n - from;
+    if (n < 2)
+        return;
+    diag *a = l->items + from, *tmp = xmalloc(n * sizeof *tmp);
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = a[j].line < a[i].line ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
         }
-        l->items[j] = x;
+        memcpy(a, tmp, n * sizeof *a);
     }
+    free(tmp);
 }
 
 static void parser_free(ini_parser *p)
@@ -419,8 +434,12 @@ static void parser_free(ini_parser *p)
         free(p->meta[i].up_lines.a);
         free(p->meta[i].env_lines.a);
         free(p->meta[i].cmd_lines.a);
+        strindex_free(p->meta[i].up_ix);
+        strindex_free(p->meta[i].notify_ix);
     }
     free(p->meta);
+    strindex_free(p->param_ix);
+    strindex_free(p->notify_ix);
     free(p->start_date);
     free(p->end_date);
 }
