@@ -83,10 +83,11 @@ static char *join_errors(const diag_list *d, size_t from)
     return sb_take(&sb);
 }
 
-dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error)
+dag *dagdir_check(const config *cfg, dag *m, diag_list *diags, size_t before, char **error)
 {
-    size_t before = diags->n, errors_before = diag_error_count(diags);
-    dag *m = dag_load_file(path, cfg->timezone, diags);
+    size_t errors_before = diag_error_count(diags);
+    for (size_t i = before; i < diags->n; i++)
+        errors_before -= !diags->items[i].warning;
     if (m) {
         check_pools(cfg, m, diags);
         check_budgets(cfg, m, diags);
@@ -98,6 +99,12 @@ dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, 
     dag_free(m);
     *error = join_errors(diags, before);
     return NULL;
+}
+
+dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error)
+{
+    size_t before = diags->n;
+    return dagdir_check(cfg, dag_load_file(path, cfg->timezone, diags), diags, before, error);
 }
 
 void dagdir_file_stamp(const char *path, file_stamp *out)
@@ -114,11 +121,22 @@ void dagdir_file_stamp(const char *path, file_stamp *out)
 dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *name,
                              diag_list *diags)
 {
+    file_stamp st;
+    dagdir_file_stamp(path, &st);
+    char *error = NULL;
+    dag *m = dagdir_load_checked(cfg, path, diags, &error);
+    return dagdir_entry_new(path, name, &st, m, error);
+}
+
+dag_entry *dagdir_entry_new(const char *path, const char *name, const file_stamp *st, dag *m,
+                            char *error)
+{
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);
     de->next_due_us = de->next_logical_us = -1;
-    dagdir_file_stamp(path, &de->stamp);
-    de->model = dagdir_load_checked(cfg, path, diags, &de->error);
+    de->stamp = *st;
+    de->model = m;
+    de->error = error;
     if (de->model) {
         de->dag_id = xstrdup(de->model->id);
     } else { /* its name without ".ini", as UTF-8 (JSON needs it) */
@@ -129,7 +147,68 @@ dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *na
     return de;
 }
 
-void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *diags)
+char *dagdir_duplicate_error(const dag_entry *de, const dag_entry *holder)
+{
+    char *file = utf8_escape(de->file), *other = utf8_escape(holder->file);
+    char *e = xasprintf("%s: DAG id \"%s\" is already used by %s (rename one of them)", file,
+                        de->dag_id, other);
+    free(file);
+    free(other);
+    return e;
+}
+
+void dagdir_make_duplicate(dag_entry *de, const dag_entry *holder)
+{
+    dag_free(de->model);
+    de->model = NULL;
+    de->duplicate = true;
+    free(de->error);
+    de->error = dagdir_duplicate_error(de, holder);
+}
+
+/* Entries with a model that share a DAG id: one keeps it (the file OWNER
+ * names, else the first by name), the others are listed with an error. */
+static void settle_duplicates(dag_entry **list, size_t n, dagdir_owner_fn owner, void *ctx,
+                              diag_list *diags)
+{
+    strindex *first = strindex_new(), *files = strindex_new();
+    size_t *keep = xmalloc((n ? n : 1) * sizeof *keep); /* per first file: the holder */
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = (size_t)-1;
+        strindex_add(files, list[i]->file, i);
+        if (list[i]->model)
+            strindex_add(first, list[i]->dag_id, i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = list[i]->model ? strindex_get(first, list[i]->dag_id) : i;
+        if (k == i || keep[k] != (size_t)-1)
+            continue;
+        /* A second file with this id: choose the holder once. */
+        keep[k] = k;
+        char *want = owner ? owner(ctx, list[k]->dag_id) : NULL;
+        size_t w = want ? strindex_get(files, want) : (size_t)-1;
+        if (w != (size_t)-1 && list[w]->model && strcmp(list[w]->dag_id, list[k]->dag_id) == 0)
+            keep[k] = w;
+        free(want);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i]->model)
+            continue;
+        size_t k = strindex_get(first, list[i]->dag_id);
+        if (keep[k] == (size_t)-1 || keep[k] == i)
+            continue;
+        const dag_entry *holder = list[keep[k]];
+        diag_add(diags, list[i]->file, 0, false, "DAG id \"%s\" is already used by %s",
+                 list[i]->dag_id, holder->file);
+        dagdir_make_duplicate(list[i], holder);
+    }
+    free(keep);
+    strindex_free(first);
+    strindex_free(files);
+}
+
+void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry ***out,
+                 size_t *n_out, diag_list *diags)
 {
     *out = NULL;
     *n_out = 0;
@@ -148,20 +227,11 @@ void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
-        dag_entry *de = dagdir_load_entry(cfg, path, names.items[i], diags);
+        list[n++] = dagdir_load_entry(cfg, path, names.items[i], diags);
         free(path);
-        bool duplicate = false;
-        for (size_t k = 0; k < n; k++)
-            duplicate |= strcmp(list[k]->dag_id, de->dag_id) == 0;
-        if (duplicate) {
-            diag_add(diags, de->file, 0, false, "DAG id \"%s\" is already used by another file",
-                     de->dag_id);
-            dag_entry_free(de);
-            continue;
-        }
-        list[n++] = de;
     }
     strlist_free(&names);
+    settle_duplicates(list, n, owner, ctx, diags);
     *out = list;
     *n_out = n;
 }

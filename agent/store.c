@@ -230,6 +230,17 @@ bool store_dag_sync(store *s, const char *dag_id, const char *file)
     return query_int64(st, 0) != 0;
 }
 
+char *store_dag_file(store *s, const char *dag_id)
+{
+    sqlite3_stmt *st = stmt(s, "SELECT file FROM dags WHERE dag_id = ?1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    char *file = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+        file = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return file;
+}
+
 int store_dag_set_paused(store *s, const char *dag_id, bool paused)
 {
     sqlite3_stmt *st = stmt(s, "UPDATE dags SET paused = ?2 WHERE dag_id = ?1");

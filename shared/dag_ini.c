@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,16 +281,20 @@ static int probe_handler(void *user, const char *section, const char *name, cons
 }
 
 /* inih r55 strips inline comments from key lines only; later releases also
- * from continuation lines. Ask the library we run with, once. */
+ * from continuation lines. Ask the library we run with, once (files load
+ * on worker threads too). */
+static bool cuts_continuations;
+static pthread_once_t cuts_probed = PTHREAD_ONCE_INIT;
+
+static void probe_cuts(void)
+{
+    ini_parse_string("[s]\nk = a\n  b ;c\n", probe_handler, &cuts_continuations);
+}
+
 static bool inih_cuts_continuations(void)
 {
-    static int cached = -1;
-    if (cached < 0) {
-        bool cut = false;
-        ini_parse_string("[s]\nk = a\n  b ;c\n", probe_handler, &cut);
-        cached = cut;
-    }
-    return cached;
+    pthread_once(&cuts_probed, probe_cuts);
+    return cuts_continuations;
 }
 
 const char *ini_section_label(ini_parser *p, char *buf, size_t len)

@@ -68,8 +68,11 @@ rm "$T/dags/0.ini"
 printf '[dag]\nid = bee\n[task two]\ncommand = echo two\n' >"$T/dags/b.ini"
 check "fixing the duplicate makes it load" wait_for 2 listed_with "$T/dags/b.ini" none
 check_eq "under its own id" "two" "$(jctl grid bee | jq -r '.tasks | join(" ")')"
+# (a loaded DAG keeps its id: make b.ini a new file again)
+rm "$T/dags/b.ini"
+wait_for 2 sh -c "! $BIN/dagctl -s $SOCK --json dags | grep -q b.ini"
 printf '[dag]\nid = a\n[task two]\ncommand = echo two\n' >"$T/dags/b.ini"
-wait_for 2 listed_with "$T/dags/b.ini" "already used"
+check "a duplicate again" wait_for 2 listed_with "$T/dags/b.ini" "already used"
 rm "$T/dags/a.ini"
 check "removing the holder lets the duplicate take the id" wait_for 2 listed_with "$T/dags/b.ini" none
 check_eq "with its tasks" "two" "$(jctl grid a | jq -r '.tasks | join(" ")')"
