@@ -38,6 +38,7 @@ typedef struct dag_entry {
     int active_runs;   /* runs in state running */
     file_stamp stamp;  /* of the file when last read */
     bool removed;      /* its file is gone: no new runs; dropped when idle */
+    bool duplicate;    /* declares the DAG id of another file: no model (reload.c) */
 } dag_entry;
 
 /* A task instance of an active run. */
@@ -94,6 +95,8 @@ typedef struct agent {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_fs_event_t dags_watch; /* dags_dir changes, debounced by reload_timer */
     uv_timer_t reload_timer;
+    struct load_batch *loading; /* DAG files parsing on the thread pool (reload.c) */
+    bool reload_again;          /* a change came meanwhile: look again after it */
     uv_timer_t retention_timer;
     uv_timer_t pid_timer; /* writes the pids of tries still running */
     int64_t started_us;

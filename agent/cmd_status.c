@@ -1,6 +1,7 @@
 /* status: the agent's vital signs. */
 #include "commands.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -30,6 +31,6 @@ void cmd_status(request *rq)
                           ag->running_tasks, "parallelism", ag->cfg.parallelism);
     json_object_set_new(o, "store_ok", json_boolean(!ag->degraded));
     if (ag->degraded_reason)
-        json_object_set_new(o, "store_error", json_string(ag->degraded_reason));
+        json_object_set_new(o, "store_error", json_text(ag->degraded_reason));
     server_reply_ok(rq->cl, rq->id, o);
 }

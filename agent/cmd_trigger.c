@@ -64,6 +64,10 @@ void cmd_trigger(request *rq)
         end = cron_next(&m->cron, m->timezone, logical);
     char *params_text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(params);
+    if (!params_text) {
+        server_reply_error(rq->cl, rq->id, "internal", "cannot encode the params");
+        return;
+    }
     int rc;
     runner_batch_begin(rq->ag);
     run *r = runner_create_run(rq->ag, de, "manual", logical, logical, end, time_now_us(),

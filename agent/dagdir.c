@@ -1,5 +1,6 @@
 #include "dagdir.h"
 #include "admission.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -50,60 +51,22 @@ static void check_budgets(const config *cfg, const dag *m, diag_list *diags)
     }
 }
 
-/* The line of KEY in [SECTION] of PATH, for messages about values the
- * model keeps without their line; FALLBACK when it is not found. */
-static int key_line(const char *path, const char *section, const char *key, int fallback)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return fallback;
-    char buf[512];
-    int line = 0, found = fallback;
-    bool inside = false;
-    size_t klen = strlen(key);
-    while (fgets(buf, sizeof buf, f)) {
-        line++;
-        char *t = str_trim(buf);
-        if (*t == '[') {
-            char *end = strchr(t, ']');
-            if (end)
-                *end = '\0';
-            /* "[task  x]" names task x too: compare with single spaces */
-            char *w = t + 1;
-            for (char *r = t + 1; *r; r++)
-                if (!((*r == ' ' || *r == '\t') && (w == t + 1 || w[-1] == ' ')))
-                    *w++ = *r == '\t' ? ' ' : *r;
-            *w = '\0';
-            inside = strcmp(str_trim(t + 1), section) == 0;
-        } else if (inside && strncmp(t, key, klen) == 0 && strchr(" \t=", t[klen])) {
-            found = line;
-            break;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
 /* Notifiers live in the agent config too. */
 static void check_notifiers(const config *cfg, const dag *m, diag_list *diags)
 {
     for (size_t i = 0; i < m->notify.n; i++)
         if (!config_notifier(cfg, m->notify.items[i]))
-            diag_add(diags, m->file, key_line(m->file, "dag", "notify", 1), false,
+            diag_add(diags, m->file, m->notify_line ? m->notify_line : 1, false,
                      "unknown notifier \"%s\" (declare [notifier %s] in the agent config)",
                      m->notify.items[i], m->notify.items[i]);
     for (size_t t = 0; t < m->n_tasks; t++) {
         const dag_task *task = &m->tasks[t];
-        for (size_t i = 0; i < task->notify.n; i++) {
-            if (config_notifier(cfg, task->notify.items[i]))
-                continue;
-            char *section = xasprintf("task %s", task->id);
-            diag_add(diags, m->file, key_line(m->file, section, "notify", task->line), false,
-                     "task %s: unknown notifier \"%s\" (declare [notifier %s] in the agent "
-                     "config)",
-                     task->id, task->notify.items[i], task->notify.items[i]);
-            free(section);
-        }
+        for (size_t i = 0; i < task->notify.n; i++)
+            if (!config_notifier(cfg, task->notify.items[i]))
+                diag_add(diags, m->file, task->notify_line ? task->notify_line : task->line, false,
+                         "task %s: unknown notifier \"%s\" (declare [notifier %s] in the agent "
+                         "config)",
+                         task->id, task->notify.items[i], task->notify.items[i]);
     }
 }
 
@@ -120,10 +83,11 @@ static char *join_errors(const diag_list *d, size_t from)
     return sb_take(&sb);
 }
 
-dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error)
+dag *dagdir_check(const config *cfg, dag *m, diag_list *diags, size_t before, char **error)
 {
-    size_t before = diags->n, errors_before = diag_error_count(diags);
-    dag *m = dag_load_file(path, cfg->timezone, diags);
+    size_t errors_before = diag_error_count(diags);
+    for (size_t i = before; i < diags->n; i++)
+        errors_before -= !diags->items[i].warning;
     if (m) {
         check_pools(cfg, m, diags);
         check_budgets(cfg, m, diags);
@@ -135,6 +99,12 @@ dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, 
     dag_free(m);
     *error = join_errors(diags, before);
     return NULL;
+}
+
+dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error)
+{
+    size_t before = diags->n;
+    return dagdir_check(cfg, dag_load_file(path, cfg->timezone, diags), diags, before, error);
 }
 
 void dagdir_file_stamp(const char *path, file_stamp *out)
@@ -151,16 +121,94 @@ void dagdir_file_stamp(const char *path, file_stamp *out)
 dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *name,
                              diag_list *diags)
 {
+    file_stamp st;
+    dagdir_file_stamp(path, &st);
+    char *error = NULL;
+    dag *m = dagdir_load_checked(cfg, path, diags, &error);
+    return dagdir_entry_new(path, name, &st, m, error);
+}
+
+dag_entry *dagdir_entry_new(const char *path, const char *name, const file_stamp *st, dag *m,
+                            char *error)
+{
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);
     de->next_due_us = de->next_logical_us = -1;
-    dagdir_file_stamp(path, &de->stamp);
-    de->model = dagdir_load_checked(cfg, path, diags, &de->error);
-    de->dag_id = de->model ? xstrdup(de->model->id) : xstrndup(name, strlen(name) - 4);
+    de->stamp = *st;
+    de->model = m;
+    de->error = error;
+    if (de->model) {
+        de->dag_id = xstrdup(de->model->id);
+    } else { /* its name without ".ini", as UTF-8 (JSON needs it) */
+        char *raw = xstrndup(name, strlen(name) - 4);
+        de->dag_id = utf8_escape(raw);
+        free(raw);
+    }
     return de;
 }
 
-void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *diags)
+char *dagdir_duplicate_error(const dag_entry *de, const dag_entry *holder)
+{
+    char *file = utf8_escape(de->file), *other = utf8_escape(holder->file);
+    char *e = xasprintf("%s: DAG id \"%s\" is already used by %s (rename one of them)", file,
+                        de->dag_id, other);
+    free(file);
+    free(other);
+    return e;
+}
+
+void dagdir_make_duplicate(dag_entry *de, const dag_entry *holder)
+{
+    dag_free(de->model);
+    de->model = NULL;
+    de->duplicate = true;
+    free(de->error);
+    de->error = dagdir_duplicate_error(de, holder);
+}
+
+/* Entries with a model that share a DAG id: one keeps it (the file OWNER
+ * names, else the first by name), the others are listed with an error. */
+static void settle_duplicates(dag_entry **list, size_t n, dagdir_owner_fn owner, void *ctx,
+                              diag_list *diags)
+{
+    strindex *first = strindex_new(), *files = strindex_new();
+    size_t *keep = xmalloc((n ? n : 1) * sizeof *keep); /* per first file: the holder */
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = (size_t)-1;
+        strindex_add(files, list[i]->file, i);
+        if (list[i]->model)
+            strindex_add(first, list[i]->dag_id, i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = list[i]->model ? strindex_get(first, list[i]->dag_id) : i;
+        if (k == i || keep[k] != (size_t)-1)
+            continue;
+        /* A second file with this id: choose the holder once. */
+        keep[k] = k;
+        char *want = owner ? owner(ctx, list[k]->dag_id) : NULL;
+        size_t w = want ? strindex_get(files, want) : (size_t)-1;
+        if (w != (size_t)-1 && list[w]->model && strcmp(list[w]->dag_id, list[k]->dag_id) == 0)
+            keep[k] = w;
+        free(want);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i]->model)
+            continue;
+        size_t k = strindex_get(first, list[i]->dag_id);
+        if (keep[k] == (size_t)-1 || keep[k] == i)
+            continue;
+        const dag_entry *holder = list[keep[k]];
+        diag_add(diags, list[i]->file, 0, false, "DAG id \"%s\" is already used by %s",
+                 list[i]->dag_id, holder->file);
+        dagdir_make_duplicate(list[i], holder);
+    }
+    free(keep);
+    strindex_free(first);
+    strindex_free(files);
+}
+
+void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry ***out,
+                 size_t *n_out, diag_list *diags)
 {
     *out = NULL;
     *n_out = 0;
@@ -179,20 +227,11 @@ void dagdir_load(const config *cfg, dag_entry ***out, size_t *n_out, diag_list *
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
-        dag_entry *de = dagdir_load_entry(cfg, path, names.items[i], diags);
+        list[n++] = dagdir_load_entry(cfg, path, names.items[i], diags);
         free(path);
-        bool duplicate = false;
-        for (size_t k = 0; k < n; k++)
-            duplicate |= strcmp(list[k]->dag_id, de->dag_id) == 0;
-        if (duplicate) {
-            diag_add(diags, de->file, 0, false, "DAG id \"%s\" is already used by another file",
-                     de->dag_id);
-            dag_entry_free(de);
-            continue;
-        }
-        list[n++] = de;
     }
     strlist_free(&names);
+    settle_duplicates(list, n, owner, ctx, diags);
     *out = list;
     *n_out = n;
 }

@@ -3,6 +3,9 @@
 #include "notify.h"
 #include "server.h"
 #include "sla.h"
+#include "utf8.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -22,6 +25,10 @@ static void deliver(agent *ag, json_t *event)
 
 static void emit(agent *ag, json_t *event)
 {
+    if (!event) { /* json_pack refused a value: never pass NULL on */
+        fprintf(stderr, "dagd: an event could not be encoded and was dropped\n");
+        return;
+    }
     if (ag->events_held > 0) {
         if (!ag->held_events)
             ag->held_events = json_array();
@@ -74,6 +81,7 @@ void events_run(agent *ag, const run *r)
 
 void events_dag(agent *ag, const dag_entry *de, const char *what)
 {
-    emit(ag, json_pack("{s:s, s:s, s:s, s:b, s:s?}", "event", "dag", "what", what, "dag_id",
-                       de->dag_id, "paused", de->paused, "error", de->error));
+    emit(ag, json_pack("{s:s, s:s, s:o, s:b, s:o, s:o}", "event", "dag", "what", what, "dag_id",
+                       json_text(de->dag_id), "paused", de->paused, "file", json_text(de->file),
+                       "error", json_text(de->error)));
 }

@@ -519,6 +519,10 @@ static void begin_create(docker_task *t)
         free(offset);
     }
     char *body = json_dumps(t->create, JSON_COMPACT);
+    if (!body) {
+        fail(t, "docker: cannot encode the container's spec as JSON");
+        return;
+    }
     t->step = docker_request(t->api, "POST", "/containers/create", body, NULL, on_created, t,
                              CALL_TIMEOUT_S);
     free(body);
@@ -664,6 +668,8 @@ static void begin_find(docker_task *t, const docker_attach *a)
     json_t *filters = json_pack("{s:o}", "label", labels);
     char *f = json_dumps(filters, JSON_COMPACT);
     json_decref(filters);
+    if (!f) /* labels are ids and numbers: cannot happen, but never crash */
+        f = xstrdup("{}");
     char *q = docker_escape(t->api, f);
     t->find_path = xasprintf("/containers/json?all=1&filters=%s", q);
     send_find(t);

@@ -45,7 +45,7 @@ static int check_only(const char *config_file)
     dag_entry **dags = NULL;
     size_t n = 0;
     if (rc == 0)
-        dagdir_load(&cfg, &dags, &n, &diags);
+        dagdir_load(&cfg, NULL, NULL, &dags, &n, &diags);
     diag_print(&diags, stdout);
     size_t errors = diag_error_count(&diags);
     if (!errors)
@@ -125,14 +125,22 @@ static int open_state(agent *ag)
     return 0;
 }
 
+static char *owner_from_store(void *db, const char *dag_id)
+{
+    return store_dag_file(db, dag_id);
+}
+
 static void load_dags(agent *ag)
 {
     diag_list diags = {0};
-    dagdir_load(&ag->cfg, &ag->dags, &ag->n_dags, &diags);
+    /* A DAG id in two files stays with the file that held it before. */
+    dagdir_load(&ag->cfg, owner_from_store, ag->db, &ag->dags, &ag->n_dags, &diags);
     diag_print_prefixed(&diags, stderr, "dagd: ");
     diag_free(&diags);
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
+        if (de->duplicate)
+            continue;
         de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
         if (!de->model)
             continue;

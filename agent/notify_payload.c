@@ -1,4 +1,5 @@
 #include "notify_payload.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -8,33 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Length of the valid UTF-8 sequence at S (N bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    if (s[0] >= 0x01 && s[0] < 0x80)
-        return 1;
-    size_t len;
-    unsigned min, cp;
-    if ((s[0] & 0xe0) == 0xc0)
-        len = 2, min = 0x80, cp = s[0] & 0x1f;
-    else if ((s[0] & 0xf0) == 0xe0)
-        len = 3, min = 0x800, cp = s[0] & 0x0f;
-    else if ((s[0] & 0xf8) == 0xf0)
-        len = 4, min = 0x10000, cp = s[0] & 0x07;
-    else
-        return 0; /* NUL, a continuation byte, or 0xf8.. */
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 /* JSON strings must be UTF-8; a log can hold anything. */
 static void append_utf8(strbuf *sb, const char *s, size_t n)

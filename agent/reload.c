@@ -4,6 +4,7 @@
 #include "runner.h"
 #include "scheduler.h"
 #include "store.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -15,6 +16,28 @@
 /* Editors write a file in several steps; act once they are done. */
 #define RELOAD_DEBOUNCE_MS 200
 
+/* Files are parsed on libuv's thread pool so that a big file never stalls
+ * a reply; the loop only stats the files and swaps the models in. One
+ * batch is in flight at a time and its files are applied in order (the
+ * known entries, then new files by name): a later reload of a file can
+ * never be overtaken by an earlier one, and which of two new files with
+ * one DAG id comes first does not depend on thread timing. */
+typedef struct load_job {
+    dag_entry *de; /* NULL: a new file */
+    char *path, *name;
+    file_stamp stamp; /* taken before the read: a change during it shows next time */
+    dag *model;       /* the worker's result, before the config checks */
+    diag_list diags;
+} load_job;
+
+typedef struct load_batch {
+    uv_work_t work;
+    agent *ag;
+    char *timezone; /* the default zone the files were parsed with */
+    load_job *jobs;
+    size_t n, cap;
+} load_batch;
+
 static dag_entry *find_by_file(agent *ag, const char *path)
 {
     for (size_t i = 0; i < ag->n_dags; i++)
@@ -23,12 +46,17 @@ static dag_entry *find_by_file(agent *ag, const char *path)
     return NULL;
 }
 
-static bool id_taken(agent *ag, const char *id, const dag_entry *self)
+/* The entry that holds DAG id ID (a live file with a model), other than
+ * SELF. */
+static dag_entry *id_holder(agent *ag, const char *id, const dag_entry *self)
 {
-    for (size_t i = 0; i < ag->n_dags; i++)
-        if (ag->dags[i] != self && !ag->dags[i]->removed && strcmp(ag->dags[i]->dag_id, id) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < ag->n_dags; i++) {
+        dag_entry *de = ag->dags[i];
+        if (de != self && de->model && !de->removed && !de->duplicate &&
+            strcmp(de->dag_id, id) == 0)
+            return de;
+    }
+    return NULL;
 }
 
 static void set_error(dag_entry *de, char *error)
@@ -37,17 +65,55 @@ static void set_error(dag_entry *de, char *error)
     de->error = error;
 }
 
+/* The config checks of a parsed file, on the loop (the config may change
+ * under SIGHUP). Prints the file's problems; returns the model or NULL with
+ * *ERROR. */
+static dag *finish_job(agent *ag, load_job *j, char **error)
+{
+    dag *m = dagdir_check(&ag->cfg, j->model, &j->diags, 0, error);
+    j->model = NULL;
+    diag_print_prefixed(&j->diags, stderr, "dagd: ");
+    return m;
+}
+
+/* A file that had no model (broken so far, or a duplicate) loads: it takes
+ * its declared id unless a live file holds that. */
+static bool take_id(agent *ag, dag_entry *de, dag *m)
+{
+    dag_entry *holder = id_holder(ag, m->id, de);
+    if (strcmp(de->dag_id, m->id) != 0) {
+        free(de->dag_id);
+        de->dag_id = xstrdup(m->id);
+    }
+    if (holder) {
+        dag_free(m);
+        dagdir_make_duplicate(de, holder);
+        fprintf(stderr, "dagd: %s\n", de->error);
+        return false;
+    }
+    de->duplicate = false;
+    de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
+    return true;
+}
+
 /* A changed file: the new version replaces the old, or its error shows and
  * the last good version goes on. */
-static void reload_entry(agent *ag, dag_entry *de)
+static void apply_reload(agent *ag, load_batch *b, load_job *j)
 {
-    diag_list diags = {0};
+    dag_entry *de = j->de;
     char *error = NULL;
-    dagdir_file_stamp(de->file, &de->stamp);
-    dag *m = dagdir_load_checked(&ag->cfg, de->file, &diags, &error);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
-    diag_free(&diags);
-    if (m && strcmp(m->id, de->dag_id) != 0) {
+    /* Parsed with another default zone than the config has now: keep the
+     * stamp stale so that the next look parses it again. */
+    if (strcmp(b->timezone, ag->cfg.timezone ? ag->cfg.timezone : "") == 0)
+        de->stamp = j->stamp;
+    dag *m = finish_job(ag, j, &error);
+    if (m && !de->model) {
+        if (!take_id(ag, de, m)) {
+            free(error);
+            events_dag(ag, de, "error");
+            return;
+        }
+    } else if (m && strcmp(m->id, de->dag_id) != 0) {
         error = xasprintf("%s: the DAG id changed from \"%s\" to \"%s\"; rename by moving the "
                           "file aside and adding a new one",
                           de->file, de->dag_id, m->id);
@@ -70,20 +136,20 @@ static void reload_entry(agent *ag, dag_entry *de)
     events_dag(ag, de, "reloaded");
 }
 
-static void add_file(agent *ag, const char *path, const char *name)
+static void apply_new(agent *ag, load_job *j)
 {
-    diag_list diags = {0};
-    dag_entry *de = dagdir_load_entry(&ag->cfg, path, name, &diags);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
-    diag_free(&diags);
-    if (id_taken(ag, de->dag_id, NULL)) {
-        fprintf(stderr, "dagd: %s: DAG id \"%s\" is already used by another file\n", path,
-                de->dag_id);
-        dag_entry_free(de);
-        return;
-    }
+    char *error = NULL;
+    dag *m = finish_job(ag, j, &error);
+    dag_entry *de = dagdir_entry_new(j->path, j->name, &j->stamp, m, error);
     ag->dags = xrealloc(ag->dags, (ag->n_dags + 1) * sizeof *ag->dags);
     ag->dags[ag->n_dags++] = de;
+    dag_entry *holder = de->model ? id_holder(ag, de->dag_id, de) : NULL;
+    if (holder) { /* listed with its error; the holder keeps the id */
+        dagdir_make_duplicate(de, holder);
+        fprintf(stderr, "dagd: %s\n", de->error);
+        events_dag(ag, de, "error");
+        return;
+    }
     de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
     if (de->model) {
         runner_adopt_runs(ag, de);
@@ -111,11 +177,91 @@ static void drop_removed(agent *ag)
 
 static int by_id(const void *a, const void *b)
 {
-    return strcmp((*(dag_entry *const *)a)->dag_id, (*(dag_entry *const *)b)->dag_id);
+    const dag_entry *x = *(dag_entry *const *)a, *y = *(dag_entry *const *)b;
+    int c = strcmp(x->dag_id, y->dag_id);
+    return c ? c : strcmp(x->file, y->file); /* one order for duplicates too */
+}
+
+static void finish_pass(agent *ag)
+{
+    drop_removed(ag);
+    qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
+    runner_pass(ag);
+}
+
+static void batch_add(load_batch *b, dag_entry *de, const char *path, const char *name)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 8;
+        b->jobs = xrealloc(b->jobs, b->cap * sizeof *b->jobs);
+    }
+    load_job *j = &b->jobs[b->n++];
+    memset(j, 0, sizeof *j);
+    j->de = de;
+    j->path = xstrdup(path);
+    j->name = xstrdup(name);
+    dagdir_file_stamp(path, &j->stamp);
+}
+
+static void batch_free(load_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        dag_free(b->jobs[i].model);
+        diag_free(&b->jobs[i].diags);
+        free(b->jobs[i].path);
+        free(b->jobs[i].name);
+    }
+    free(b->jobs);
+    free(b->timezone);
+    free(b);
+}
+
+/* On a pool thread: nothing here touches the agent. */
+static void parse_batch(uv_work_t *w)
+{
+    load_batch *b = w->data;
+    for (size_t i = 0; i < b->n; i++)
+        b->jobs[i].model = dag_load_file(b->jobs[i].path, b->timezone, &b->jobs[i].diags);
+}
+
+static int job_order(const void *a, const void *b)
+{
+    const load_job *x = a, *y = b;
+    if (!x->de != !y->de)
+        return x->de ? -1 : 1; /* known entries first, in their order */
+    return strcmp(x->path, y->path);
+}
+
+static void after_parse(uv_work_t *w, int status)
+{
+    load_batch *b = w->data;
+    agent *ag = b->ag;
+    ag->loading = NULL;
+    if (status == 0 && !ag->stopping) {
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->jobs[i].de)
+                apply_reload(ag, b, &b->jobs[i]);
+            else
+                apply_new(ag, &b->jobs[i]);
+        }
+        finish_pass(ag);
+    }
+    batch_free(b);
+    if (ag->reload_again && !ag->stopping) {
+        ag->reload_again = false;
+        reload_dags(ag);
+    }
 }
 
 void reload_dags(agent *ag)
 {
+    if (ag->loading) { /* one batch at a time: look again once it is in */
+        ag->reload_again = true;
+        return;
+    }
+    load_batch *b = xcalloc(1, sizeof *b);
+    b->ag = ag;
+    b->timezone = xstrdup(ag->cfg.timezone ? ag->cfg.timezone : "");
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
         struct stat st;
@@ -123,14 +269,21 @@ void reload_dags(agent *ag)
             if (!de->removed) {
                 de->removed = true;
                 de->next_due_us = de->next_logical_us = -1;
-                set_error(de, xasprintf("%s: file removed", de->file));
+                char *file = utf8_escape(de->file);
+                set_error(de, xasprintf("%s: file removed", file));
+                free(file);
             }
             continue;
         }
         file_stamp now;
         dagdir_file_stamp(de->file, &now);
-        if (memcmp(&now, &de->stamp, sizeof now) != 0)
-            reload_entry(ag, de);
+        /* A duplicate loads again once nobody holds its id (the holder was
+         * removed or renamed). */
+        bool freed = de->duplicate && !id_holder(ag, de->dag_id, de);
+        if (freed || memcmp(&now, &de->stamp, sizeof now) != 0) {
+            const char *slash = strrchr(de->file, '/');
+            batch_add(b, de, de->file, slash ? slash + 1 : de->file);
+        }
     }
     DIR *dir = opendir(ag->cfg.dags_dir);
     for (struct dirent *e; dir && (e = readdir(dir));) {
@@ -138,14 +291,24 @@ void reload_dags(agent *ag)
             continue;
         char *path = xasprintf("%s/%s", ag->cfg.dags_dir, e->d_name);
         if (!find_by_file(ag, path))
-            add_file(ag, path, e->d_name);
+            batch_add(b, NULL, path, e->d_name);
         free(path);
     }
     if (dir)
         closedir(dir);
-    drop_removed(ag);
-    qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
-    runner_pass(ag);
+    if (b->n == 0) {
+        batch_free(b);
+        finish_pass(ag);
+        return;
+    }
+    qsort(b->jobs, b->n, sizeof *b->jobs, job_order);
+    b->work.data = b;
+    ag->loading = b;
+    int rc = uv_queue_work(ag->loop, &b->work, parse_batch, after_parse);
+    if (rc) { /* cannot happen with a live loop; parse here rather than never */
+        parse_batch(&b->work);
+        after_parse(&b->work, 0);
+    }
 }
 
 static void on_debounced(uv_timer_t *t)

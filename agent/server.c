@@ -106,6 +106,8 @@ static void send_json(client *c, json_t *msg)
     if (c->closed)
         return;
     char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text) /* nothing jansson can encode (NULL): drop it rather than crash */
+        return;
     size_t len = strlen(text);
     if (c->pending + len + 1 > SERVER_MAX_PENDING) {
         free(text);

@@ -1,5 +1,6 @@
 #include "store.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <sqlite3.h>
@@ -230,6 +231,17 @@ bool store_dag_sync(store *s, const char *dag_id, const char *file)
     st = stmt(s, "SELECT paused FROM dags WHERE dag_id = ?1");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     return query_int64(st, 0) != 0;
+}
+
+char *store_dag_file(store *s, const char *dag_id)
+{
+    sqlite3_stmt *st = stmt(s, "SELECT file FROM dags WHERE dag_id = ?1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    char *file = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+        file = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return file;
 }
 
 int store_dag_set_paused(store *s, const char *dag_id, bool paused)
@@ -630,7 +642,7 @@ static json_t *column_json_text(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL
                ? json_null()
-               : json_string((const char *)sqlite3_column_text(st, i));
+               : json_text((const char *)sqlite3_column_text(st, i));
 }
 
 json_t *store_audit_json(store *s, int limit, const char *tz)

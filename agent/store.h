@@ -28,6 +28,8 @@ bool store_in_batch(const store *s);
 
 /* Make sure the DAG has a row; returns its paused flag. */
 bool store_dag_sync(store *s, const char *dag_id, const char *file);
+/* The file last synced for DAG_ID (new string), or NULL. */
+char *store_dag_file(store *s, const char *dag_id);
 int store_dag_set_paused(store *s, const char *dag_id, bool paused);
 
 /* Insert a run and its task instances (one transaction). 0 done, 1 a run

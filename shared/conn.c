@@ -72,6 +72,10 @@ int conn_send(conn *c, const char *cmd, json_t *args, char *err, size_t errlen)
         json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args", args ? args : json_object());
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
+    if (!text) {
+        snprintf(err, errlen, "cannot encode the request (text that is not UTF-8?)");
+        return -1;
+    }
     strbuf line = {0};
     sb_append(&line, text);
     sb_append(&line, "\n");

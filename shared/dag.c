@@ -20,6 +20,10 @@ bool dag_id_valid(const char *s)
 
 int dag_task_index(const dag *d, const char *id)
 {
+    if (d->task_ix) {
+        size_t i = strindex_get(d->task_ix, id);
+        return i == (size_t)-1 ? -1 : (int)i;
+    }
     for (size_t i = 0; i < d->n_tasks; i++)
         if (strcmp(d->tasks[i].id, id) == 0)
             return (int)i;
@@ -65,6 +69,7 @@ void dag_free(dag *d)
     for (size_t i = 0; i < d->n_tasks; i++)
         task_free(&d->tasks[i]);
     free(d->tasks);
+    strindex_free(d->task_ix);
     for (size_t i = 0; i < d->n_params; i++) {
         free(d->params[i].name);
         free(d->params[i].value);
@@ -86,6 +91,11 @@ static int up_line(const dag *d, int *const *up_lines, size_t i, size_t j)
     return d->tasks[i].line;
 }
 
+/* A file can hold many cycles, each as long as the file: name the first
+ * few, each shortened, so that the messages stay small. */
+#define CYCLES_REPORTED 10
+#define CYCLE_ENDS_SHOWN 8
+
 /* Report one cycle: the DFS path STACK[from..top] plus the back edge to
  * STACK[from]. The path follows upstream edges, so print it reversed to
  * read in the direction data flows (a -> b: b runs after a). */
@@ -93,8 +103,14 @@ static void report_cycle(const dag *d, const size_t *stack, size_t from, size_t 
                          diag_list *diags)
 {
     strbuf sb = {0};
+    size_t len = top + 1 - from; /* tasks on the cycle */
     sb_append(&sb, d->tasks[stack[from]].id);
-    for (size_t k = top + 1; k-- > from;) {
+    for (size_t k = top + 1, shown = 0; k-- > from; shown++) {
+        if (len > 2 * CYCLE_ENDS_SHOWN && shown == CYCLE_ENDS_SHOWN) {
+            sb_appendf(&sb, " -> ... (%zu more)", len - 2 * CYCLE_ENDS_SHOWN);
+            k = from + CYCLE_ENDS_SHOWN;
+            continue;
+        }
         sb_append(&sb, " -> ");
         sb_append(&sb, d->tasks[stack[k]].id);
     }
@@ -110,11 +126,13 @@ static size_t find_cycles(const dag *d, int *const *up_lines, diag_list *diags)
     unsigned char *color = xcalloc(n, 1); /* 0 new, 1 on the path, 2 done */
     size_t *stack = xmalloc(n * sizeof *stack);
     size_t *next = xcalloc(n, sizeof *next); /* next upstream item to follow */
+    size_t *at = xcalloc(n, sizeof *at);     /* where a task on the path is on the stack */
     for (size_t root = 0; root < n; root++) {
         if (color[root])
             continue;
         size_t top = 0;
         stack[0] = root;
+        at[root] = 0;
         color[root] = 1;
         for (;;) {
             size_t u = stack[top];
@@ -125,15 +143,14 @@ static size_t find_cycles(const dag *d, int *const *up_lines, diag_list *diags)
                 if (v == (size_t)-1 || color[v] == 2)
                     continue;
                 if (color[v] == 1) {
-                    size_t from = top;
-                    while (stack[from] != v)
-                        from--;
-                    report_cycle(d, stack, from, top, up_line(d, up_lines, u, j), diags);
+                    if (found < CYCLES_REPORTED)
+                        report_cycle(d, stack, at[v], top, up_line(d, up_lines, u, j), diags);
                     found++;
                     continue;
                 }
                 color[v] = 1;
                 stack[++top] = v;
+                at[v] = top;
                 continue;
             }
             color[u] = 2;
@@ -142,9 +159,12 @@ static size_t find_cycles(const dag *d, int *const *up_lines, diag_list *diags)
             top--;
         }
     }
+    if (found > CYCLES_REPORTED)
+        diag_add(diags, d->file, 0, false, "%zu more upstream cycles", found - CYCLES_REPORTED);
     free(color);
     free(stack);
     free(next);
+    free(at);
     return found;
 }
 
@@ -197,12 +217,20 @@ static void topo_sort(dag *d)
 {
     size_t n = d->n_tasks;
     size_t *indeg = xcalloc(n, sizeof *indeg);
+    /* Count first, then fill: a wide fan-out gets one allocation. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d->tasks[i].n_up; j++)
+            d->tasks[d->tasks[i].up[j]].n_down++;
+    for (size_t i = 0; i < n; i++) {
+        dag_task *t = &d->tasks[i];
+        t->down = t->n_down ? xmalloc(t->n_down * sizeof *t->down) : NULL;
+        t->n_down = 0;
+    }
     for (size_t i = 0; i < n; i++) {
         dag_task *t = &d->tasks[i];
         indeg[i] = t->n_up;
         for (size_t j = 0; j < t->n_up; j++) {
             dag_task *u = &d->tasks[t->up[j]];
-            u->down = xrealloc(u->down, (u->n_down + 1) * sizeof *u->down);
             u->down[u->n_down++] = i;
         }
     }
@@ -240,9 +268,19 @@ static void topo_sort(dag *d)
     free(indeg);
 }
 
+/* Index the tasks by id at their current positions. */
+static void index_tasks(dag *d)
+{
+    strindex_free(d->task_ix);
+    d->task_ix = strindex_new();
+    for (size_t i = 0; i < d->n_tasks; i++)
+        strindex_add(d->task_ix, d->tasks[i].id, i);
+}
+
 size_t dag_link(dag *d, int *const *up_lines, diag_list *diags)
 {
     size_t errors = 0;
+    index_tasks(d);
     for (size_t i = 0; i < d->n_tasks; i++) {
         dag_task *t = &d->tasks[i];
         free(t->up);
@@ -262,7 +300,9 @@ size_t dag_link(dag *d, int *const *up_lines, diag_list *diags)
         }
     }
     errors += find_cycles(d, up_lines, diags);
-    if (errors == 0)
+    if (errors == 0) {
         topo_sort(d);
+        index_tasks(d); /* new positions */
+    }
     return errors;
 }

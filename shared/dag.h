@@ -5,6 +5,7 @@
 #include "cron.h"
 #include "diag.h"
 #include "states.h"
+#include "strindex.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -41,6 +42,7 @@ typedef struct dag_task {
     int64_t memory_bytes; /* 0: undeclared */
     double cpus;          /* 0: undeclared */
     strlist notify;       /* in addition to the DAG's */
+    int notify_line;      /* of the notify key, 0: absent */
     int64_t sla_us;
 } dag_task;
 
@@ -57,11 +59,13 @@ typedef struct dag {
     int max_active_runs;
     int max_active_tasks;
     strlist notify;
+    int notify_line; /* of [dag] notify, 0: absent */
     int64_t sla_us;
     dag_param *params;
     size_t n_params;
     dag_task *tasks; /* in topological order (upstream before downstream) */
     size_t n_tasks;
+    strindex *task_ix; /* task id -> index into tasks (NULL: not built yet) */
 } dag;
 
 /* Defaults when the DAG file is silent. */
@@ -77,7 +81,7 @@ dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags);
 dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags);
 void dag_free(dag *d);
 
-/* Index of task ID, or -1. */
+/* Index of task ID, or -1 (constant time once dag_link has run). */
 int dag_task_index(const dag *d, const char *id);
 /* Index of param NAME, or -1. */
 int dag_param_index(const dag *d, const char *name);
@@ -89,7 +93,9 @@ bool dag_id_valid(const char *s);
 
 /* Resolve every task's upstream ids into up/down, report unknown upstream
  * tasks and cycles (as FILE:LINE into DIAGS), then reorder d->tasks
- * topologically (upstream first, ties in file order). UP_LINES[i][j] is the
+ * topologically (upstream first, ties in file order) and index them by id.
+ * Linear in tasks and edges (a task id may be declared once: duplicates
+ * after the first are not indexed). UP_LINES[i][j] is the
  * line of task i's j-th upstream item (NULL: use the task's header line).
  * up[j] always resolves upstream.items[j]. Returns the number of errors; on
  * errors the task order is left unchanged. */

@@ -9,12 +9,14 @@
 #include "dag_ini.h"
 #include "template.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #include <ini.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,13 +101,13 @@ static char *find_chars_or_comment(char *s, const char *chars)
 static void declare_task(ini_parser *p, const char *id)
 {
     dag *d = p->d;
-    for (size_t i = 0; i < d->n_tasks; i++) {
-        if (strcmp(d->tasks[i].id, id) == 0) {
-            ini_err(p, p->lineno, "duplicate [task %s]: first declared at line %d", id,
-                    d->tasks[i].line);
-            p->sect = SECT_IGNORED;
-            return;
-        }
+    if (!d->task_ix)
+        d->task_ix = strindex_new();
+    if (!strindex_add(d->task_ix, id, d->n_tasks)) {
+        ini_err(p, p->lineno, "duplicate [task %s]: first declared at line %d", id,
+                d->tasks[strindex_get(d->task_ix, id)].line);
+        p->sect = SECT_IGNORED;
+        return;
     }
     if (d->n_tasks == p->task_cap) {
         p->task_cap = p->task_cap ? p->task_cap * 2 : 8;
@@ -279,16 +281,20 @@ static int probe_handler(void *user, const char *section, const char *name, cons
 }
 
 /* inih r55 strips inline comments from key lines only; later releases also
- * from continuation lines. Ask the library we run with, once. */
+ * from continuation lines. Ask the library we run with, once (files load
+ * on worker threads too). */
+static bool cuts_continuations;
+static pthread_once_t cuts_probed = PTHREAD_ONCE_INIT;
+
+static void probe_cuts(void)
+{
+    ini_parse_string("[s]\nk = a\n  b ;c\n", probe_handler, &cuts_continuations);
+}
+
 static bool inih_cuts_continuations(void)
 {
-    static int cached = -1;
-    if (cached < 0) {
-        bool cut = false;
-        ini_parse_string("[s]\nk = a\n  b ;c\n", probe_handler, &cut);
-        cached = cut;
-    }
-    return cached;
+    pthread_once(&cuts_probed, probe_cuts);
+    return cuts_continuations;
 }
 
 const char *ini_section_label(ini_parser *p, char *buf, size_t len)
@@ -311,12 +317,17 @@ static void param_key(ini_parser *p, const char *name, const char *value)
         ini_err(p, p->lineno, "bad param name \"%s\": use letters, digits and '_'", name);
         return;
     }
-    int i = dag_param_index(d, name);
-    if (i >= 0) {
-        ini_err(p, p->lineno, "duplicate param \"%s\" (first at line %d)", name, d->params[i].line);
+    if (!p->param_ix)
+        p->param_ix = strindex_new();
+    if (!strindex_add(p->param_ix, name, d->n_params)) {
+        ini_err(p, p->lineno, "duplicate param \"%s\" (first at line %d)", name,
+                d->params[strindex_get(p->param_ix, name)].line);
         return;
     }
-    d->params = xrealloc(d->params, (d->n_params + 1) * sizeof *d->params);
+    if (d->n_params == p->param_cap) {
+        p->param_cap = p->param_cap ? 2 * p->param_cap : 8;
+        d->params = xrealloc(d->params, p->param_cap * sizeof *d->params);
+    }
     d->params[d->n_params] = (dag_param){xstrdup(name), xstrdup(value), p->lineno};
     p->key = (int)d->n_params++;
 }
@@ -398,18 +409,28 @@ static char *dir_of(const char *name)
     return dir;
 }
 
-/* Report in file order: a stable insertion sort of what this load added. */
+/* Report in file order: a stable merge sort of what this load added (the
+ * checks after the last line add problems about every task). */
 static void sort_by_line(diag_list *l, size_t from)
 {
-    for (size_t i = from + 1; i < l->n; i++) {
-        diag x = l->items[i];
-        size_t j = i;
-        while (j > from && l->items[j - 1].line > x.line) {
-            l->items[j] = l->items[j - 1];
-            j--;
+    size_t n = l->n - from;
+    if (n < 2)
+        return;
+    diag *a = l->items + from, *tmp = xmalloc(n * sizeof *tmp);
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = a[j].line < a[i].line ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
         }
-        l->items[j] = x;
+        memcpy(a, tmp, n * sizeof *a);
     }
+    free(tmp);
 }
 
 static void parser_free(ini_parser *p)
@@ -418,8 +439,12 @@ static void parser_free(ini_parser *p)
         free(p->meta[i].up_lines.a);
         free(p->meta[i].env_lines.a);
         free(p->meta[i].cmd_lines.a);
+        strindex_free(p->meta[i].up_ix);
+        strindex_free(p->meta[i].notify_ix);
     }
     free(p->meta);
+    strindex_free(p->param_ix);
+    strindex_free(p->notify_ix);
     free(p->start_date);
     free(p->end_date);
 }
@@ -448,6 +473,9 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
     else if (r > 0 && p.errors == 0)
         ini_err(&p, r, "syntax error");
 
+    const char *base = strrchr(p.file, '/');
+    if (!utf8_valid(base ? base + 1 : p.file))
+        ini_err(&p, 0, "the file name is not valid UTF-8");
     if (!d->id) {
         d->id = default_id(p.file);
         if (!dag_id_valid(d->id))

@@ -75,6 +75,9 @@ typedef struct task_meta {
     intvec env_lines;       /* line of each env item */
     intvec cmd_lines;       /* line of each line of the command */
     bool long_line;         /* a line of the section was too long to read */
+    /* Items of upstream / notify once the list is long, so that "lists x
+     * twice" is found in constant time (NULL while short). */
+    strindex *up_ix, *notify_ix;
 } task_meta;
 
 typedef struct ini_parser {
@@ -104,6 +107,10 @@ typedef struct ini_parser {
      * length and size, so that a long script loads in linear time. */
     const char *cont_buf;
     size_t cont_len, cont_cap;
+
+    strindex *param_ix; /* param name -> index */
+    size_t param_cap;
+    strindex *notify_ix; /* of [dag] notify, once long (add_items) */
 
     /* [dag] defaults for every task. */
     int def_retries;

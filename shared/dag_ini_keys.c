@@ -131,10 +131,26 @@ static char *next_word(char **s, const char *seps)
     return word;
 }
 
+/* Short id lists are searched, long ones indexed (*IX, built on demand). */
+#define ID_LIST_INDEXED 8
+
+static bool id_listed(const strlist *l, strindex **ix, const char *w)
+{
+    if (!*ix && l->n < ID_LIST_INDEXED)
+        return strlist_contains(l, w);
+    if (!*ix) {
+        *ix = strindex_new();
+        for (size_t i = 0; i < l->n; i++)
+            strindex_add(*ix, l->items[i], i);
+    }
+    return !strindex_add(*ix, w, l->n);
+}
+
 /* Add the whitespace-separated items of V to L (ids may also be separated
- * by commas); LINES gets the current line for each one. */
-static void add_items(ini_parser *p, strlist *l, intvec *lines, const char *v, enum item_kind kind,
-                      const char *key)
+ * by commas); LINES gets the current line for each one; IX indexes an id
+ * list. */
+static void add_items(ini_parser *p, strlist *l, intvec *lines, strindex **ix, const char *v,
+                      enum item_kind kind, const char *key)
 {
     const char *seps = kind == ITEM_ID ? " \t," : " \t";
     char *copy = xstrdup(v);
@@ -147,7 +163,7 @@ static void add_items(ini_parser *p, strlist *l, intvec *lines, const char *v, e
             ini_err(p, p->lineno, "bad volume \"%s\": expected HOST:CONTAINER[:ro]", w);
             continue;
         }
-        if (kind == ITEM_ID && strlist_contains(l, w)) {
+        if (kind == ITEM_ID && id_listed(l, ix, w)) {
             ini_warn(p, p->lineno, "%s lists \"%s\" twice", key, w);
             continue;
         }
@@ -233,7 +249,7 @@ void ini_dag_key(ini_parser *p, const char *name, const char *v)
         set_duration(p, name, v, &p->def_timeout);
         break;
     case DK_NOTIFY:
-        add_items(p, &d->notify, NULL, v, ITEM_ID, name);
+        add_items(p, &d->notify, NULL, &p->notify_ix, v, ITEM_ID, name);
         break;
     case DK_SLA:
         set_duration(p, name, v, &d->sla_us);
@@ -246,7 +262,7 @@ void ini_dag_key(ini_parser *p, const char *name, const char *v)
 void ini_dag_continuation(ini_parser *p, const char *v)
 {
     if (p->key == DK_NOTIFY)
-        add_items(p, &p->d->notify, NULL, v, ITEM_ID, "notify");
+        add_items(p, &p->d->notify, NULL, &p->notify_ix, v, ITEM_ID, "notify");
     else
         ini_err(p, p->lineno, CONTINUATION_ERROR, dag_keys[p->key]);
 }
@@ -275,7 +291,7 @@ void ini_task_key(ini_parser *p, const char *name, const char *v)
         add_command_line(p, t, m, v);
         break;
     case TK_UPSTREAM:
-        add_items(p, &t->upstream, &m->up_lines, v, ITEM_ID, name);
+        add_items(p, &t->upstream, &m->up_lines, &m->up_ix, v, ITEM_ID, name);
         break;
     case TK_RETRIES:
         set_int(p, name, v, 0, &t->retries);
@@ -338,13 +354,13 @@ void ini_task_key(ini_parser *p, const char *name, const char *v)
             set_str(&t->pull, v);
         break;
     case TK_ENV:
-        add_items(p, &t->env, &m->env_lines, v, ITEM_ENV, name);
+        add_items(p, &t->env, &m->env_lines, NULL, v, ITEM_ENV, name);
         break;
     case TK_VOLUMES:
-        add_items(p, &t->volumes, NULL, v, ITEM_VOLUME, name);
+        add_items(p, &t->volumes, NULL, NULL, v, ITEM_VOLUME, name);
         break;
     case TK_NOTIFY:
-        add_items(p, &t->notify, NULL, v, ITEM_ID, name);
+        add_items(p, &t->notify, NULL, &m->notify_ix, v, ITEM_ID, name);
         break;
     case TK_MEMORY:
         if (size_parse(v, &t->memory_bytes, err, sizeof err) < 0)
@@ -377,16 +393,16 @@ void ini_task_continuation(ini_parser *p, const char *v)
         add_command_line(p, t, m, v);
         break;
     case TK_UPSTREAM:
-        add_items(p, &t->upstream, &m->up_lines, v, ITEM_ID, "upstream");
+        add_items(p, &t->upstream, &m->up_lines, &m->up_ix, v, ITEM_ID, "upstream");
         break;
     case TK_ENV:
-        add_items(p, &t->env, &m->env_lines, v, ITEM_ENV, "env");
+        add_items(p, &t->env, &m->env_lines, NULL, v, ITEM_ENV, "env");
         break;
     case TK_VOLUMES:
-        add_items(p, &t->volumes, NULL, v, ITEM_VOLUME, "volumes");
+        add_items(p, &t->volumes, NULL, NULL, v, ITEM_VOLUME, "volumes");
         break;
     case TK_NOTIFY:
-        add_items(p, &t->notify, NULL, v, ITEM_ID, "notify");
+        add_items(p, &t->notify, NULL, &m->notify_ix, v, ITEM_ID, "notify");
         break;
     default:
         ini_err(p, p->lineno, CONTINUATION_ERROR, task_keys[p->key]);
@@ -414,6 +430,7 @@ static void finish_task(ini_parser *p, size_t i, const char *const *names)
         t->timeout_us = p->def_timeout;
     if (!m->set[TK_DEPENDS_ON_PAST])
         t->depends_on_past = p->def_depends_on_past;
+    t->notify_line = m->key_line[TK_NOTIFY];
 
     if (!m->key_line[TK_COMMAND]) {
         /* A command on a line too long to read was reported already. */
@@ -469,6 +486,7 @@ void ini_finish(ini_parser *p)
     else if (p->end_date && d->start_date && d->end_date < d->start_date)
         ini_err(p, p->dag_key_line[DK_END_DATE], "end_date is before start_date");
 
+    d->notify_line = p->dag_key_line[DK_NOTIFY];
     const char **names = xmalloc((d->n_params + 1) * sizeof *names);
     for (size_t i = 0; i < d->n_params; i++)
         names[i] = d->params[i].name;

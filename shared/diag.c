@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -13,11 +14,15 @@ void diag_add(diag_list *l, const char *file, int line, bool warning, const char
     va_list ap;
     va_start(ap, fmt);
     diag *d = &l->items[l->n++];
-    d->file = xstrdup(file ? file : "");
+    /* Problems reach the log and JSON replies: bytes that are not UTF-8
+     * (a file name, an id as written) are spelled \xNN once, here. */
+    d->file = utf8_escape(file ? file : "");
     d->line = line;
     d->warning = warning;
-    d->message = xvasprintf(fmt, ap);
+    char *msg = xvasprintf(fmt, ap);
     va_end(ap);
+    d->message = utf8_escape(msg);
+    free(msg);
 }
 
 size_t diag_error_count(const diag_list *l)

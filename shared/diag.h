@@ -1,4 +1,5 @@
-/* Problems found while loading a file, each as FILE:LINE: message. */
+/* Problems found while loading a file, each as FILE:LINE: message. File
+ * and message are kept as UTF-8: other bytes are written as \xNN. */
 #ifndef DAGD_DIAG_H
 #define DAGD_DIAG_H
 

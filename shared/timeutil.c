@@ -2,6 +2,7 @@
  * durations and sizes. */
 #include "timeutil.h"
 
+#include <pthread.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,8 +95,11 @@ static int64_t wall_seconds(int64_t year, int64_t month, int64_t day, int64_t ho
 
 /* ---- zones ---- */
 
-/* The zone glibc currently has loaded, so switching to it again is free. */
+/* The zone glibc currently has loaded, so switching to it again is free.
+ * TZ is process-wide and DAG files load on a worker thread (agent/reload.c)
+ * while the loop formats times: whoever switches and reads holds the lock. */
 static char current_tz[256];
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void use_zone(const char *tz)
 {
@@ -158,8 +162,10 @@ bool tz_exists(const char *name)
 
 void tz_local(const char *tz, int64_t t_us, struct tm *out)
 {
+    pthread_mutex_lock(&zone_lock);
     use_zone(tz);
     local_at(floor_div(t_us, USEC_PER_SEC), out);
+    pthread_mutex_unlock(&zone_lock);
 }
 
 /* First instant in [lo, hi] whose wall-clock time is past W: the change that
@@ -176,8 +182,8 @@ static int64_t gap_change(int64_t w, int64_t lo, int64_t hi)
     return lo;
 }
 
-int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, int min, int sec,
-                      enum tz_local_kind *kind)
+static int64_t from_local_locked(const char *tz, int year, int month, int day, int hour, int min,
+                                 int sec, enum tz_local_kind *kind)
 {
     use_zone(tz);
     int64_t w = wall_seconds(year, month, day, hour, min, sec);
@@ -210,6 +216,15 @@ int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, in
     if (k == TZ_LOCAL_GAP)
         first = gap_change(w, lo, hi);
     return first * USEC_PER_SEC;
+}
+
+int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, int min, int sec,
+                      enum tz_local_kind *kind)
+{
+    pthread_mutex_lock(&zone_lock);
+    int64_t t = from_local_locked(tz, year, month, day, hour, min, sec, kind);
+    pthread_mutex_unlock(&zone_lock);
+    return t;
 }
 
 /* ---- formatting ---- */

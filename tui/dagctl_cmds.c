@@ -145,7 +145,7 @@ static void print_status(json_t *o)
     json_object_foreach(o, key, v)
     {
         char *s = json_dumps(v, JSON_ENCODE_ANY);
-        printf("%-12s %s\n", key, json_is_string(v) ? json_string_value(v) : s);
+        printf("%-12s %s\n", key, json_is_string(v) ? json_string_value(v) : s ? s : "?");
         free(s);
     }
 }

@@ -238,6 +238,8 @@ int tc_request(tui_conn *c, const char *cmd, json_t *args, tc_reply_fn fn, void 
         json_pack("{s:i, s:s, s:o}", "id", id, "cmd", cmd, "args", args ? args : json_object());
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
+    if (!text) /* json_pack refused a value (text that is not UTF-8): no request */
+        return 0;
     size_t len = strlen(text);
     write_req *w = xmalloc(sizeof *w + len + 1);
     memcpy(w->data, text, len);
