@@ -43,3 +43,29 @@ check_eq "the task that ended while the disk was full is recorded" success "$(ti
 check_eq "and its downstream ran after" success "$(ti_state full "$run" after)"
 stop_agent
 check_eq "the store is intact" ok "$(sqlite3 "$T/state/dagd.db" 'PRAGMA integrity_check')"
+
+# --- the outcome of a try survives a full disk and a restart ----------------------
+# A quiet try (an empty log: its exit line needs a new block) ends while the
+# disk is full and the agent is down; the restarted agent still knows it
+# succeeded, and does not run it again.
+cat >"$T/dags/quiet.ini" <<DAG
+[dag]
+retries = 0
+[task hold]
+command = while [ ! -e $T/go2 ]; do sleep 0.05; done; echo "\$DAGD_TRY_NUMBER" >> $T/quiet.ledger
+DAG
+start_agent || exit 1
+run=$(ctl trigger quiet)
+wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid quiet | jq -r '.runs[0].tasks.hold.state')\" = running ]"
+dd if=/dev/zero of="$T/state/filler" bs=4k 2>/dev/null
+kill9_agent
+touch "$T/go2"
+check "the try ends while the agent is down" wait_for 10 sh -c "[ -s $T/quiet.ledger ] && ! grep -qs 'DAGD_LOG_FILE=$T/state/logs/quiet/' /proc/[0-9]*/environ"
+check "the disk was full: its log has no exit line" sh -c "! grep -q 'exit status' $T/state/logs/quiet/$run/hold/1.log"
+rm -f "$T/state/filler"
+start_agent || exit 1
+ctl wait quiet "$run" --timeout 20 >/dev/null
+check_eq "after the restart the try counts as a success" success "$(ti_state quiet "$run" hold)"
+check_eq "it ran once" 1 "$(paste -sd' ' "$T/quiet.ledger")"
+check_eq "as try 1" 1 "$(jctl grid quiet | jq -r '.runs[0].tasks.hold.try_number')"
+stop_agent
