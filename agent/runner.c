@@ -288,12 +288,21 @@ static bool claim_try(agent *ag, run *r, size_t i)
     char *log =
         runner_log_path(ag, r->de->dag_id, r->run_id, r->de->model->tasks[i].id, t->try_number + 1);
     char *status = try_status_path(log);
-    int rc = try_status_claim(status);
-    if (rc)
-        hold_starts(ag, status);
+    bool held = false;
+    if (try_status_claim(status) != 0) {
+        /* Out of space or descriptors: wait for them. Anything else (a
+         * file where a folder should be) is this try's own problem: it
+         * starts without a status file, as a try of an older agent. */
+        held = errno == ENOSPC || errno == EDQUOT || errno == EMFILE || errno == ENFILE ||
+               errno == EIO || errno == ENOMEM;
+        if (held)
+            hold_starts(ag, status);
+        else
+            fprintf(stderr, "dagd: cannot write %s: %s\n", status, strerror(errno));
+    }
     free(status);
     free(log);
-    if (rc)
+    if (held)
         return false;
     t->try_number++;
     t->start_us = time_now_us();
