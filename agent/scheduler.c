@@ -71,6 +71,9 @@ void scheduler_plan(agent *ag, dag_entry *de)
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
 }
 
+/* After the store refused to create a run. */
+#define CREATE_RETRY_US (1000 * 1000)
+
 void scheduler_create_due_runs(agent *ag)
 {
     if (ag->degraded)
@@ -84,11 +87,15 @@ void scheduler_create_due_runs(agent *ag)
         while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
                runner_open_runs(ag, de) < de->model->max_active_runs) {
             int64_t logical = de->next_logical_us;
+            int64_t end = cron_next(&de->model->cron, de->model->timezone, logical);
             int rc;
-            runner_create_run(ag, de, "scheduled", logical, logical, de->next_due_us,
-                              de->next_due_us, NULL, &rc);
-            if (rc < 0)
-                break; /* the store refused; the timer tries again */
+            runner_create_run(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
+            if (rc < 0) {
+                /* The store refused: the timer tries again in a while, not
+                 * at once (a due time in the past would wake it at once). */
+                de->next_due_us = now + CREATE_RETRY_US;
+                break;
+            }
             scheduler_plan(ag, de);
             if (de->next_logical_us >= 0 && de->next_logical_us <= logical) {
                 fprintf(stderr, "dagd: %s: the schedule does not move past %lld; stopped\n",
@@ -105,7 +112,10 @@ void scheduler_arm(agent *ag)
     int64_t due = runner_next_retry(ag);
     for (size_t k = 0; k < ag->n_dags; k++) {
         const dag_entry *de = ag->dags[k];
-        if (!de->model || de->paused || de->next_due_us < 0)
+        /* A store that refuses writes creates nothing: the resync passes
+         * when it takes them again (else a due run would wake it at once,
+         * for ever). */
+        if (!de->model || de->paused || de->next_due_us < 0 || ag->degraded)
             continue;
         /* A DAG at max_active_runs is woken by its runs finishing instead. */
         if (runner_open_runs(ag, de) >= de->model->max_active_runs)
@@ -133,8 +143,8 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
     (void)now;
     while (n < count && l >= 0 && !(m->end_date && l > m->end_date)) {
         int64_t s = cron_next(&m->cron, m->timezone, l);
-        if (s < 0)
-            break;
+        if (s <= l)
+            break; /* -1, or (never) no progress */
         logical[n] = l;
         starts[n] = s;
         n++;
