@@ -154,6 +154,20 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t 
         snprintf(err, errlen, "--to is before --from");
         return -1;
     }
+    /* Intervals that have ended, on or after start_date: the one in
+     * progress (or any later) is refused, earlier dates are left out. */
+    int64_t now = time_now_us();
+    int64_t open = cron_prev(&m->cron, m->timezone, now);
+    if (open < 0)
+        open = cron_next(&m->cron, m->timezone, now);
+    if (open >= 0 && to >= open) {
+        char iso[48];
+        time_format_iso(open, m->timezone, iso, sizeof iso);
+        snprintf(err, errlen, "--to reaches the interval of %s, which has not ended", iso);
+        return -1;
+    }
+    if (m->start_date && from < m->start_date)
+        from = m->start_date;
     int seen = 0;
     for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;
          l = cron_next(&m->cron, m->timezone, l)) {

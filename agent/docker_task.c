@@ -1,4 +1,5 @@
 #include "docker_task.h"
+#include "try_status.h"
 #include "runner.h"
 #include "template.h"
 #include "timeutil.h"
@@ -163,13 +164,16 @@ docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
         body = docker_create_body(&spec, err, errlen);
     }
     docker_task *d = NULL;
+    char *status = NULL;
     if (body) {
+        status = try_status_path(log_path);
         docker_run_request req = {
             .image = image,
             .create = body,
             .pull = pull_policy(task->pull),
             .keep = task->keep,
             .log_path = log_path,
+            .status_path = status,
             .timeout_us = task->timeout_us,
             .capture_last_line = task->branch,
             .done = done,
@@ -177,6 +181,7 @@ docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
         };
         d = exec_docker_start(ag->docker, ag->loop, &req);
     }
+    free(status);
     task_env_free(env);
     shell_split_free(argv);
     free(image);
@@ -194,12 +199,14 @@ docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, 
             timeout = -1;
     }
     char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    char *status = try_status_path(log_path);
     docker_attach a = {
         .dag_id = r->de->dag_id,
         .run_id = r->run_id,
         .task_id = task->id,
         .try_number = t->try_number,
         .log_path = log_path,
+        .status_path = status,
         .timeout_us = timeout,
         .keep = task->keep,
         .capture_last_line = task->branch,
@@ -207,6 +214,7 @@ docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, 
         .arg = arg,
     };
     docker_task *d = ag->docker ? exec_docker_attach(ag->docker, ag->loop, &a) : NULL;
+    free(status);
     free(log_path);
     return d;
 }

@@ -1,8 +1,10 @@
 #include "exec_docker.h"
+#include "try_status.h"
 #include "docker_frames.h"
 #include "fsutil.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +39,8 @@ struct docker_task {
     char *log_path;
     int log_fd;
     char *id;
-    char *find_path; /* the query for this try's container, after a restart */
+    char *find_path;   /* the query for this try's container, after a restart */
+    char *status_path; /* the try's status file (try_status.h), or NULL */
     int find_tries;
     enum phase phase;
     docker_call *step; /* pull, create, start or remove: one at a time */
@@ -83,6 +86,7 @@ static void on_timer_closed(uv_handle_t *h)
     free(t->log_path);
     free(t->id);
     free(t->find_path);
+    free(t->status_path);
     free(t->last_line);
     free(t->pull_error);
     sb_free(&t->line);
@@ -500,6 +504,10 @@ static void on_created(void *arg, const docker_reply *rep)
             log_line(t, "docker: %s", json_string_value(w));
     }
     json_decref(j);
+    /* The container exists: from now on a restarted agent must find it
+     * (or count it gone), never start the try afresh. */
+    if (t->status_path && try_status_started(t->status_path) != 0)
+        log_line(t, "cannot write %s: %s", t->status_path, strerror(errno));
     begin_start(t);
 }
 
@@ -582,6 +590,7 @@ docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_ru
     t->pull = req->pull;
     t->keep = req->keep;
     t->capture = req->capture_last_line;
+    t->status_path = req->status_path ? xstrdup(req->status_path) : NULL;
     arm_deadline(t, req->timeout_us);
     /* The first request goes out from the next loop turn, so that DONE is
      * never called before this returns. */
@@ -628,10 +637,17 @@ static void on_found(void *arg, const docker_reply *rep)
     const char *state = json_string_value(json_object_get(c, "State"));
     if (!id || !state) {
         json_decref(list);
-        if (rep->status != 200)
+        int code;
+        if (rep->status != 200) {
             fail(t, "docker: cannot list containers: %s", rep->error);
-        else
+        } else if (t->status_path && try_status_read(t->status_path, &code) == TRY_STATUS_CLAIMED) {
+            /* Claimed, and the agent died before the engine created its
+             * container: nothing of it ran; it starts again, same try. */
+            t->res.not_started = true;
+            report(t);
+        } else {
             fail(t, "the container of this try is gone (agent restarted)");
+        }
         return;
     }
     t->id = xstrdup(id);
@@ -689,6 +705,7 @@ docker_task *exec_docker_attach(docker_api *api, uv_loop_t *loop, const docker_a
     t->image = xstrdup("");
     t->keep = a->keep;
     t->capture = a->capture_last_line;
+    t->status_path = a->status_path ? xstrdup(a->status_path) : NULL;
     if (a->timeout_us < 0) {
         t->res.timed_out = true;
         t->killing = true; /* stopped as soon as it is found */

@@ -29,7 +29,10 @@ typedef struct docker_request {
     enum docker_pull pull;
     bool keep;            /* leave the container for debugging */
     const char *log_path; /* created with its folders */
-    int64_t timeout_us;   /* 0: none */
+    /* The try's status file (try_status.h), or NULL: "started" once the
+     * container exists. */
+    const char *status_path;
+    int64_t timeout_us; /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;
@@ -43,7 +46,8 @@ typedef struct docker_attach {
     const char *dag_id, *run_id, *task_id;
     int try_number;
     const char *log_path;
-    int64_t timeout_us; /* from now; 0: none; <0: past, stop it at once */
+    const char *status_path; /* or NULL */
+    int64_t timeout_us;      /* from now; 0: none; <0: past, stop it at once */
     bool keep;
     bool capture_last_line;
     exec_done_fn done;
@@ -52,7 +56,8 @@ typedef struct docker_attach {
 
 /* Find the container of a try started by an earlier agent and follow it to
  * its end: the log continues where it stopped, the exit code is collected.
- * No such container fails the try. DONE as for exec_docker_start. */
+ * No such container fails the try, unless its status file says that it was
+ * only claimed (res.not_started). DONE as for exec_docker_start. */
 docker_task *exec_docker_attach(docker_api *api, uv_loop_t *loop, const docker_attach *a);
 
 /* Stop it: SIGTERM, 10 s grace, then SIGKILL (the engine's stop). DONE

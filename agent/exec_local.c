@@ -1,5 +1,6 @@
 #include "exec_local.h"
 #include "fsutil.h"
+#include "try_status.h"
 #include "util.h"
 
 #include <errno.h>
@@ -26,7 +27,8 @@ struct task_proc {
     int log_fd;
     int pid;
     int pidfd_fd;
-    char *log_path; /* followed tries: read the exit line at the end */
+    char *log_path;    /* followed tries: read the outcome at the end */
+    char *status_path; /* the try's status file (try_status.h), or NULL */
     bool followed, capture;
     bool have_proc, have_pidfd, have_pipe;
     bool exited, pipe_open, killing, reported;
@@ -46,6 +48,7 @@ static void on_handle_closed(uv_handle_t *h)
             close(p->pidfd_fd);
         free(p->last_line);
         free(p->log_path);
+        free(p->status_path);
         sb_free(&p->line);
         free(p);
     }
@@ -184,6 +187,36 @@ static task_proc *proc_new(uv_loop_t *loop, exec_done_fn done, void *arg)
     return p;
 }
 
+/* The shell records how the try went, for a restarted agent: "started" in
+ * its status file first, then at its exit the status there (in place: no
+ * new block on a full disk) and the exit line in the log (for people, and
+ * for tries without a status file). All on the command's first line, so
+ * that the command's own line numbers stay. */
+static char *start_script(const char *command, const char *status_path)
+{
+    if (!status_path)
+        return xasprintf("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; %s", command);
+    strbuf q = {0}; /* the path, single-quoted for the shell */
+    sb_append(&q, "'");
+    for (const char *c = status_path; *c; c++) {
+        if (*c == '\'')
+            sb_append(&q, "'\\''");
+        else
+            sb_append_len(&q, c, 1);
+    }
+    sb_append(&q, "'");
+    /* Both records are TRY_STATUS_RECORD bytes: "exit %-10d\n" is one. */
+    char started[TRY_STATUS_RECORD];
+    snprintf(started, sizeof started, "%-*s", TRY_STATUS_RECORD - 1, "started");
+    char *script = xasprintf(
+        "__dagd_st=%s; printf '%s\\n' 2>/dev/null 1<>\"$__dagd_st\"; "
+        "trap '__dagd_rc=$?; echo \"" EXEC_EXIT_MARK "$__dagd_rc\" >&2; "
+        "printf \"exit %%-10d\\n\" \"$__dagd_rc\" 2>/dev/null 1<>\"$__dagd_st\"' EXIT; %s",
+        q.data, started, command);
+    sb_free(&q);
+    return script;
+}
+
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
 {
     task_proc *p = proc_new(loop, req->done, req->arg);
@@ -205,9 +238,7 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
         stdio[1].data.stream = (uv_stream_t *)&p->out;
     }
-    /* The exit line lets a restarted agent learn how a try it lost ended;
-     * on the same line so the command's own line numbers stay. */
-    char *script = xasprintf("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; %s", req->command);
+    char *script = start_script(req->command, req->status_path);
     char *args[] = {"sh", "-c", script, NULL};
     uv_process_options_t opts = {
         .exit_cb = on_process_exit,
@@ -280,7 +311,13 @@ static void follow_ended(task_proc *p)
     p->exited = true;
     if (p->killing)
         kill(-p->pid, SIGKILL);
+    /* The status file first: its record survives a full disk. */
+    int status_code = -1;
+    bool exited =
+        p->status_path && try_status_read(p->status_path, &status_code) == TRY_STATUS_EXITED;
     int code = exec_read_exit_line(p->log_path, p->capture ? &p->last_line : NULL);
+    if (exited)
+        code = status_code;
     p->res.exit_code = code;
     p->res.status_unknown = code < 0 && !p->res.timed_out;
     /* Its shell died without a word: what it left must not run beside the
@@ -308,14 +345,16 @@ static void on_follow_check(uv_timer_t *t)
         follow_ended(p);
 }
 
-task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path, int64_t timeout_us,
-                             bool capture_last_line, exec_done_fn done, void *arg)
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
+                             const char *status_path, int64_t timeout_us, bool capture_last_line,
+                             exec_done_fn done, void *arg)
 {
     task_proc *p = proc_new(loop, done, arg);
     p->followed = true;
     p->pid = pid;
     p->capture = capture_last_line;
     p->log_path = xstrdup(log_path);
+    p->status_path = status_path ? xstrdup(status_path) : NULL;
     p->log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     p->pidfd_fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
     if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {

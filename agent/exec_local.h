@@ -16,6 +16,7 @@ typedef struct exec_result {
     bool timed_out;
     bool spawn_failed;
     bool status_unknown; /* a followed try ended without its exit line */
+    bool not_started;    /* nothing of the try ever ran: start it again, same try */
     char *last_line;     /* last stdout line, for branch tasks (else NULL) */
 } exec_result;
 
@@ -24,9 +25,10 @@ typedef void (*exec_done_fn)(void *arg, const exec_result *res);
 typedef struct exec_request {
     const char *command; /* rendered */
     const char *cwd;
-    char **env;           /* NULL-terminated KEY=VALUE, complete */
-    const char *log_path; /* created with its folders */
-    int64_t timeout_us;   /* 0: none */
+    char **env;              /* NULL-terminated KEY=VALUE, complete */
+    const char *log_path;    /* created with its folders */
+    const char *status_path; /* the try's status file (try_status.h), or NULL */
+    int64_t timeout_us;      /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;
@@ -41,10 +43,12 @@ typedef struct exec_request {
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req);
 
 /* Follow process group PID (0: none is left) of a try started by an earlier
- * agent until it ends; the outcome comes from its log's exit line. The
- * timeout counts from now. DONE as for exec_local_start. */
-task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path, int64_t timeout_us,
-                             bool capture_last_line, exec_done_fn done, void *arg);
+ * agent until it ends; the outcome comes from its status file (STATUS_PATH,
+ * may be NULL), else from its log's exit line. The timeout counts from now.
+ * DONE as for exec_local_start. */
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
+                             const char *status_path, int64_t timeout_us, bool capture_last_line,
+                             exec_done_fn done, void *arg);
 
 /* Stop it now (SIGTERM to the group, SIGKILL after a grace period). */
 void exec_local_kill(task_proc *p);

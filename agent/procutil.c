@@ -103,17 +103,26 @@ int proc_find_by_env(const char *name, const char *value)
     return leader_lives ? leader : 0;
 }
 
+/* The whole search, kills and waits, is bounded: a process that does not
+ * go (stuck in the kernel) must not hold the agent's loop for long. */
+#define KILL_BY_ENV_MAX 1000
+#define KILL_BY_ENV_WAIT_US (500 * 1000)
+
 int proc_kill_by_env(const char *name, const char *value)
 {
     int n = 0;
-    for (int pid; n < 1000 && (pid = find_exact(name, value)) > 0; n++) {
+    int waited_us = 0;
+    for (int pid; n < KILL_BY_ENV_MAX && (pid = find_exact(name, value)) > 0; n++) {
         kill(pid, SIGKILL);
         /* Wait for it to go (or become a zombie) before looking again. */
-        for (int i = 0; i < 100; i++) {
+        for (;;) {
             char state = proc_state(pid);
             if (state == 'Z' || state == 0)
                 break;
+            if (waited_us >= KILL_BY_ENV_WAIT_US)
+                return n + 1; /* killed; the rest is found next time */
             usleep(1000);
+            waited_us += 1000;
         }
     }
     return n;

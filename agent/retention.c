@@ -28,13 +28,15 @@ static int step(agent *ag)
     int64_t before = cutoff(ag);
     strlist dags = {0}, runs = {0};
     int n = store_expired_runs(ag->db, before, RETENTION_STEP_RUNS, &dags, &runs);
-    int removed = 0;
+    int removed = 0, deleted = 0;
     store_batch_begin(ag->db);
+    /* Only what was really deleted counts: a step that deletes nothing
+     * ends the pass (the same rows would come back at once, for ever). */
     for (int i = 0; i < n; i++)
-        store_delete_run(ag->db, dags.items[i], runs.items[i]);
+        deleted += store_delete_run(ag->db, dags.items[i], runs.items[i]) == 0;
     int audit = store_delete_old_audit(ag->db, before, RETENTION_STEP_AUDIT);
     if (store_batch_commit(ag->db) == 0) {
-        removed = n + (audit > 0 ? audit : 0);
+        removed = deleted + (audit > 0 ? audit : 0);
         for (int i = 0; i < n; i++) {
             char *dir = xasprintf("%s/logs/%s/%s", ag->cfg.state_dir, dags.items[i], runs.items[i]);
             rm_tree(dir);

@@ -8,8 +8,10 @@
 #include "store.h"
 #include "task_env.h"
 #include "timeutil.h"
+#include "try_status.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -210,6 +212,22 @@ static void settle_failed_try(agent *ag, run *r, size_t i)
     }
 }
 
+/* A claimed try of which nothing ran (the agent died between the claim and
+ * the start): it goes back to be decided again and starts with the same
+ * try number, no retry used up. */
+static void unclaim_unstarted(agent *ag, run *r, size_t i)
+{
+    ti *t = &r->tis[i];
+    fprintf(stderr, "dagd: %s %s %s try %d: claimed but never started; starting it again\n",
+            r->de->dag_id, r->run_id, r->de->model->tasks[i].id, t->try_number);
+    t->try_number--;
+    t->state = TI_NONE;
+    t->start_us = t->end_us = 0;
+    t->pid = 0;
+    t->pid_start = 0;
+    save_ti(ag, r, i);
+}
+
 static void on_try_done(void *arg, const exec_result *res)
 {
     ti *t = arg;
@@ -228,6 +246,13 @@ static void on_try_done(void *arg, const exec_result *res)
         return;
     }
     runner_batch_begin(ag);
+    if (res->not_started) {
+        unclaim_unstarted(ag, r, i);
+        if (!ag->stopping)
+            runner_pass(ag);
+        runner_batch_end(ag);
+        return;
+    }
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
     if (ok && task->branch) {
@@ -306,12 +331,52 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
             done += prefetch_one(ag, r, d);
 }
 
+static void on_resync(uv_timer_t *t);
+
+/* The state folder cannot take a try's status file (disk full, no
+ * descriptors): start nothing until a resync, as when the store refuses. */
+static void hold_starts(agent *ag, const char *path)
+{
+    const char *why = strerror(errno);
+    fprintf(stderr, "dagd: cannot write %s (%s); no task starts until it can\n", path, why);
+    ag->degraded = true;
+    free(ag->degraded_reason);
+    ag->degraded_reason = xasprintf("cannot write the state folder: %s", why);
+    if (!ag->resync_timer.loop) {
+        uv_timer_init(ag->loop, &ag->resync_timer);
+        ag->resync_timer.data = ag;
+    }
+    uv_timer_start(&ag->resync_timer, on_resync, RESYNC_MS, 0);
+}
+
 /* Take a slot and record the try as running; the process starts after the
  * batch commits (launch_pending), so the store never forgets a process
- * that might be alive. */
-static void claim_try(agent *ag, run *r, size_t i)
+ * that might be alive. Its status file says "claimed" first (written
+ * before the commit): a restarted agent that finds it so knows that the
+ * try never started (try_status.h). Returns false when it cannot be
+ * written: nothing is claimed. */
+static bool claim_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
+    char *log =
+        runner_log_path(ag, r->de->dag_id, r->run_id, r->de->model->tasks[i].id, t->try_number + 1);
+    char *status = try_status_path(log);
+    bool held = false;
+    if (try_status_claim(status) != 0) {
+        /* Out of space or descriptors: wait for them. Anything else (a
+         * file where a folder should be) is this try's own problem: it
+         * starts without a status file, as a try of an older agent. */
+        held = errno == ENOSPC || errno == EDQUOT || errno == EMFILE || errno == ENFILE ||
+               errno == EIO || errno == ENOMEM;
+        if (held)
+            hold_starts(ag, status);
+        else
+            fprintf(stderr, "dagd: cannot write %s: %s\n", status, strerror(errno));
+    }
+    free(status);
+    free(log);
+    if (held)
+        return false;
     t->try_number++;
     free(t->followed); /* a new try decides again (Airflow clears its XCom) */
     t->followed = NULL;
@@ -328,6 +393,7 @@ static void claim_try(agent *ag, run *r, size_t i)
         ag->pending = xrealloc(ag->pending, ag->cap_pending * sizeof *ag->pending);
     }
     ag->pending[ag->n_pending++] = t;
+    return true;
 }
 
 /* Returns false when the try could not start (already settled). */
@@ -355,17 +421,20 @@ static bool launch_try(agent *ag, ti *t)
     } else if (task->image) {
         prefetch_logs(ag, r, i);
     } else {
+        char *status_path = try_status_path(log_path);
         exec_request req = {
             .command = command,
             .cwd = r->de->model->dir,
             .env = env,
             .log_path = log_path,
+            .status_path = status_path,
             .timeout_us = task->timeout_us,
             .capture_last_line = task->branch,
             .done = on_try_done,
             .arg = t,
         };
         t->proc = exec_local_start(ag->loop, &req);
+        free(status_path);
         t->pid = exec_local_pid(t->proc);
         t->pid_start = proc_start_ticks(t->pid);
         t->pid_unsaved = true;
@@ -444,8 +513,6 @@ static void unclaim_pending(agent *ag)
     ag->pending = NULL;
     ag->n_pending = ag->cap_pending = 0;
 }
-
-static void on_resync(uv_timer_t *t);
 
 /* The store refused a batch (disk full, I/O error): memory holds the truth;
  * start nothing new and try to write everything again every few seconds. */
@@ -662,9 +729,9 @@ static void step_run(agent *ag, run *r, int64_t now)
     for (size_t i = 0; i < r->n_tis; i++) {
         if (!decide(ag, r, i, now) || paused)
             continue;
-        if (admit(ag, r, i))
-            claim_try(ag, r, i);
-        else if (r->tis[i].state != TI_QUEUED)
+        if (admit(ag, r, i) && claim_try(ag, r, i))
+            continue;
+        if (r->tis[i].state != TI_QUEUED)
             set_state(ag, r, i, TI_QUEUED);
     }
 }
@@ -884,6 +951,7 @@ static void follow_try(agent *ag, run *r, size_t i)
     ti *t = &r->tis[i];
     const dag_task *task = &r->de->model->tasks[i];
     char *log = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    char *status = try_status_path(log);
     int pid = 0;
     if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))
         pid = t->pid;
@@ -894,6 +962,16 @@ static void follow_try(agent *ag, run *r, size_t i)
     if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)
         fprintf(stderr, "dagd: killed what was left of %s %s try %d\n", r->run_id, task->id,
                 t->try_number);
+    /* No process, and its shell never said "started": it never ran. (A
+     * shell that starts writes that first; until then it is found above by
+     * its environment, which it has from the moment uv_spawn returned.) */
+    int code;
+    if (!pid && try_status_read(status, &code) == TRY_STATUS_CLAIMED) {
+        unclaim_unstarted(ag, r, i);
+        free(status);
+        free(log);
+        return;
+    }
     int64_t timeout = 0;
     if (task->timeout_us > 0) {
         timeout = t->start_us + task->timeout_us - time_now_us();
@@ -903,10 +981,11 @@ static void follow_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     t->pid = pid;
-    t->proc = exec_local_follow(ag->loop, pid, log, timeout, task->branch, on_try_done, t);
+    t->proc = exec_local_follow(ag->loop, pid, log, status, timeout, task->branch, on_try_done, t);
     count_running(ag, r, i, +1);
     fprintf(stderr, "dagd: %s %s %s try %d: %s\n", r->de->dag_id, r->run_id, task->id,
             t->try_number, pid ? "still running, followed" : "ended while the agent was away");
+    free(status);
     free(log);
 }
 

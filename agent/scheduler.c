@@ -23,6 +23,23 @@ static int64_t latest_complete(const dag *m, int64_t now)
     return end < 0 ? -1 : cron_prev(&m->cron, m->timezone, end - 1);
 }
 
+/* The first interval at or after LOGICAL that has no run yet (manual and
+ * backfill runs take their dates, as in Airflow), or -1 past end_date.
+ * cron_next is strictly increasing, so each step progresses; a DAG has at
+ * most one run per date, so the steps are bounded by its runs. */
+static int64_t first_free(agent *ag, const dag_entry *de, int64_t logical)
+{
+    const dag *m = de->model;
+    while (logical >= 0 && !(m->end_date && logical > m->end_date) &&
+           store_run_exists_at(ag->db, de->dag_id, logical)) {
+        int64_t next = cron_next(&m->cron, m->timezone, logical);
+        if (next <= logical)
+            return -1; /* cannot happen (cron_next is strict); never loop on it */
+        logical = next;
+    }
+    return logical;
+}
+
 void scheduler_plan(agent *ag, dag_entry *de)
 {
     const dag *m = de->model;
@@ -45,13 +62,17 @@ void scheduler_plan(agent *ag, dag_entry *de)
     }
     if (logical < 0) /* nothing complete yet: the first interval from now */
         logical = cron_next(&m->cron, m->timezone, now);
+    if (m->start_date && logical >= 0 && logical < m->start_date)
+        logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
+    logical = first_free(ag, de, logical);
     if (logical < 0 || (m->end_date && logical > m->end_date))
         return;
-    if (m->start_date && logical < m->start_date)
-        logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
     de->next_logical_us = logical;
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
 }
+
+/* After the store refused to create a run. */
+#define CREATE_RETRY_US (1000 * 1000)
 
 void scheduler_create_due_runs(agent *ag)
 {
@@ -60,14 +81,28 @@ void scheduler_create_due_runs(agent *ag)
     int64_t now = time_now_us();
     for (size_t k = 0; k < ag->n_dags; k++) {
         dag_entry *de = ag->dags[k];
+        /* Each turn creates the run for next_logical_us or finds it taken;
+         * either way the plan moves past it. A plan that does not move
+         * (it cannot, but a loop must not rely on that) ends the turn. */
         while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
                runner_open_runs(ag, de) < de->model->max_active_runs) {
+            int64_t logical = de->next_logical_us;
+            int64_t end = cron_next(&de->model->cron, de->model->timezone, logical);
             int rc;
-            runner_create_run(ag, de, "scheduled", de->next_logical_us, de->next_logical_us,
-                              de->next_due_us, de->next_due_us, NULL, &rc);
-            if (rc < 0)
-                break; /* the store refused; the timer tries again */
+            runner_create_run(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
+            if (rc < 0) {
+                /* The store refused: the timer tries again in a while, not
+                 * at once (a due time in the past would wake it at once). */
+                de->next_due_us = now + CREATE_RETRY_US;
+                break;
+            }
             scheduler_plan(ag, de);
+            if (de->next_logical_us >= 0 && de->next_logical_us <= logical) {
+                fprintf(stderr, "dagd: %s: the schedule does not move past %lld; stopped\n",
+                        de->dag_id, (long long)logical);
+                de->next_logical_us = de->next_due_us = -1;
+                break;
+            }
         }
     }
 }
@@ -77,7 +112,10 @@ void scheduler_arm(agent *ag)
     int64_t due = runner_next_retry(ag);
     for (size_t k = 0; k < ag->n_dags; k++) {
         const dag_entry *de = ag->dags[k];
-        if (!de->model || de->paused || de->next_due_us < 0)
+        /* A store that refuses writes creates nothing: the resync passes
+         * when it takes them again (else a due run would wake it at once,
+         * for ever). */
+        if (!de->model || de->paused || de->next_due_us < 0 || ag->degraded)
             continue;
         /* A DAG at max_active_runs is woken by its runs finishing instead. */
         if (runner_open_runs(ag, de) >= de->model->max_active_runs)
@@ -105,8 +143,8 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
     (void)now;
     while (n < count && l >= 0 && !(m->end_date && l > m->end_date)) {
         int64_t s = cron_next(&m->cron, m->timezone, l);
-        if (s < 0)
-            break;
+        if (s <= l)
+            break; /* -1, or (never) no progress */
         logical[n] = l;
         starts[n] = s;
         n++;

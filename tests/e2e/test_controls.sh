@@ -37,6 +37,18 @@ max_active_runs = 1
 [task t]
 command = echo "+ \$(date +%s%N)" >> $T/daily.trace; sleep 0.1; echo "- \$(date +%s%N)" >> $T/daily.trace
 DAG
+# Backfilled: a backfill covers ended intervals on or after start_date.
+b0=$(date -u -d '-60 days' +%Y-%m-%d)
+bday() { date -u -d "$b0 +$1 days" +%Y-%m-%d; }
+cat >"$T/dags/filled.ini" <<DAG
+[dag]
+schedule = @daily
+start_date = $b0
+catchup = false
+max_active_runs = 1
+[task t]
+command = echo "+ \$(date +%s%N)" >> $T/filled.trace; sleep 0.1; echo "- \$(date +%s%N)" >> $T/filled.trace
+DAG
 cat >"$T/dags/past.ini" <<DAG
 [dag]
 depends_on_past = true
@@ -163,18 +175,18 @@ check_eq "after clearing, the held day runs" success "$(run_state past "$r3")"
 check_eq "and the cleared day succeeded" success "$(run_state past "$r2")"
 
 # --- backfill --------------------------------------------------------------------
-: >"$T/daily.trace"
-ctl pause daily >/dev/null
-r=$(jctl backfill daily --from 2026-10-01 --to 2026-10-05)
+: >"$T/filled.trace"
+ctl pause filled >/dev/null
+r=$(jctl backfill filled --from "$b0" --to "$(bday 4)")
 check_eq "backfill creates one run per interval" 5 "$(jq '.run_ids | length' <<<"$r")"
-check_eq "backfill run ids" "backfill__2026-10-01T00:00:00+00:00" "$(jq -r '.run_ids[0]' <<<"$r")"
+check_eq "backfill run ids" "backfill__${b0}T00:00:00+00:00" "$(jq -r '.run_ids[0]' <<<"$r")"
 last=$(jq -r '.run_ids[4]' <<<"$r")
-ctl wait daily "$last" --timeout 30 >/dev/null
-check_eq "backfill runs on a paused DAG" success "$(run_state daily "$last")"
-overlap=$(awk '$1 == "+" { n++; if (n > m) m = n } $1 == "-" { n-- } END { print m }' "$T/daily.trace")
+ctl wait filled "$last" --timeout 30 >/dev/null
+check_eq "backfill runs on a paused DAG" success "$(run_state filled "$last")"
+overlap=$(awk '$1 == "+" { n++; if (n > m) m = n } $1 == "-" { n-- } END { print m }' "$T/filled.trace")
 check_eq "backfill honours max_active_runs = 1" 1 "$overlap"
-r=$(jctl backfill daily --from 2026-10-01 --to 2026-10-07)
-check_eq "backfill skips dates that have a run" "backfill__2026-10-06T00:00:00+00:00 backfill__2026-10-07T00:00:00+00:00" "$(jq -r '.run_ids | join(" ")' <<<"$r")"
+r=$(jctl backfill filled --from "$b0" --to "$(bday 6)")
+check_eq "backfill skips dates that have a run" "backfill__$(bday 5)T00:00:00+00:00 backfill__$(bday 6)T00:00:00+00:00" "$(jq -r '.run_ids | join(" ")' <<<"$r")"
 ctl backfill past --from 2026-10-01 --to 2026-10-02 >/dev/null 2>"$T/err"
 check_eq "backfill of an unscheduled DAG is refused" 1 $?
 check "with a reason" grep -q "no schedule" "$T/err"

@@ -30,10 +30,12 @@ cat >"$T/dags/gated.ini" <<DAG
 [task wait_for_go]
 command = echo waiting; while [ ! -e $T/go ]; do sleep 0.05; done; echo released
 DAG
+# Backfilled below: a backfill covers ended intervals on or after start_date.
+bf0=$(date -u -d '-40 days' +%Y-%m-%d) bf2=$(date -u -d '-38 days' +%Y-%m-%d)
 cat >"$T/dags/daily.ini" <<DAG
 [dag]
 schedule = @daily
-start_date = $(date -u +%Y-%m-%d)
+start_date = $bf0
 catchup = false
 [task t]
 command = echo daily
@@ -227,12 +229,15 @@ keys / d a i l y Enter
 wait_for 5 has "▸ daily"
 keys b
 see "b asks for the start date" "from date"
-keys 2 0 2 6 - 0 4 - 0 1 Enter
+# shellcheck disable=SC2046 # one key a character
+keys $(sed 's/./& /g' <<<"$bf0") Enter
 see "then the end date" "to date"
-keys 2 0 2 6 - 0 4 - 0 3 Enter
+# shellcheck disable=SC2046
+keys $(sed 's/./& /g' <<<"$bf2") Enter
 see "the backfill reports its runs" "backfill: 3 runs created"
 check_eq "the agent made them" 3 "$(jctl grid daily --limit 100 | jq '[.runs[] | select(.run_id | startswith("backfill__"))] | length')"
-keys b 2 0 2 6 - 0 4 - 0 1 Enter 2 0 2 6 - 0 4 - 0 3 Enter
+# shellcheck disable=SC2046
+keys b $(sed 's/./& /g' <<<"$bf0") Enter $(sed 's/./& /g' <<<"$bf2") Enter
 see "a backfill over dates that have runs creates none" "backfill: 0 runs created"
 
 # --- help ----------------------------------------------------------------------------

@@ -23,6 +23,24 @@ command = while [ ! -e $T/go ]; do sleep 0.05; done
 upstream = hold
 command = true
 DAG
+# Due runs while the store refuses writes: the agent must wait for the
+# resync, not wake at once for ever.
+cat >"$T/dags/due.ini" <<DAG
+[dag]
+schedule = * * * * *
+start_date = $(date -u -d '-5 min' +%Y-%m-%dT%H:%M)
+catchup = true
+max_active_runs = 1
+[task t]
+command = while [ ! -e $T/go ]; do sleep 0.05; done; touch $T/due.done
+DAG
+# CPU ticks (1/100 s) the agent used during one second.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$AGENT_PID/stat"; }
+cpu_in_1s() {
+    a=$(cpu_ticks)
+    sleep 1
+    echo $(($(cpu_ticks) - a))
+}
 start_agent || exit 1
 run=$(ctl trigger full)
 wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid full | jq -r '.runs[0].tasks.hold.state')\" = running ]"
@@ -35,6 +53,10 @@ ctl trigger full >/dev/null 2>"$T/err"
 check_eq "changes are refused meanwhile" 1 $?
 check "with a clear reason" grep -q "store cannot be written" "$T/err"
 check_eq "no task starts while the disk is full" 0 "$(jctl status | jq .running)"
+wait_for 10 test -e "$T/due.done"
+wait_for 5 sh -c "! grep -qs 'DAGD_LOG_FILE=$T/state/logs/due/' /proc/[0-9]*/environ"
+ticks=$(cpu_in_1s)
+check "the agent idles meanwhile, with runs due ($ticks/100 s of CPU in 1 s)" test "$ticks" -lt 30
 rm -f "$T/state/filler"
 check "it resumes when space returns" wait_for 15 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json status | jq .store_ok)\" = true ]"
 ctl wait full "$run" --timeout 20 >/dev/null
@@ -43,3 +65,29 @@ check_eq "the task that ended while the disk was full is recorded" success "$(ti
 check_eq "and its downstream ran after" success "$(ti_state full "$run" after)"
 stop_agent
 check_eq "the store is intact" ok "$(sqlite3 "$T/state/dagd.db" 'PRAGMA integrity_check')"
+
+# --- the outcome of a try survives a full disk and a restart ----------------------
+# A quiet try (an empty log: its exit line needs a new block) ends while the
+# disk is full and the agent is down; the restarted agent still knows it
+# succeeded, and does not run it again.
+cat >"$T/dags/quiet.ini" <<DAG
+[dag]
+retries = 0
+[task hold]
+command = while [ ! -e $T/go2 ]; do sleep 0.05; done; echo "\$DAGD_TRY_NUMBER" >> $T/quiet.ledger
+DAG
+start_agent || exit 1
+run=$(ctl trigger quiet)
+wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid quiet | jq -r '.runs[0].tasks.hold.state')\" = running ]"
+dd if=/dev/zero of="$T/state/filler" bs=4k 2>/dev/null
+kill9_agent
+touch "$T/go2"
+check "the try ends while the agent is down" wait_for 10 sh -c "[ -s $T/quiet.ledger ] && ! grep -qs 'DAGD_LOG_FILE=$T/state/logs/quiet/' /proc/[0-9]*/environ"
+check "the disk was full: its log has no exit line" sh -c "! grep -q 'exit status' $T/state/logs/quiet/$run/hold/1.log"
+rm -f "$T/state/filler"
+start_agent || exit 1
+ctl wait quiet "$run" --timeout 20 >/dev/null
+check_eq "after the restart the try counts as a success" success "$(ti_state quiet "$run" hold)"
+check_eq "it ran once" 1 "$(paste -sd' ' "$T/quiet.ledger")"
+check_eq "as try 1" 1 "$(jctl grid quiet | jq -r '.runs[0].tasks.hold.try_number')"
+stop_agent

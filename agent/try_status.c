@@ -1,0 +1,71 @@
+#include "try_status.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *try_status_path(const char *log_path)
+{
+    size_t n = strlen(log_path);
+    if (n > 4 && strcmp(log_path + n - 4, ".log") == 0)
+        n -= 4;
+    return xasprintf("%.*s.status", (int)n, log_path);
+}
+
+/* WORD padded with spaces to a whole record. */
+static int write_record(const char *path, int flags, const char *word)
+{
+    char rec[TRY_STATUS_RECORD + 1];
+    snprintf(rec, sizeof rec, "%-*s\n", TRY_STATUS_RECORD - 1, word);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0640);
+    if (fd < 0)
+        return -1;
+    ssize_t n = pwrite(fd, rec, TRY_STATUS_RECORD, 0);
+    int saved = errno;
+    if (close(fd) != 0 && n == TRY_STATUS_RECORD)
+        return -1; /* a delayed write error (NFS): the space is not sure */
+    errno = saved;
+    return n == TRY_STATUS_RECORD ? 0 : -1;
+}
+
+int try_status_claim(const char *path)
+{
+    if (mkdir_parents(path, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return write_record(path, O_CREAT | O_TRUNC, "claimed");
+}
+
+int try_status_started(const char *path)
+{
+    return write_record(path, 0, "started");
+}
+
+enum try_status try_status_read(const char *path, int *exit_code)
+{
+    char rec[TRY_STATUS_RECORD + 1];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return TRY_STATUS_MISSING;
+    ssize_t n = pread(fd, rec, TRY_STATUS_RECORD, 0);
+    close(fd);
+    if (n <= 0)
+        return TRY_STATUS_MISSING;
+    rec[n] = '\0';
+    if (strncmp(rec, "claimed", 7) == 0)
+        return TRY_STATUS_CLAIMED;
+    if (strncmp(rec, "exit ", 5) == 0) {
+        char *end;
+        long code = strtol(rec + 5, &end, 10);
+        if (end > rec + 5 && code >= 0 && code <= 255) {
+            *exit_code = (int)code;
+            return TRY_STATUS_EXITED;
+        }
+    }
+    /* "started", or a record cut short: the try began, its end is unknown. */
+    return TRY_STATUS_STARTED;
+}

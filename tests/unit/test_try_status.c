@@ -1,0 +1,119 @@
+/* A try's status file: fixed-size records, written in place by the shell
+ * (exec_local), read back by a restarted agent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "exec_local.h"
+#include "try_status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/dagd-try-status.XXXXXX";
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void test_path(void **state)
+{
+    (void)state;
+    char *p = try_status_path("/s/logs/d/r/t/3.log");
+    assert_string_equal(p, "/s/logs/d/r/t/3.status");
+    free(p);
+}
+
+static void test_records(void **state)
+{
+    (void)state;
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/a/b/1.status", dir) > 0);
+    int code = -1;
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_MISSING);
+    assert_int_equal(try_status_claim(path), 0); /* its folders too */
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_CLAIMED);
+    assert_int_equal(file_size(path), TRY_STATUS_RECORD);
+    assert_int_equal(try_status_started(path), 0);
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_STARTED);
+    assert_int_equal(file_size(path), TRY_STATUS_RECORD);
+    assert_int_equal(try_status_claim(path), 0); /* a try started again */
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_CLAIMED);
+    free(path);
+}
+
+static void on_done(void *arg, const exec_result *res)
+{
+    *(int *)arg = res->exit_code;
+}
+
+/* The shell writes "started" and then "exit N", each a whole record in
+ * place; the path may hold a quote. */
+static void run_shell(const char *status, const char *command, int *exit_code)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char *log = NULL;
+    assert_true(asprintf(&log, "%s/shell.log", dir) > 0);
+    char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    exec_request req = {
+        .command = command,
+        .cwd = dir,
+        .env = env,
+        .log_path = log,
+        .status_path = status,
+        .done = on_done,
+        .arg = exit_code,
+    };
+    *exit_code = -2;
+    exec_local_start(&loop, &req);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    free(log);
+}
+
+static void test_shell_writes_in_place(void **state)
+{
+    (void)state;
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/it's/2.status", dir) > 0);
+    assert_int_equal(try_status_claim(path), 0);
+    int rc, code = -1;
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "grep -q '^started' \"%s\" || exit 9; exit 3", path) > 0);
+    run_shell(path, cmd, &rc);
+    assert_int_equal(rc, 3); /* the command's own status, not the trap's */
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_EXITED);
+    assert_int_equal(code, 3);
+    assert_int_equal(file_size(path), TRY_STATUS_RECORD);
+    run_shell(path, "true", &rc);
+    assert_int_equal(try_status_read(path, &code), TRY_STATUS_EXITED);
+    assert_int_equal(code, 0);
+    assert_int_equal(file_size(path), TRY_STATUS_RECORD);
+    free(cmd);
+    free(path);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path),
+        cmocka_unit_test(test_records),
+        cmocka_unit_test(test_shell_writes_in_place),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char *rm = NULL;
+    if (asprintf(&rm, "rm -rf '%s'", dir) > 0 && system(rm) != 0)
+        rc = rc ? rc : 1;
+    free(rm);
+    return rc;
+}
