@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,44 @@ static long wait_for_holder(int fd)
     return 0;
 }
 
+/* A holder that was just killed releases the lock a moment after it is
+ * reaped (the kernel closes its files as its last thread goes): dead or a
+ * zombie counts as gone. */
+static bool holder_gone(long pid)
+{
+    if (pid <= 0)
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return true;
+    char path[64], stat[256];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return true;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static int lock_or_wait_for_dead_holder(int fd, long *holder)
+{
+    /* Up to 2 s for a holder that is gone already; none for a live one. */
+    for (int i = 0; i < 200; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK)
+            return -1;
+        *holder = wait_for_holder(fd);
+        if (!holder_gone(*holder))
+            break;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    errno = EWOULDBLOCK;
+    return -1;
+}
+
 int statelock_acquire(const char *state_dir, char *err, size_t errlen)
 {
     if (mkdir_all(state_dir, 0750)) {
@@ -48,10 +88,10 @@ int statelock_acquire(const char *state_dir, char *err, size_t errlen)
         return -1;
     }
     free(path);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    long pid = 0;
+    if (lock_or_wait_for_dead_holder(fd, &pid) != 0) {
         int e = errno;
         if (e == EWOULDBLOCK) {
-            long pid = wait_for_holder(fd);
             if (pid > 0)
                 snprintf(err, errlen, "%s is in use by agent %ld", state_dir, pid);
             else
@@ -62,9 +102,9 @@ int statelock_acquire(const char *state_dir, char *err, size_t errlen)
         close(fd);
         return -1;
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+    char pidbuf[32];
+    int n = snprintf(pidbuf, sizeof pidbuf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pidbuf, (size_t)n, 0) != n) {
         /* The lock holds without the pid; only the message is poorer. */
         fprintf(stderr, "dagd: %s/dagd.lock: cannot write the pid: %s\n", state_dir,
                 strerror(errno));

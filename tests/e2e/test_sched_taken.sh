@@ -15,7 +15,9 @@ stop_within() {
     kill -TERM "$AGENT_PID" 2>/dev/null
     if wait_for 5 sh -c "! kill -0 $AGENT_PID"; then
         wait "$AGENT_PID"
-        check_eq "SIGTERM stops the agent ($1)" 0 $?
+        rc=$?
+        AGENT_PID=
+        check_eq "SIGTERM stops the agent ($1)" 0 "$rc"
     else
         not_ok "SIGTERM stops the agent ($1)"
         kill -KILL "$AGENT_PID"
