@@ -46,9 +46,18 @@ uid_t client_uid(const client *c)
     return c->uid;
 }
 
+/* A subscriber's kernel buffer is kept small: what it has not read is held
+ * (and bounded) by the shared budget, and the kernel's share stays small
+ * for hundreds of subscribers. */
+#define SUBSCRIBER_SNDBUF (32 * 1024)
+
 void client_subscribe(client *c)
 {
     c->subscribed = true;
+    uv_os_fd_t fd;
+    int size = SUBSCRIBER_SNDBUF;
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 }
 
 void server_release(server *srv)
@@ -64,6 +73,7 @@ void server_release(server *srv)
 static void on_client_closed(uv_handle_t *h)
 {
     client *c = h->data;
+    server_out_release(c);
     server_release(c->srv);
     client_unref(c);
 }

@@ -22,8 +22,14 @@ struct client {
     bool draining;     /* cut off: sends what is queued and a last overflow line */
     uint64_t drain_by; /* loop time (ms) by which a draining client is closed */
     int refs;
-    size_t pending; /* bytes queued for writing, with their requests */
-    size_t charged; /* of which events: charged to the subscribers' budget */
+    /* Output not yet written, in order: lines that events share, and
+     * replies; the first Q_BUSY of them are in the write in flight. */
+    struct out_line **q;
+    size_t q_head, q_len, q_cap, q_busy;
+    size_t q_off;     /* bytes of the first line written already */
+    uv_write_t write; /* the write in flight, when q_busy > 0 */
+    size_t pending;   /* bytes queued */
+    size_t charged;   /* of which events: charged to the subscribers' budget */
     uid_t uid;
 };
 
@@ -59,6 +65,8 @@ void server_out_stop(server *srv); /* closes the timer */
 /* C is closing: its queued events leave the budget now, not when the
  * cancelled writes come back. */
 void server_out_forget(client *c);
+/* C's handle is closed: what it still had queued is dropped. */
+void server_out_release(client *c);
 /* server.c */
 void client_close(client *c);
 void server_release(server *srv); /* a handle of the server is closed */

@@ -1,9 +1,10 @@
 /* What the server sends: replies, and events that every subscriber shares.
  * An event is serialized once into a refcounted line; each subscriber's
- * queue points at it. All subscribers together hold at most SUB_BUDGET
- * bytes of queued events (SUB_CLIENT_MAX each); over it, the slowest (most
- * queued) is cut: it gets a last {"event":"overflow"} line after what is
- * queued, DRAIN_MS to read it, and is closed. */
+ * queue holds a pointer to it, and one write at a time sends a batch of
+ * lines. All subscribers together owe at most SUB_BUDGET bytes of events
+ * (SUB_CLIENT_MAX each); over it, the slowest (most owed) is cut: it gets a
+ * last {"event":"overflow"} line after what is queued, DRAIN_MS to read it,
+ * and is closed. */
 #include "server_int.h"
 #include "proto.h"
 
@@ -21,26 +22,36 @@
 /* After this much was queued, freed memory is given back to the system. */
 #define TRIM_MIN (1u * 1024 * 1024)
 #define TICK_MS 250
+/* Lines handed to one write. */
+#define BATCH 64
 
-typedef struct shared_line {
+typedef struct out_line {
     int refs;
+    bool event; /* charged to the subscribers' budget */
     size_t len;
     char data[]; /* the JSON and its newline */
-} shared_line;
+} out_line;
 
-typedef struct write_req {
-    uv_write_t req;
-    client *c;
-    shared_line *line; /* an event shared by all subscribers, or NULL: data */
-    size_t charge;     /* bytes held: the unsent text and this request */
-    bool event;
-    char data[];
-} write_req;
+static out_line *line_new(const char *text, size_t len, bool event)
+{
+    out_line *l = xmalloc(sizeof *l + len + 1);
+    l->refs = 1;
+    l->event = event;
+    l->len = len + 1;
+    memcpy(l->data, text, len);
+    l->data[len] = '\n';
+    return l;
+}
 
-static void line_unref(shared_line *l)
+static void line_unref(out_line *l)
 {
     if (l && --l->refs == 0)
         free(l);
+}
+
+static size_t cost(const out_line *l)
+{
+    return l->len + sizeof l;
 }
 
 static void on_tick(uv_timer_t *t);
@@ -51,18 +62,18 @@ static void arm(server *srv)
         uv_timer_start(&srv->timer, on_tick, TICK_MS, TICK_MS);
 }
 
-static void charge(client *c, write_req *w, bool add)
+static void charge(client *c, const out_line *l, bool add)
 {
     server *srv = c->srv;
-    size_t n = w->charge;
+    size_t n = cost(l);
     c->pending = add ? c->pending + n : c->pending - n;
     srv->pending_total = add ? srv->pending_total + n : srv->pending_total - n;
-    if (w->event) {
+    if (l->event) {
         c->charged = add ? c->charged + n : c->charged - n;
-        if (c->closed)
-            return; /* server_out_forget took it out of the pools */
-        size_t *pool = c->draining ? &srv->drain_charged : &srv->live_charged;
-        *pool = add ? *pool + n : *pool - n;
+        if (!c->closed) { /* else server_out_forget took it out of the pools */
+            size_t *pool = c->draining ? &srv->drain_charged : &srv->live_charged;
+            *pool = add ? *pool + n : *pool - n;
+        }
     }
     if (srv->pending_total > srv->pending_peak) {
         srv->pending_peak = srv->pending_total;
@@ -71,60 +82,95 @@ static void charge(client *c, write_req *w, bool add)
     }
 }
 
-static void on_written(uv_write_t *req, int status)
+static out_line *q_pop(client *c)
 {
-    write_req *w = (write_req *)req;
-    client *c = w->c;
-    charge(c, w, false);
-    line_unref(w->line);
-    if (status < 0 || (c->draining && c->pending == 0))
-        client_close(c);
-    client_unref(c);
-    free(w);
+    out_line *l = c->q[c->q_head++];
+    if (--c->q_len == 0)
+        c->q_head = 0;
+    charge(c, l, false);
+    return l;
 }
 
-/* Send LEN bytes of DATA (inside LINE when shared): written at once when
- * nothing is queued, else queued. Returns false when the client was closed. */
-static bool queue(client *c, const char *data, size_t len, shared_line *line, bool event)
+static void q_push(client *c, out_line *l)
 {
-    size_t off = 0;
-    if (c->pending == 0) {
-        uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-        int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
-        if (n == (int)len)
-            return true;
-        if (n > 0) {
-            off = (size_t)n;
-        } else if (n != UV_EAGAIN) {
-            client_close(c);
-            return false;
+    if (c->q_head + c->q_len == c->q_cap) {
+        if (c->q_head > c->q_len) {
+            memmove(c->q, c->q + c->q_head, c->q_len * sizeof *c->q);
+            c->q_head = 0;
+        } else {
+            c->q_cap = c->q_cap ? c->q_cap * 2 : 16;
+            c->q = xrealloc(c->q, c->q_cap * sizeof *c->q);
         }
     }
-    size_t rest = len - off;
-    write_req *w = xmalloc(sizeof *w + (line ? 0 : rest));
-    w->c = c;
-    w->line = line;
-    w->event = event;
-    w->charge = sizeof *w + rest;
-    const char *src = data + off;
-    if (line) {
-        line->refs++;
-    } else {
-        memcpy(w->data, src, rest);
-        src = w->data;
-    }
-    uv_buf_t buf = uv_buf_init((char *)src, (unsigned)rest);
-    client_ref(c);
-    charge(c, w, true);
-    if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1, on_written) < 0) {
-        charge(c, w, false);
-        line_unref(line);
-        client_unref(c);
-        free(w);
+    c->q[c->q_head + c->q_len++] = l;
+    l->refs++;
+    charge(c, l, true);
+}
+
+static void kick(client *c);
+
+static void on_written(uv_write_t *req, int status)
+{
+    client *c = req->data;
+    for (size_t n = c->q_busy; n > 0; n--)
+        line_unref(q_pop(c));
+    c->q_busy = 0;
+    c->q_off = 0;
+    if (status < 0 || (c->draining && c->q_len == 0))
         client_close(c);
-        return false;
+    else
+        kick(c);
+    client_unref(c);
+}
+
+/* Start a write of the next lines, unless one is in flight. */
+static void kick(client *c)
+{
+    if (c->closed || c->q_busy || c->q_len == 0)
+        return;
+    uv_buf_t bufs[BATCH];
+    size_t n = c->q_len < BATCH ? c->q_len : BATCH;
+    for (size_t i = 0; i < n; i++) {
+        out_line *l = c->q[c->q_head + i];
+        size_t off = i == 0 ? c->q_off : 0;
+        bufs[i] = uv_buf_init(l->data + off, (unsigned)(l->len - off));
     }
-    return true;
+    c->write.data = c;
+    if (uv_write(&c->write, (uv_stream_t *)&c->pipe, bufs, (unsigned)n, on_written) < 0) {
+        client_close(c);
+        return;
+    }
+    c->q_busy = n;
+    client_ref(c);
+}
+
+/* Send L: written at once when nothing is queued, else queued. */
+static void enqueue(client *c, out_line *l)
+{
+    if (c->closed)
+        return;
+    if (c->q_len == 0) {
+        uv_buf_t b = uv_buf_init(l->data, (unsigned)l->len);
+        int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+        if (n == (int)l->len)
+            return;
+        if (n < 0 && n != UV_EAGAIN) {
+            client_close(c);
+            return;
+        }
+        c->q_off = n > 0 ? (size_t)n : 0;
+    }
+    q_push(c, l);
+    kick(c);
+}
+
+void server_out_release(client *c)
+{
+    while (c->q_len)
+        line_unref(q_pop(c));
+    free(c->q);
+    c->q = NULL;
+    c->q_cap = c->q_busy = 0;
 }
 
 /* The oldest cut clients go first when they hold too much. */
@@ -149,8 +195,11 @@ static void cut(client *c)
     srv->drain_charged += c->charged;
     c->drain_by = uv_now(c->pipe.loop) + DRAIN_MS;
     uv_read_stop((uv_stream_t *)&c->pipe);
-    static const char overflow[] = "{\"event\":\"overflow\"}\n";
-    if (queue(c, overflow, sizeof overflow - 1, NULL, false) && c->pending == 0)
+    static const char overflow[] = "{\"event\":\"overflow\"}";
+    out_line *l = line_new(overflow, sizeof overflow - 1, false);
+    enqueue(c, l);
+    line_unref(l);
+    if (!c->closed && c->q_len == 0)
         client_close(c); /* all of it was written at once */
     arm(srv);
     enforce_drain_budget(srv);
@@ -165,10 +214,10 @@ static client *slowest(server *srv)
     return worst;
 }
 
-static void send_event(client *c, shared_line *line)
+static void send_event(client *c, out_line *line)
 {
     server *srv = c->srv;
-    size_t need = line->len + sizeof(write_req);
+    size_t need = cost(line);
     if (c->charged + need > SUB_CLIENT_MAX) {
         cut(c);
         return;
@@ -181,7 +230,7 @@ static void send_event(client *c, shared_line *line)
         if (v == c)
             return;
     }
-    queue(c, line->data, line->len, line, true);
+    enqueue(c, line);
 }
 
 void server_broadcast(agent *ag, json_t *event)
@@ -203,16 +252,11 @@ void server_broadcast(agent *ag, json_t *event)
         client_ref(c);
         srv->snap[n++] = c;
     }
-    shared_line *line = NULL;
+    out_line *line = NULL;
     if (n) {
         char *text = json_dumps(event, JSON_COMPACT);
         if (text) {
-            size_t len = strlen(text);
-            line = xmalloc(sizeof *line + len + 1);
-            line->refs = 1;
-            line->len = len + 1;
-            memcpy(line->data, text, len);
-            line->data[len] = '\n';
+            line = line_new(text, strlen(text), true);
             free(text);
         } else {
             fprintf(stderr, "dagd: an event could not be encoded; not sent\n");
@@ -244,10 +288,10 @@ static void send_json(client *c, json_t *msg)
         client_close(c);
         return;
     }
-    text = xrealloc(text, len + 2);
-    text[len] = '\n';
-    queue(c, text, len + 1, NULL, false);
+    out_line *l = line_new(text, len, false);
     free(text);
+    enqueue(c, l);
+    line_unref(l);
 }
 
 void server_reply_ok(client *c, json_t *id, json_t *result)

@@ -12,13 +12,15 @@
  *   sockflood SOCK subscribe N  N subscribers that never read, until stdin
  *                               reaches EOF; prints "subscribed N", then at EOF
  *                               reads what each was sent and prints "overflow
- *                               O closed C" (O: a last line was overflow)
+ *                               O closed C open S" (O: closed after a last
+ *                               overflow line; S: still open)
  *   sockflood SOCK latency PID  status requests (a connection each, like
  *                               dagctl) until stdin reaches EOF; prints "n N
  *                               p50 MS p99 MS max MS rss_max KB" (VmRSS of PID)
- *   sockflood SOCK send         sends stdin as is, prints the first reply line
- *                               and "alive" if a status on the same connection
- *                               is then answered */
+ *   sockflood SOCK send         sends stdin as is and a status request; reads
+ *                               the replies up to the status's; prints the first
+ *                               reply, "replies N" (before the status's) and
+ *                               "alive" if the status was answered */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -212,38 +214,60 @@ static int subscribe(const char *path, int n)
     printf("subscribed %d\n", n);
     fflush(stdout);
     wait_stdin_eof();
-    /* Read what each was sent: the last line tells an overflow. */
+    /* Read what each was sent until it closes or stays silent for 500 ms:
+     * the last line tells an overflow. */
     int overflow = 0, closed = 0;
     static char buf[1 << 16];
-    for (int i = 0; i < n; i++) {
-        char last[128] = "", cur[128];
-        size_t curlen = 0;
-        fcntl(fds[i], F_SETFL, O_NONBLOCK);
-        for (;;) {
+    char(*last)[128] = calloc((size_t)n, sizeof *last);
+    char(*cur)[128] = calloc((size_t)n, sizeof *cur);
+    size_t *curlen = calloc((size_t)n, sizeof *curlen);
+    struct pollfd *p = calloc((size_t)n, sizeof *p);
+    for (;;) {
+        int np = 0;
+        for (int i = 0; i < n; i++)
+            if (fds[i] >= 0)
+                p[np++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        if (np == 0 || poll(p, (nfds_t)np, 500) <= 0)
+            break;
+        for (int k = 0; k < np; k++) {
+            if (!p[k].revents)
+                continue;
+            int i = 0;
+            while (fds[i] != p[k].fd)
+                i++;
             ssize_t got = recv(fds[i], buf, sizeof buf, 0);
-            if (got == 0) {
-                closed++;
-                break;
+            if (got <= 0) {
+                closed += got == 0;
+                if (strstr(last[i], "\"overflow\""))
+                    overflow++;
+                close(fds[i]);
+                fds[i] = -1;
+                continue;
             }
-            if (got < 0)
-                break;
-            for (ssize_t k = 0; k < got; k++) {
-                if (buf[k] == '\n') {
-                    cur[curlen < sizeof cur ? curlen : sizeof cur - 1] = '\0';
-                    memcpy(last, cur, sizeof last);
-                    curlen = 0;
-                } else if (curlen + 1 < sizeof cur) {
-                    cur[curlen++] = buf[k];
+            for (ssize_t b = 0; b < got; b++) {
+                if (buf[b] == '\n') {
+                    cur[i][curlen[i] < 127 ? curlen[i] : 127] = '\0';
+                    memcpy(last[i], cur[i], sizeof last[i]);
+                    curlen[i] = 0;
                 } else {
-                    curlen++;
+                    if (curlen[i] < 127)
+                        cur[i][curlen[i]] = buf[b];
+                    curlen[i]++;
                 }
             }
         }
-        if (strstr(last, "\"overflow\""))
-            overflow++;
-        close(fds[i]);
     }
-    printf("overflow %d closed %d\n", overflow, closed);
+    int open = 0;
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0) {
+            open++;
+            close(fds[i]);
+        }
+    printf("overflow %d closed %d open %d\n", overflow, closed, open);
+    free(last);
+    free(cur);
+    free(curlen);
+    free(p);
     free(fds);
     return 0;
 }
@@ -309,9 +333,20 @@ static int send_stdin(const char *path)
     while ((r = read(0, buf, sizeof buf)) > 0)
         if (send(fd, buf, (size_t)r, MSG_NOSIGNAL) != r)
             break;
-    ssize_t got = read_line(fd, buf, 4096, 10000);
-    printf("%s\n", got > 0 ? buf : "(no reply)");
-    puts(status_ok(fd) ? "alive" : "dead");
+    const char *probe = "{\"id\":\"probe\",\"cmd\":\"status\"}\n";
+    int alive = send(fd, probe, strlen(probe), MSG_NOSIGNAL) > 0;
+    /* Every reply is read, up to the probe's. */
+    char first[4096] = "(no reply)";
+    size_t n = 0;
+    for (ssize_t got; alive && (got = read_line(fd, buf, 4096, 60000)) > 0;) {
+        if (strstr(buf, "\"probe\"")) {
+            alive = 2;
+            break;
+        }
+        if (n++ == 0)
+            snprintf(first, sizeof first, "%.4000s", buf);
+    }
+    printf("%s\nreplies %zu\n%s\n", first, n, alive == 2 ? "alive" : "dead");
     close(fd);
     return 0;
 }
