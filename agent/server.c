@@ -2,6 +2,7 @@
 #include "access.h"
 #include "commands.h"
 #include "proto.h"
+#include "refusals.h"
 #include "server_int.h"
 #include "util.h"
 
@@ -374,6 +375,7 @@ static void on_listener_closed(uv_handle_t *h)
 
 void server_stop(agent *ag)
 {
+    refusals_stop(ag); /* counts still open go to the audit */
     server *srv = ag->srv;
     if (!srv)
         return;

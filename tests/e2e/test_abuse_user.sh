@@ -226,3 +226,64 @@ ms=$(root_status_ms)
 check "status answers after them ($ms ms)" lt "$ms" 100
 stop_agent
 rm -f "$T/dags/w1.ini" "$T/dags/w2.ini" "$T/state/dagd.db"*
+
+# --- 3. Audit spam: 40 refused triggers with a 1,000,000-byte dag_id.
+printf '[task a]\ncommand = echo hi\n' >"$T/dags/t.ini"
+agent_config
+start_agent || exit 1
+db_bytes() { cat "$T/state/dagd.db" "$T/state/dagd.db-wal" 2>/dev/null | wc -c; }
+before=$(db_bytes)
+python3 -c '
+import sys
+big = "x" * 1000000
+for i in range(40):
+    sys.stdout.write("{\"id\":%d,\"cmd\":\"trigger\",\"args\":{\"dag_id\":\"%s\",\"run_id\":\"%s\"}}\n" % (i, big, "r" * 300))
+' >"$T/spam.txt"
+chmod 644 "$T/spam.txt"
+t0=$(date +%s%N)
+out=$(as_user "$FLOOD $SOCK send" <"$T/spam.txt")
+elapsed=$((($(date +%s%N) - t0) / 1000000))
+check "the 40 triggers are refused (forbidden)" grep -q '"forbidden"' <<<"$out"
+check_eq "and all answered" "replies 40" "$(grep '^replies' <<<"$out")"
+# The count of what was not recorded is written once its second has passed.
+wait_for 5 sh -c "$BIN/dagctl -s $SOCK --json audit --limit 100 | jq -e 'any(.[]; .detail | test(\"not recorded\"))' >/dev/null"
+a=$(jctl audit --limit 100)
+check "root's dagctl audit works after the spam" test -n "$a"
+as_user "$BIN/dagctl -s $SOCK audit --limit 100" >/dev/null 2>&1
+check_eq "and the non-operator's" 0 $?
+recorded=$(jq --arg u "$U" '[.[] | select(.user == $u and .action == "trigger")] | length' <<<"$a")
+counted=$(jq --arg u "$U" '[.[] | select(.user == $u) | .detail | capture("^(?<n>[0-9]+) refusals? not recorded") | .n | tonumber] | add // 0' <<<"$a")
+echo "# audit spam: $recorded recorded, $counted counted, ${elapsed} ms, state $before -> $(db_bytes) bytes"
+check_eq "every refusal is recorded or counted ($recorded + $counted)" 40 $((recorded + counted))
+check "at most 10 a second are recorded ($recorded in ${elapsed} ms)" \
+    test "$recorded" -le $((10 * (elapsed / 1000 + 2)))
+check "no field of the records is over 256 bytes" \
+    jq -e '[.[] | (.dag_id, .run_id, .task_id, .detail, .user, .action) | select(. != null) | utf8bytelength] | max <= 256' <<<"$a" >/dev/null
+check "the state grew by less than 1 MB ($before -> $(db_bytes) bytes)" \
+    test $(($(db_bytes) - before)) -lt 1000000
+stop_agent
+
+# --- 4. The line limit: 1,048,576 bytes before the newline pass, one more
+# does not; the connection and the agent go on.
+start_agent || exit 1
+line_of() {
+    python3 -c '
+import sys
+n = int(sys.argv[1])
+head, tail = "{\"id\":1,\"cmd\":\"status\",\"args\":{\"pad\":\"", "\"}}"
+sys.stdout.write(head + "x" * (n - len(head) - len(tail)) + tail + "\n")
+' "$1" >"$T/line.txt"
+    chmod 644 "$T/line.txt"
+    as_user "$FLOOD $SOCK send" <"$T/line.txt"
+}
+out=$(line_of 1048576)
+check_eq "a line of exactly 1,048,576 bytes is served" true "$(head -1 <<<"$out" | jq .ok)"
+out=$(line_of 1048577)
+check_eq "a line of 1,048,577 bytes gets too_long" too_long "$(head -1 <<<"$out" | jq -r .error.code)"
+check "the message names the limit" grep -q 1048576 <<<"$(head -1 <<<"$out")"
+check_eq "and the connection still serves the next line" alive "$(tail -1 <<<"$out")"
+out=$(line_of $((1048576 + 61440)))
+check_eq "a line of 1 MiB + 60 KiB gets too_long" too_long "$(head -1 <<<"$out" | jq -r .error.code)"
+ms=$(root_status_ms)
+check "the agent answers after them ($ms ms)" lt "$ms" 100
+stop_agent
