@@ -94,6 +94,7 @@ deps:
 # The test suites run against sanitizer builds; one summary line at the end.
 test: deps
 	@$(MAKE) --no-print-directory MODE=san all units
+	@$(MAKE) --no-print-directory all # the release agent: test_abuse_user.sh measures its RSS
 	@scripts/docker-engine.sh || echo "docker: engine unavailable, Docker tests will skip"
 	@scripts/run-tests.sh build/san
 

@@ -20,9 +20,14 @@ static bool in_group(const char *group, const struct passwd *pw)
     return false;
 }
 
+bool access_is_exempt(uid_t uid)
+{
+    return uid == 0 || uid == getuid();
+}
+
 bool access_is_operator(const char *operators, uid_t uid)
 {
-    if (uid == 0 || uid == getuid())
+    if (access_is_exempt(uid))
         return true;
     const struct passwd *pw = getpwuid(uid);
     if (!pw || !operators)

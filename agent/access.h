@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 bool access_is_operator(const char *operators, uid_t uid);
+/* Root and the agent's own user: never capped in connections. */
+bool access_is_exempt(uid_t uid);
 /* The user name of UID, or its number as text. Caller frees. */
 char *access_user_name(uid_t uid);
 

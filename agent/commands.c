@@ -1,5 +1,6 @@
 #include "commands.h"
 #include "access.h"
+#include "refusals.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -37,13 +38,14 @@ void audit_change(request *rq, const char *action, const char *dag_id, const cha
     free(user);
 }
 
-/* A refused change is audited too, with what it tried to touch. */
+/* A refused change is audited too, with what it tried to touch, truncated
+ * and rate-limited (refusals.c): a non-operator cannot fill the log. */
 static void refuse(request *rq, const char *action)
 {
     const char *dag_id = json_string_value(json_object_get(rq->args, "dag_id"));
     const char *run_id = json_string_value(json_object_get(rq->args, "run_id"));
     const char *task_id = json_string_value(json_object_get(rq->args, "task_id"));
-    audit_change(rq, action, dag_id, run_id, task_id, "refused: not an operator");
+    refusals_record(rq->ag, client_uid(rq->cl), action, dag_id, run_id, task_id);
     server_reply_error(rq->cl, rq->id, "forbidden",
                        "uid %u is not an operator of this agent (see [access] operators)",
                        (unsigned)client_uid(rq->cl));

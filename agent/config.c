@@ -104,6 +104,15 @@ static int set_keep_days(config_parse *p, const char *v, char *err, size_t errle
     return 0;
 }
 
+static int set_max_clients_per_user(config_parse *p, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_int(v, 1, 1000000, &n, err, errlen))
+        return -1;
+    p->cfg->max_clients_per_user = (int)n;
+    return 0;
+}
+
 static int set_timezone(config_parse *p, const char *v, char *err, size_t errlen)
 {
     if (!tz_exists(v)) {
@@ -246,6 +255,7 @@ static const struct config_key {
     {"access", "socket_mode", set_socket_mode},
     {"access", "socket_group", set_socket_group},
     {"access", "operators", set_operators},
+    {"access", "max_clients_per_user", set_max_clients_per_user},
     {"docker", "host", set_docker_host},
     {"pool", "slots", NULL}, /* handled with the pool's name */
     {"notifier", "type", set_notifier_type},
@@ -348,6 +358,7 @@ static void set_defaults(config *cfg, const char *base_dir)
     cfg->timezone = xstrdup("UTC");
     cfg->keep_days = 90;
     cfg->socket_mode = 0660;
+    cfg->max_clients_per_user = CONFIG_DEFAULT_MAX_CLIENTS_PER_USER;
     cfg->operators = xstrdup("");
     cfg->docker_host = xstrdup("unix:///var/run/docker.sock");
 }

@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* [access] max_clients_per_user when not given. */
+#define CONFIG_DEFAULT_MAX_CLIENTS_PER_USER 64
+
 typedef struct pool_config {
     char *name;
     int slots;
@@ -25,6 +28,7 @@ typedef struct config {
     int socket_mode;
     char *socket_group;
     char *operators;
+    int max_clients_per_user; /* root and the agent's own user are exempt */
     char *docker_host;
     pool_config *pools;
     size_t n_pools;

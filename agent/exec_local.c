@@ -94,6 +94,11 @@ static void finish(task_proc *p)
     release(p);
 }
 
+static void on_exit_soon(uv_timer_t *t)
+{
+    finish(t->data);
+}
+
 static void on_process_exit(uv_process_t *proc, int64_t status, int term_signal)
 {
     task_proc *p = proc->data;
@@ -103,7 +108,10 @@ static void on_process_exit(uv_process_t *proc, int64_t status, int term_signal)
     /* Stragglers of a killed group must not outlive their task. */
     if (p->killing)
         kill(-p->pid, SIGKILL);
-    finish(p);
+    /* Reported from the next loop turn: libuv reaps every child that has
+     * exited in one pass, so short tasks started from an exit would chain
+     * exits and starts in one turn and no client would be served. */
+    uv_timer_start(&p->soon, on_exit_soon, 0, 0);
 }
 
 static void on_kill_grace(uv_timer_t *t)

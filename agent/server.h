@@ -9,9 +9,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* A request line may be at most this long. */
-#define SERVER_MAX_LINE (1024 * 1024)
-/* A client whose unsent output grows past this is disconnected. */
+/* A client whose unsent replies grow past this is disconnected
+ * (subscribers share a budget instead: server_out.c). */
 #define SERVER_MAX_PENDING (8 * 1024 * 1024)
 
 typedef struct client client;
@@ -23,7 +22,7 @@ void server_stop(agent *ag);
 void server_reply_ok(client *c, json_t *id, json_t *result);
 void server_reply_error(client *c, json_t *id, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Send EVENT (stolen) to every subscriber. */
+/* Send EVENT (stolen; NULL is ignored) to every subscriber, serialized once. */
 void server_broadcast(agent *ag, json_t *event);
 
 /* Deferred replies hold a reference; a closed client stays valid until the

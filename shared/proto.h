@@ -6,6 +6,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* A request line holds at most this many bytes before its newline. */
+#define PROTO_MAX_LINE (1024 * 1024)
+
 typedef struct proto_request {
     json_t *msg; /* owns the rest; json_decref(msg) when done */
     json_t *id;  /* any JSON value or NULL */
