@@ -1,5 +1,6 @@
 /* backfill: one backfill__ run per scheduled interval in [from, to] that has
- * no run yet; honours max_active_runs; runs on paused DAGs too. */
+ * no run yet; honours max_active_runs; runs on paused DAGs too. With
+ * dry_run, only how many there would be (dagtop asks before it makes them). */
 #include "commands.h"
 #include "control.h"
 #include "runner.h"
@@ -30,12 +31,33 @@ void cmd_backfill(request *rq)
         return;
     }
     int64_t from, to;
-    if (!arg_date(rq, de->model, "from", &from) || !arg_date(rq, de->model, "to", &to))
+    bool dry_run = false;
+    if (!arg_date(rq, de->model, "from", &from) || !arg_date(rq, de->model, "to", &to) ||
+        !arg_bool(rq, "dry_run", &dry_run))
         return;
     json_t *ids = json_array();
+    if (dry_run) { /* how many runs, and from when to when: nothing is made */
+        char err[200] = "";
+        int n = control_backfill(rq->ag, de, from, to, true, ids, err, sizeof err);
+        if (n < 0) {
+            json_decref(ids);
+            server_reply_error(rq->cl, rq->id, "bad_request", "%s", err);
+            return;
+        }
+        const char *tz = de->model->timezone;
+        json_t *first =
+            n ? json_time_or_null(json_integer_value(json_array_get(ids, 0)), tz) : json_null();
+        json_t *last =
+            n ? json_time_or_null(json_integer_value(json_array_get(ids, n - 1)), tz) : json_null();
+        json_decref(ids);
+        server_reply_ok(rq->cl, rq->id,
+                        json_pack("{s:b, s:i, s:o, s:o}", "dry_run", true, "count", n, "first",
+                                  first, "last", last));
+        return;
+    }
     char err[200] = "";
     runner_batch_begin(rq->ag);
-    int n = control_backfill(rq->ag, de, from, to, ids, err, sizeof err);
+    int n = control_backfill(rq->ag, de, from, to, false, ids, err, sizeof err);
     if (n >= 0) {
         char detail[160];
         snprintf(detail, sizeof detail, "from %s to %s; created %d run%s",

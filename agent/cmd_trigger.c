@@ -1,8 +1,9 @@
 /* trigger: a manual run for a date (default: now, to the microsecond) with
  * declared params overridden. Accepted on paused DAGs too; the run then
- * waits for unpause. */
+ * waits for unpause. With dry_run, only whether it would be accepted. */
 #include "commands.h"
 #include "runner.h"
+#include "store.h"
 #include "timeutil.h"
 
 #include <string.h>
@@ -57,6 +58,24 @@ void cmd_trigger(request *rq)
     json_t *params = check_params(rq, m);
     if (!params)
         return;
+    bool dry_run = false;
+    if (!arg_bool(rq, "dry_run", &dry_run)) {
+        json_decref(params);
+        return;
+    }
+    if (dry_run) { /* would it be accepted? (dagtop asks after the date prompt) */
+        json_decref(params);
+        char iso[48];
+        time_format_iso(logical, m->timezone, iso, sizeof iso);
+        if (store_run_exists_at(rq->ag->db, de->dag_id, logical))
+            server_reply_error(rq->cl, rq->id, "exists",
+                               "DAG \"%s\" already has a run for %s; clear it instead", de->dag_id,
+                               iso);
+        else
+            server_reply_ok(rq->cl, rq->id,
+                            json_pack("{s:b, s:s}", "dry_run", true, "logical_date", iso));
+        return;
+    }
     /* A date on the schedule gets that interval; any other instant an
      * empty interval at itself. */
     int64_t end = logical;

@@ -142,8 +142,8 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
     return n;
 }
 
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids, char *err,
-                     size_t errlen)
+int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dry_run,
+                     json_t *run_ids, char *err, size_t errlen)
 {
     const dag *m = de->model;
     if (m->cron.none) {
@@ -181,6 +181,11 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t 
          l = cron_next(&m->cron, m->timezone, l)) {
         if (store_run_exists_at(ag->db, de->dag_id, l))
             continue;
+        if (dry_run) {
+            json_array_append_new(run_ids, json_integer(l));
+            n++;
+            continue;
+        }
         int64_t end = cron_next(&m->cron, m->timezone, l);
         int rc;
         run *r = runner_create_run(ag, de, "backfill", l, l, end, time_now_us(), NULL, &rc);

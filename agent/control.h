@@ -17,9 +17,10 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
                   const selection_flags *f, bool dry_run, json_t *touched);
 
 /* One backfill__ run per interval of DE's schedule with a logical date in
- * [FROM, TO] that has no run yet. Appends the new run ids to RUN_IDS.
- * Returns how many, or -1 with ERR set. */
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *run_ids, char *err,
-                     size_t errlen);
+ * [FROM, TO] that has no run yet. Appends the new run ids to RUN_IDS (with
+ * DRY_RUN: creates nothing and appends the logical dates, as integers in
+ * µs, of the runs it would create). Returns how many, or -1 with ERR set. */
+int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dry_run,
+                     json_t *run_ids, char *err, size_t errlen);
 
 #endif

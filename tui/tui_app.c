@@ -70,10 +70,14 @@ static void dags_reply(void *owner, const tui_reply *r, void *ud)
     app *a = owner;
     a->dags_in_flight = false;
     if (r->ok) {
+        const char *sel = a->dags_loaded ? list_selected(a) : NULL;
+        char *keep = sel ? xstrdup(sel) : NULL;
         if (dag_list_load(&a->dags, r->result) == 0) {
             a->dags_loaded = true;
+            list_keep_cursor(a, keep);
             tracef(a, "dags n=%zu", a->dags.n);
         }
+        free(keep);
     } else if (!dropped(r)) {
         app_status_reply(a, "dags", r);
     }
@@ -605,7 +609,9 @@ static void draw_status(app *a)
                    a->status_error ? theme_attr(ROLE_ERROR) | A_REVERSE : theme_attr(ROLE_BAR),
                    " %s", a->status);
     } else {
-        draw_textf(y, 0, COLS, theme_attr(ROLE_BAR), " %s", view_hints(a));
+        char hints[256];
+        view_hints(a, COLS - 1, hints, sizeof hints);
+        draw_textf(y, 0, COLS, theme_attr(ROLE_BAR), " %s", hints);
     }
 }
 

@@ -95,13 +95,21 @@ typedef struct prompt {
     strlist params;       /* K=V given so far */
     size_t param_index;   /* the declared param being asked for */
     char error[160];
+    bool checking; /* the agent is asked whether the trigger date is free */
+    unsigned seq;  /* replies for an older question are ignored */
 } prompt;
 
-enum confirm_kind { CF_PAUSE, CF_UNPAUSE };
+enum confirm_kind { CF_PAUSE, CF_UNPAUSE, CF_BACKFILL };
 
 typedef struct confirm {
     enum confirm_kind kind;
     char *dag_id;
+    /* Backfill: the range, and what the agent's dry run said it makes. */
+    char from[64], to[64];
+    bool loading;
+    int count;
+    char first[48], last[48];
+    unsigned seq;
 } confirm;
 
 typedef struct app {

@@ -1,5 +1,6 @@
 #include "tui_draw.h"
 #include "tui_text.h"
+#include "tui_theme.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,12 @@ int draw_text(int y, int x, int maxw, attr_t attr, const char *s)
         return 0;
     if (x + maxw > COLS)
         maxw = COLS - x;
+    /* A terminal without UTF-8 gets ASCII only, whatever the text holds. */
+    char ascii[1024];
+    if (!theme_utf8()) {
+        text_ascii(s, ascii, sizeof ascii);
+        s = ascii;
+    }
     int w;
     size_t n = text_fit(s, strlen(s), maxw, &w);
     attrset(attr);

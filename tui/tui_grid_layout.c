@@ -1,6 +1,7 @@
 #include "tui_grid_layout.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 void gl_geometry_compute(int width, int height, int label_w, gl_geometry *out)
@@ -43,13 +44,20 @@ int gl_column_widths(const char *const *names, size_t n, int avail, int *widths,
     return cap;
 }
 
-/* Words of a task id: split at '_' (which then costs a column when kept)
- * and at a lower-to-upper case step ("extractOrders"). */
+/* Words of a task id: split at '_' (which then costs a column when kept),
+ * at a lower-to-upper case step ("extractOrders") and where digits start
+ * ("part2"). */
 typedef struct word {
     const char *s;
     int len;
     bool underscore; /* an '_' separated it from the word before */
 } word;
+
+static bool word_break(const char *p)
+{
+    unsigned char a = (unsigned char)p[-1], b = (unsigned char)*p;
+    return (islower(a) && isupper(b)) || (isalpha(a) && isdigit(b));
+}
 
 static int split_words(const char *name, word *w, int max)
 {
@@ -62,7 +70,7 @@ static int split_words(const char *name, word *w, int max)
             continue;
         }
         const char *start = p++;
-        while (*p && *p != '_' && !(islower((unsigned char)p[-1]) && isupper((unsigned char)*p)))
+        while (*p && *p != '_' && !word_break(p))
             p++;
         if (n == max)
             return 0; /* too many words to be worth splitting */
@@ -72,7 +80,58 @@ static int split_words(const char *name, word *w, int max)
     return n;
 }
 
+static bool all_digits(const word *w)
+{
+    for (int i = 0; i < w->len; i++)
+        if (!isdigit((unsigned char)w->s[i]))
+            return false;
+    return true;
+}
+
+static int common_prefix(const char *a, const char *b)
+{
+    int i = 0;
+    while (a[i] && a[i] == b[i])
+        i++;
+    return i;
+}
+
+static const char *const *sort_names; /* for qsort: dagtop has one thread */
+static int by_name(const void *x, const void *y)
+{
+    return strcmp(sort_names[*(const size_t *)x], sort_names[*(const size_t *)y]);
+}
+
+void gl_distinguish(const char *const *names, size_t n, int *at, size_t *scratch)
+{
+    for (size_t i = 0; i < n; i++) {
+        at[i] = -1;
+        scratch[i] = i;
+    }
+    if (n < 2)
+        return;
+    sort_names = names;
+    qsort(scratch, n, sizeof *scratch, by_name);
+    /* The most similar name is a neighbour in sorted order. */
+    for (size_t k = 0; k + 1 < n; k++) {
+        size_t i = scratch[k], j = scratch[k + 1];
+        int p = common_prefix(names[i], names[j]);
+        if (p > at[i])
+            at[i] = p;
+        if (p > at[j])
+            at[j] = p;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (at[i] >= (int)strlen(names[i]))
+            at[i] = -1; /* a prefix of another name: its end tells it apart */
+}
+
 void gl_abbreviate(const char *name, int width, char *out, size_t outlen)
+{
+    gl_abbreviate_at(name, width, -1, out, outlen);
+}
+
+void gl_abbreviate_at(const char *name, int width, int keep_at, char *out, size_t outlen)
 {
     if (outlen == 0)
         return;
@@ -87,17 +146,38 @@ void gl_abbreviate(const char *name, int width, char *out, size_t outlen)
     }
     word w[16];
     int nw = split_words(name, w, 16);
-    int seps = 0;
-    for (int i = 0; i < nw; i++)
+    if (nw < 2) {
+        /* One long word: its start, or the part that tells it apart. */
+        int from = keep_at >= width ? keep_at - width + 1 : 0;
+        memcpy(out, name + from, (size_t)width);
+        out[width] = '\0';
+        return;
+    }
+    /* What each word must keep: a letter; numbers whole (part_01 vs
+     * part_02); the word that tells the name from a similar one up to the
+     * letter that does. ANCHOR is the word kept when even that is too wide. */
+    int need[16], alloc[16], seps = 0, must = 0, anchor = -1;
+    for (int i = 0; i < nw; i++) {
         seps += w[i].underscore;
+        need[i] = all_digits(&w[i]) ? w[i].len : 1;
+        if (need[i] > 1)
+            anchor = i;
+        int off = keep_at - (int)(w[i].s - name);
+        if (keep_at >= 0 && off >= 0 && off < w[i].len) {
+            if (off + 1 > need[i])
+                need[i] = off + 1;
+            anchor = i;
+        }
+        must += need[i];
+    }
     int k = 0;
-    if (nw >= 2 && width >= nw + seps) {
-        /* Every word gets one letter, the rest is dealt out in turns from
-         * the first word, so similar names stay distinguishable. */
-        int alloc[16];
-        int budget = width - seps - nw;
+    if (must <= width) {
+        /* Separators when they fit; the rest dealt out in turns from the
+         * first word, so similar names stay distinguishable. */
+        bool with_seps = must + seps <= width;
+        int budget = width - must - (with_seps ? seps : 0);
         for (int i = 0; i < nw; i++)
-            alloc[i] = 1;
+            alloc[i] = need[i];
         for (bool gave = true; budget > 0 && gave;) {
             gave = false;
             for (int i = 0; i < nw && budget > 0; i++) {
@@ -109,19 +189,27 @@ void gl_abbreviate(const char *name, int width, char *out, size_t outlen)
             }
         }
         for (int i = 0; i < nw; i++) {
-            if (w[i].underscore)
+            if (with_seps && w[i].underscore)
                 out[k++] = '_';
             memcpy(out + k, w[i].s, (size_t)alloc[i]);
             k += alloc[i];
         }
-    } else if (nw >= 2) {
-        for (int i = 0; i < nw && k < width; i++)
-            out[k++] = w[i].s[0];
-    } else {
-        memcpy(out, name, (size_t)width);
-        k = width;
+        out[k] = '\0';
+        return;
     }
-    out[k] = '\0';
+    /* Too narrow for what must stay: initials and the kept parts, cut
+     * around the anchor word so that the part that tells names apart shows. */
+    char all[256];
+    int n = 0, a_end = 0;
+    for (int i = 0; i < nw && n + need[i] < (int)sizeof all; i++) {
+        memcpy(all + n, w[i].s, (size_t)need[i]);
+        n += need[i];
+        if (i == anchor)
+            a_end = n;
+    }
+    int from = anchor >= 0 && a_end > width ? a_end - width : 0;
+    memcpy(out, all + from, (size_t)width);
+    out[width] = '\0';
 }
 
 /* Columns FROM..TO (inclusive) with their gaps. */

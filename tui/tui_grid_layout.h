@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define GL_MIN_COL 3    /* narrowest task column: a glyph with air around it */
-#define GL_MAX_COL 24   /* widest: longer names are abbreviated */
+#define GL_MAX_COL 64   /* widest: longer names are abbreviated */
 #define GL_SCROLL_COL 5 /* width when not every column fits: readable, then scroll */
 
 /* Rows of the grid screen: title, header, runs, two detail lines, status. */
@@ -28,8 +28,16 @@ int gl_column_widths(const char *const *names, size_t n, int avail, int *widths,
 
 /* NAME shortened to at most WIDTH columns, keeping its words apart:
  * "extract_orders" in 5 is "ex_or", "load_orders_to_dw" in 3 is "lot";
- * a single long word is cut. OUT gets at most WIDTH bytes + NUL. */
+ * numbers stay whole ("load_part_01" in 6 is "l_p_01"); a single long word
+ * is cut. OUT gets at most WIDTH bytes + NUL. */
 void gl_abbreviate(const char *name, int width, char *out, size_t outlen);
+/* The same, also keeping NAME up to byte KEEP_AT (from gl_distinguish; -1:
+ * nothing to keep) in the word that holds it. */
+void gl_abbreviate_at(const char *name, int width, int keep_at, char *out, size_t outlen);
+/* For each of N names, AT[i] = the byte where it first differs from the
+ * most similar other name (-1 when none matters), so abbreviations can keep
+ * names apart. SCRATCH holds N entries. O(n log n). */
+void gl_distinguish(const char *const *names, size_t n, int *at, size_t *scratch);
 
 /* Move *LEFT (first visible column) so that column CUR is visible and no
  * space is wasted on the right; returns how many columns from *LEFT are

@@ -115,6 +115,37 @@ void grid_date_label(const char *iso, char *buf, size_t len)
         snprintf(buf, len, "%.10s %.8s", iso, iso + 11);
 }
 
+/* A label as grid_date_label makes it: date, " HH:MM", ":SS". */
+static bool dated(const char *l, size_t n)
+{
+    return (n == 10 || n == 16 || n == 19) && l[4] == '-' && l[7] == '-';
+}
+
+int grid_label_len(const grid_model *g)
+{
+    int len = 10;
+    for (size_t i = 0; i < g->n_runs && len < 19; i++) {
+        size_t n = strlen(g->runs[i].label);
+        if (dated(g->runs[i].label, n) && (int)n > len)
+            len = (int)n;
+    }
+    return len;
+}
+
+void grid_row_label(const grid_run *r, int len, char *buf, size_t buflen)
+{
+    const char *l = r->label;
+    size_t n = strlen(l);
+    if (!dated(l, n) || (int)n >= len) {
+        snprintf(buf, buflen, "%s", l);
+        return;
+    }
+    /* The time a shorter label leaves out is zero. */
+    char full[40];
+    snprintf(full, sizeof full, "%s%s", l, n == 10 ? " 00:00:00" : ":00");
+    snprintf(buf, buflen, "%.*s", len, full);
+}
+
 typedef struct loader {
     grid_model *g;
     size_t cap;

@@ -86,4 +86,11 @@ int grid_insert_run(grid_model *g, const char *run_id, const char *logical_iso, 
  * HH:MM when the time is not midnight, plus :SS when the seconds are not 0. */
 void grid_date_label(const char *iso, char *buf, size_t len);
 
+/* How much of the row labels every row of G shows: 10 (dates), 16 (with
+ * HH:MM) or 19 (with seconds), the finest any run needs, so that the rows
+ * of an hourly DAG all show their time, midnight's 00:00 included. */
+int grid_label_len(const grid_model *g);
+/* R's label widened to LEN: "2026-11-22" at 16 is "2026-11-22 00:00". */
+void grid_row_label(const grid_run *r, int len, char *buf, size_t buflen);
+
 #endif

@@ -143,3 +143,90 @@ size_t text_clean_line(const char *s, size_t n, bool utf8, char *out, size_t out
     out[k] = '\0';
     return k;
 }
+
+/* What dagtop itself draws outside ASCII, and its ASCII look-alike. */
+static const struct {
+    const char *utf8, *ascii;
+} look_alike[] = {
+    {"—", "-"}, {"–", "-"}, {"…", "..."}, {"↑", "^"}, {"↓", "v"}, {"←", "<"}, {"→", ">"},
+    {"‹", "<"}, {"›", ">"}, {"▸", ">"},   {"‖", "P"}, {"·", "."}, {"◷", "q"}, {"▶", ">"},
+    {"✓", "+"}, {"✗", "x"}, {"↻", "r"},   {"⊘", "^"}, {"»", "s"},
+};
+
+/* Length of the UTF-8 sequence at S (1 for a byte that does not start or
+ * complete one), without the locale. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t k = s[0] >= 0xf0 && s[0] < 0xf8 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 1;
+    if (k > n)
+        return 1;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 1;
+    return k;
+}
+
+size_t text_ascii(const char *s, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return 0;
+    size_t n = strlen(s), k = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        const char *put = NULL;
+        size_t adv = 1;
+        char one[2] = {(char)c, '\0'};
+        if (c < 0x80) {
+            put = one;
+        } else {
+            adv = utf8_len((const unsigned char *)s + i, n - i);
+            put = "?";
+            for (size_t j = 0; j < sizeof look_alike / sizeof *look_alike; j++) {
+                size_t m = strlen(look_alike[j].utf8);
+                if (m == adv && memcmp(s + i, look_alike[j].utf8, m) == 0) {
+                    put = look_alike[j].ascii;
+                    break;
+                }
+            }
+        }
+        size_t m = strlen(put);
+        if (k + m >= outlen)
+            break;
+        memcpy(out + k, put, m);
+        k += m;
+        i += adv;
+    }
+    out[k] = '\0';
+    return k;
+}
+
+void text_hints(const text_hint *h, size_t n, int width, char *out, size_t outlen)
+{
+    bool keep[64];
+    if (n > 64)
+        n = 64;
+    int total = 0;
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = true;
+        total += text_width(h[i].text) + (i ? 2 : 0);
+    }
+    /* Drop the least important hint until the rest fit. */
+    for (size_t left = n; total > width && left > 1; left--) {
+        size_t worst = n;
+        for (size_t i = 0; i < n; i++)
+            if (keep[i] && (worst == n || h[i].prio >= h[worst].prio))
+                worst = i;
+        keep[worst] = false;
+        total -= text_width(h[worst].text) + 2;
+    }
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        int w = snprintf(out + k, outlen - k, "%s%s", k ? "  " : "", h[i].text);
+        if (w < 0 || (size_t)w >= outlen - k)
+            break;
+        k += (size_t)w;
+    }
+}

@@ -22,4 +22,21 @@ void text_duration(int64_t us, char *buf, size_t len);
  * bytes shown as '?'. Returns the length written to OUT (NUL-terminated). */
 size_t text_clean_line(const char *s, size_t n, bool utf8, char *out, size_t outlen);
 
+/* S with only ASCII, for a terminal whose locale is not UTF-8: the
+ * characters dagtop draws become their ASCII look-alikes ("—" "-", "…"
+ * "...", arrows "^ v < >", glyphs as in the ASCII theme) and any other
+ * non-ASCII character, or a byte that does not decode, one '?'. Returns the
+ * length written to OUT (NUL-terminated, cut to fit). */
+size_t text_ascii(const char *s, char *out, size_t outlen);
+
+/* Key hints in display order; when they do not fit, the hint with the
+ * highest PRIO goes first (ties: the rightmost), so prio 0 ("? help")
+ * stays longest. */
+typedef struct text_hint {
+    const char *text;
+    int prio;
+} text_hint;
+/* The hints that fit WIDTH columns, two spaces apart, into OUT. */
+void text_hints(const text_hint *h, size_t n, int width, char *out, size_t outlen);
+
 #endif

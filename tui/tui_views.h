@@ -9,6 +9,9 @@
 /* view_list.c: the DAG list. */
 extern const key_action list_keys[];
 void list_draw(app *a);
+/* After the list was reloaded: the cursor goes back to DAG_ID if it is
+ * still listed (files come and go around it). */
+void list_keep_cursor(app *a, const char *dag_id);
 
 /* view_grid.c: one DAG's runs by tasks. */
 extern const key_action grid_keys[];
@@ -32,9 +35,11 @@ void dialog_draw(app *a);
 void dialog_preview(app *a);
 void dialog_close(app *a);
 
-/* view_confirm.c: pause / unpause, y or n. */
+/* view_confirm.c: pause / unpause / backfill, y or n. */
 extern const key_action confirm_keys[];
 void confirm_open(app *a, const char *dag_id);
+/* Backfill FROM..TO: ask the agent how many runs (dry run), show it, ask. */
+void confirm_backfill(app *a, const char *dag_id, const char *from, const char *to);
 void confirm_draw(app *a);
 
 /* view_prompt.c: one-line inputs (filter, trigger date and params,
@@ -50,7 +55,9 @@ extern const key_action help_keys[];
 void help_draw(app *a);
 int help_open(app *a);
 
-/* The key hints on the status line for what is on screen. */
-const char *view_hints(app *a);
+/* The key hints for what is on screen that fit WIDTH ("? help" stays). */
+void view_hints(app *a, int width, char *out, size_t len);
+/* The clear / mark dialog's hints: its own toggles only. */
+void dialog_hints(app *a, int width, char *out, size_t len);
 
 #endif

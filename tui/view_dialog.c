@@ -2,6 +2,7 @@
  * dialog with Airflow's toggles and the task instances it will touch, asked
  * of the agent as a dry run each time a toggle changes. */
 #include "tui_draw.h"
+#include "tui_text.h"
 #include "tui_theme.h"
 #include "tui_views.h"
 
@@ -265,12 +266,29 @@ void dialog_draw(app *a)
                    d->kind == DLG_CLEAR          ? ""
                    : d->kind == DLG_MARK_SUCCESS ? "success"
                                                  : "failed");
-        for (int i = 0; i < list_rows && d->top + i < (int)d->items.n; i++)
+        /* When the list is longer, its last row says how many more: a row
+         * of its own, so no item's text shows past it. */
+        int rest = (int)d->items.n - d->top;
+        int shown = rest > list_rows ? list_rows - 1 : rest;
+        for (int i = 0; i < shown; i++)
             draw_text(ly + 1 + i, ix + 2, iw - 2, A_NORMAL, d->items.items[d->top + i]);
-        if (d->top + list_rows < (int)d->items.n)
-            draw_textf(ly + list_rows, ix + 2, iw - 2, theme_attr(ROLE_DIM), "… %zu more (j/k)",
-                       d->items.n - (size_t)(d->top + list_rows) + 1);
+        if (shown < rest) {
+            draw_fill(ly + list_rows, ix, iw, A_NORMAL);
+            draw_textf(ly + list_rows, ix + 2, iw - 2, theme_attr(ROLE_DIM), "… %d more (j/k)",
+                       rest - shown);
+        }
     }
-    draw_text(y + h - 2, ix, iw, A_NORMAL,
-              d->applying ? "applying…" : "y/Enter apply   n/Esc cancel   d u p f o toggle");
+    char hints[160];
+    dialog_hints(a, iw, hints, sizeof hints);
+    draw_text(y + h - 2, ix, iw, A_NORMAL, d->applying ? "applying…" : hints);
+}
+
+void dialog_hints(app *a, int width, char *out, size_t len)
+{
+    /* Mark has no "failed only": only clear advertises o. */
+    text_hint h[] = {{"y/Enter apply", 1},
+                     {"n/Esc cancel", 1},
+                     {a->dlg.kind == DLG_CLEAR ? "d u p f o toggle" : "d u p f toggle", 2},
+                     {"? help", 0}};
+    text_hints(h, sizeof h / sizeof *h, width, out, len);
 }

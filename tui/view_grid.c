@@ -240,16 +240,9 @@ const key_action grid_keys[] = {
     {0, NULL, NULL, NULL},
 };
 
-static int label_width(const grid_model *g)
-{
-    int w = 10;
-    for (size_t i = 0; i < g->n_runs; i++) {
-        int k = (int)strlen(g->runs[i].label);
-        if (k > w)
-            w = k;
-    }
-    return w;
-}
+/* The left part, " DATE G ", is as wide as the longest label there can be
+ * ("2026-11-22 03:00:07"): a run with a time must not re-lay the columns. */
+#define LABEL_W (19 + 4)
 
 static void draw_title(app *a, const gl_grid *L, int n_shown)
 {
@@ -337,16 +330,22 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
     /* Header: abbreviated task names; the cursor's column stands out. */
     int hy = L->geo.header_y;
     draw_text(hy, 1, label_w - 1, theme_attr(ROLE_HEADER), "logical date");
+    /* What tells each shown name from the others, so abbreviations keep it. */
+    int *keep = xcalloc((size_t)c->n + 1, sizeof *keep);
+    size_t *scratch = xcalloc((size_t)c->n + 1, sizeof *scratch);
+    gl_distinguish(c->name, (size_t)c->n, keep, scratch);
+    free(scratch);
     int x = label_w;
     for (int k = L->left; k < L->left + L->n_cols; k++) {
         char ab[GL_MAX_COL + 1];
-        gl_abbreviate(c->name[k], widths[k], ab, sizeof ab);
+        gl_abbreviate_at(c->name[k], widths[k], keep[k], ab, sizeof ab);
         attr_t at = theme_attr(ROLE_HEADER);
         if (k == c->cur)
             at |= A_REVERSE;
         draw_text(hy, x, widths[k], at, ab);
         x += widths[k] + 1;
     }
+    free(keep);
     if (L->left > 0)
         draw_text(hy, label_w - 1, 1, dim, a->utf8 ? "‹" : "<");
     if (L->left + L->n_cols < c->n)
@@ -356,11 +355,14 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
         draw_text(L->geo.rows_y, 1, COLS - 1, dim, "no runs yet: t triggers one, b backfills");
         return;
     }
+    int label_len = grid_label_len(g);
     for (int i = L->top; i < L->top + L->n_rows; i++) {
         const grid_run *r = &g->runs[i];
         int y = L->geo.rows_y + (i - L->top);
         bool cur_row = i == gv->cur_run;
-        draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, r->label);
+        char label[32];
+        grid_row_label(r, label_len, label, sizeof label);
+        draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, label);
         draw_text(y, label_w - 2, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
         x = label_w;
         for (int k = L->left; k < L->left + L->n_cols; k++) {
@@ -388,7 +390,7 @@ void grid_draw(app *a)
     cols c;
     cols_build(a, &c);
     gl_grid L = {.left = gv->left, .top = gv->top};
-    int label_w = label_width(g) + 4; /* " DATE G " */
+    int label_w = LABEL_W;
     int *widths = xcalloc(c.n ? (size_t)c.n : 1, sizeof *widths);
     gl_grid_layout(COLS, LINES, label_w, c.name, (size_t)c.n, g->n_runs, gv->cur_run, c.cur, widths,
                    &L);

@@ -1,5 +1,6 @@
 /* Help: every key of every screen, from the same tables the keys run. */
 #include "tui_draw.h"
+#include "tui_text.h"
 #include "tui_theme.h"
 #include "tui_views.h"
 
@@ -138,27 +139,42 @@ void help_draw(app *a)
         draw_text(h - 1, w - 12, 10, A_NORMAL, a->utf8 ? " more ↓ " : " more v ");
 }
 
-const char *view_hints(app *a)
+#define HINTS(...)                                                                                 \
+    do {                                                                                           \
+        static const text_hint h[] = {__VA_ARGS__};                                                \
+        text_hints(h, sizeof h / sizeof *h, width, out, len);                                      \
+        return;                                                                                    \
+    } while (0)
+
+/* Priorities: 0 stays longest ("? help", then the way back), the higher
+ * the sooner a hint makes room on a narrow terminal. */
+void view_hints(app *a, int width, char *out, size_t len)
 {
     switch (a->overlay) {
     case OV_HELP:
-        return "↑↓ scroll   q close";
+        HINTS({"↑↓ scroll", 2}, {"q close", 0});
     case OV_DIALOG:
-        return "y/Enter apply   n/Esc cancel   d u p f o toggle";
+        dialog_hints(a, width, out, len);
+        return;
     case OV_CONFIRM:
-        return "y/Enter yes   n/Esc no";
+        if (a->cf.kind == CF_BACKFILL)
+            HINTS({"y/Enter create", 1}, {"n/Esc cancel", 1}, {"? help", 0});
+        HINTS({"y/Enter yes", 1}, {"n/Esc no", 1}, {"? help", 0});
     case OV_PROMPT:
-        return "Enter accept   Esc cancel";
+        HINTS({"Enter accept", 1}, {"Esc cancel", 1});
     case OV_NONE:
         break;
     }
     switch (a->screen) {
     case SCR_LIST:
-        return "Enter open  p pause  t trigger  b backfill  / filter  ? help  q quit";
+        HINTS({"Enter open", 2}, {"p pause", 5}, {"t trigger", 3}, {"b backfill", 4},
+              {"/ filter", 2}, {"? help", 0}, {"q quit", 1});
     case SCR_GRID:
-        return "Enter/l log  c clear  f/s mark  p pause  t trigger  b backfill  ? help  q back";
+        HINTS({"Enter/l log", 2}, {"c clear", 3}, {"f/s mark", 4}, {"p pause", 7}, {"t trigger", 5},
+              {"b backfill", 6}, {"? help", 0}, {"q back", 1});
     case SCR_LOG:
-        return "PgUp/PgDn scroll  G end+follow  g top  ? help  q back";
+        HINTS({"PgUp/PgDn scroll", 3}, {"G end+follow", 2}, {"g top", 4}, {"? help", 0},
+              {"q back", 1});
     }
-    return "";
+    out[0] = '\0';
 }

@@ -42,6 +42,18 @@ const char *list_selected(app *a)
     return id;
 }
 
+void list_keep_cursor(app *a, const char *dag_id)
+{
+    if (!dag_id)
+        return;
+    size_t *idx;
+    size_t n = filtered(a, &idx);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a->dags.rows[idx[i]].dag_id, dag_id) == 0)
+            a->lv.cur = (int)i;
+    free(idx);
+}
+
 static int move_cursor(app *a, int delta)
 {
     size_t *idx;

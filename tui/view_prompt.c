@@ -51,6 +51,8 @@ static void set_input(prompt *p, const char *s)
 static void close_prompt(app *a)
 {
     prompt *p = &a->pr;
+    p->checking = false;
+    p->seq++;
     free(p->dag_id);
     p->dag_id = NULL;
     strlist_free(&p->params);
@@ -98,21 +100,6 @@ static void trigger_reply(void *owner, const tui_reply *r, void *ud)
     }
 }
 
-static void backfill_reply(void *owner, const tui_reply *r, void *ud)
-{
-    (void)ud;
-    app *a = owner;
-    if (r->ok) {
-        json_t *o = tj_parse(r->result);
-        size_t n = json_array_size(json_object_get(o, "run_ids"));
-        app_status(a, false, "backfill: %zu run%s created", n, n == 1 ? "" : "s");
-        json_decref(o);
-        app_want(a, WANT_DAGS | WANT_GRID);
-    } else if (strcmp(r->code, "disconnected") != 0) {
-        app_status_reply(a, "backfill", r);
-    }
-}
-
 static void send_trigger(app *a)
 {
     prompt *p = &a->pr;
@@ -154,6 +141,46 @@ static void next_param(app *a, size_t i)
     snprintf(p->placeholder, sizeof p->placeholder, "%s", r ? r->param_defaults.items[i] : "");
 }
 
+/* The agent's answer to the trigger dry run for the date: a taken date is
+ * said at once, in the prompt, not after every param was asked. */
+static void check_reply(void *owner, const tui_reply *r, void *ud)
+{
+    app *a = owner;
+    prompt *p = &a->pr;
+    if (a->overlay != OV_PROMPT || p->kind != PR_TRIGGER_DATE || (unsigned)(uintptr_t)ud != p->seq)
+        return;
+    p->checking = false;
+    a->dirty = true;
+    if (r->ok) {
+        json_t *o = tj_parse(r->result);
+        bool dry = json_is_true(json_object_get(o, "dry_run"));
+        json_decref(o);
+        if (dry) {
+            next_param(a, 0);
+        } else { /* an agent without dry runs triggered it: say so */
+            trigger_reply(owner, r, NULL);
+            close_prompt(a);
+        }
+    } else if (strcmp(r->code, "disconnected") == 0) {
+        snprintf(p->error, sizeof p->error, "not connected to the agent");
+    } else {
+        snprintf(p->error, sizeof p->error, "%s: %s", r->code, r->message ? r->message : "");
+    }
+}
+
+static void check_date(app *a)
+{
+    prompt *p = &a->pr;
+    p->seq++;
+    if (tc_request(
+            &a->conn, "trigger",
+            json_pack("{s:s, s:s, s:b}", "dag_id", p->dag_id, "date", p->date, "dry_run", true),
+            check_reply, (void *)(uintptr_t)p->seq))
+        p->checking = true;
+    else
+        snprintf(p->error, sizeof p->error, "not connected to the agent");
+}
+
 /* A date the agent will read (checked here so a typo is fixed in place). */
 static bool date_ok(prompt *p, const char *s)
 {
@@ -177,10 +204,13 @@ static int act_submit(app *a)
         close_prompt(a);
         break;
     case PR_TRIGGER_DATE:
-        if (*v && !date_ok(p, v))
+        if (p->checking || (*v && !date_ok(p, v)))
             break;
         snprintf(p->date, sizeof p->date, "%s", v);
-        next_param(a, 0);
+        if (*p->date)
+            check_date(a); /* the params come when the agent says it is free */
+        else
+            next_param(a, 0); /* now: a new instant */
         break;
     case PR_TRIGGER_PARAM:
         if (declared(a) && p->param_index < declared(a)->param_names.n) {
@@ -222,12 +252,17 @@ static int act_submit(app *a)
             v = p->placeholder;
         if (!date_ok(p, v))
             break;
-        if (!tc_request(&a->conn, "backfill",
-                        json_pack("{s:s, s:s, s:s}", "dag_id", p->dag_id, "from", p->date, "to", v),
-                        backfill_reply, NULL))
-            app_status(a, true, "not connected to the agent");
-        close_prompt(a);
-        break;
+        {
+            /* Not yet: first how many runs that makes, and a y/n. */
+            char *dag_id = xstrdup(p->dag_id), *to = xstrdup(v);
+            char from[sizeof p->date];
+            snprintf(from, sizeof from, "%s", p->date);
+            close_prompt(a);
+            confirm_backfill(a, dag_id, from, to);
+            free(dag_id);
+            free(to);
+            break;
+        }
     }
     return RD_DRAW;
 }
@@ -349,6 +384,8 @@ void prompt_draw(app *a)
     draw_text(yy + 1, cx, 1, A_REVERSE, " ");
     if (p->error[0])
         draw_text(yy + 2, ix, iw, theme_attr(ROLE_ERROR), p->error);
+    else if (p->checking)
+        draw_text(yy + 2, ix, iw, theme_attr(ROLE_DIM), "asking the agent whether it is free…");
     else
         draw_text(yy + 2, ix, iw, theme_attr(ROLE_DIM), "Enter accepts   Esc cancels");
 }

@@ -30,12 +30,12 @@ cat >"$T/dags/gated.ini" <<DAG
 [task wait_for_go]
 command = echo waiting; while [ ! -e $T/go ]; do sleep 0.05; done; echo released
 DAG
-# Backfilled below: a backfill covers ended intervals on or after start_date.
+# Backfilled below (catchup = false: the scheduler makes only the latest run).
 bf0=$(date -u -d '-40 days' +%Y-%m-%d) bf2=$(date -u -d '-38 days' +%Y-%m-%d)
 cat >"$T/dags/daily.ini" <<DAG
 [dag]
 schedule = @daily
-start_date = $bf0
+start_date = 2000-01-01
 catchup = false
 [task t]
 command = echo daily
@@ -216,8 +216,13 @@ ctl wait hello 2026-03-01 --timeout 20 >/dev/null
 check_eq "the param reached the task" "hey from 2026-03-01" "$(task_log hello 2026-03-01 say_hello)"
 keys t Enter Enter
 see "Enter, Enter triggers now" "triggered manual__$(date -u +%Y-%m-%d)"
-keys t 2 0 2 6 - 0 3 - 0 1 Enter Enter
-see "a refused trigger shows the agent's error" "trigger: exists"
+# A date that has a run is refused right after the date, not after the params.
+keys t 2 0 2 6 - 0 3 - 0 1 Enter
+see "a date that has a run is refused at the date prompt" "already has a run"
+check "no param is asked for a taken date" lacks "param greeting"
+see "the date prompt stays open to fix it" "logical date [now]"
+keys Escape
+check "Esc closes it" wait_for 5 lacks "already has a run"
 keys t n o t a d a t e Enter
 see "a bad date is refused in the prompt" 'bad date-time "notadate"'
 keys Escape
@@ -234,11 +239,36 @@ keys $(sed 's/./& /g' <<<"$bf0") Enter
 see "then the end date" "to date"
 # shellcheck disable=SC2046
 keys $(sed 's/./& /g' <<<"$bf2") Enter
-see "the backfill reports its runs" "backfill: 3 runs created"
-check_eq "the agent made them" 3 "$(jctl grid daily --limit 100 | jq '[.runs[] | select(.run_id | startswith("backfill__"))] | length')"
+# b says how many runs it will create and asks first, as clear does.
+see "b shows how many runs it will create" "3 runs will be created"
+see "and their dates" "$bf0"
+see "b asks to confirm" "y/Enter create"
+bf_count() { jctl grid daily --limit 100 | jq '[.runs[] | select(.run_id | startswith("backfill__"))] | length'; }
+check_eq "nothing is created before the answer" 0 "$(bf_count)"
+keys n
+check "n cancels the backfill" wait_for 5 lacks "runs will be created"
+check_eq "a cancelled backfill creates nothing" 0 "$(bf_count)"
 # shellcheck disable=SC2046
 keys b $(sed 's/./& /g' <<<"$bf0") Enter $(sed 's/./& /g' <<<"$bf2") Enter
-see "a backfill over dates that have runs creates none" "backfill: 0 runs created"
+wait_for 10 has "3 runs will be created"
+keys y
+see "y creates them and reports the runs" "backfill: 3 runs created"
+check_eq "the agent made them" 3 "$(bf_count)"
+# shellcheck disable=SC2046
+keys b $(sed 's/./& /g' <<<"$bf0") Enter $(sed 's/./& /g' <<<"$bf2") Enter
+see "a backfill over dates that have runs will create none" "0 runs will be created"
+keys Enter
+see "Enter confirms; none created" "backfill: 0 runs created"
+# A typo in the year: the count shows it before anything is made.
+# (start_date is 2000-01-01, so a range from 2006 is all inside it.)
+typo=2006${bf0#????}
+# shellcheck disable=SC2046
+keys b $(sed 's/./& /g' <<<"$typo") Enter $(sed 's/./& /g' <<<"$bf2") Enter
+typo_n=$(( ($(date -ud "$bf2" +%s) - $(date -ud "$typo" +%s)) / 86400 + 1 - 3 ))
+see "a typo in the year shows the thousands of runs it would make" "$typo_n runs will be created"
+keys Escape
+check "Esc cancels it" wait_for 5 lacks "runs will be created"
+check_eq "the typo created nothing" 3 "$(bf_count)"
 
 # --- help ----------------------------------------------------------------------------
 keys '?'
@@ -307,6 +337,173 @@ uncoloured() { ! coloured; }
 check "NO_COLOR: no colours" uncoloured
 keys q q
 check "dagtop quits again" wait_for 10 session_gone
+
+# --- issue 10, defect 11 ------------------------------------------------------------------------
+# New files while the agent runs: a 26-task chain (a clear list longer than
+# the dialog), four 20-letter names that just fit 100 columns, three names
+# that differ only in their last digits, an hourly DAG with a midnight run.
+{
+    prev=
+    for i in $(seq -w 1 26); do
+        echo "[task t$i]"
+        [ -n "$prev" ] && echo "upstream = $prev"
+        echo "command = true"
+        prev=t$i
+    done
+} >"$T/dags/chain.ini"
+{
+    for i in 1 2 3 4; do printf '[task load_part_of_data_0%s]\ncommand = true\n' "$i"; done
+} >"$T/dags/wide.ini"
+{
+    for i in 1 2 3; do printf '[task load_part_of_the_warehouse_0%s]\ncommand = true\n' "$i"; done
+} >"$T/dags/parts.ini"
+cat >"$T/dags/hourly.ini" <<DAG
+[dag]
+schedule = @hourly
+start_date = 2026-01-01
+catchup = false
+[task h]
+command = true
+DAG
+dags_loaded() { [ "$(jctl dags | jq '[.[] | select(.dag_id | test("^(chain|wide|parts|hourly)$")) | select(.error == null)] | length')" = 4 ]; }
+check "the new files load" wait_for 15 dags_loaded
+crun=$(ctl trigger chain --date 2026-01-01)
+ctl wait chain "$crun" --timeout 30 >/dev/null
+ctl trigger wide --date 2026-01-01 >/dev/null
+ctl trigger parts --date 2026-01-01 >/dev/null
+ctl backfill hourly --from 2026-01-01T22:00 --to 2026-01-02T01:00 >/dev/null
+start_dagtop LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color
+see "dagtop starts again" "hourly"
+
+# The list cursor stays on its DAG when files come and go.
+keys g j j j j
+see "the cursor is on hello" "▸ hello"
+printf '[task a]\ncommand = true\n' >"$T/dags/aaa.ini"
+see "a new file shows in the list" " aaa "
+check "the cursor stays on its DAG when a file sorts before it" has "▸ hello"
+rm "$T/dags/aaa.ini"
+check "the removed file leaves the list" wait_for 15 lacks " aaa "
+check "the cursor stays on its DAG when a file before it goes" has "▸ hello"
+
+# The "... N more" line is drawn on a cleared line.
+keys / c h a i n Enter Enter
+see "the chain grid opens" "t01  manual__2026-01-01"
+keys c
+see "the clear dialog lists 26 instances" "26 task instances will be cleared"
+more_line() { pane | grep -F 'more (j/k)'; }
+see "a long list ends in a more line" "more (j/k)"
+if more_line | grep -qE '\+00:00|  t[0-9]'; then
+    not_ok "the more line is erased first (old text shows through)"
+    more_line | sed 's/^/#   /'
+else ok "the more line is erased first (old text shows through)"; fi
+shown=$(pane | grep -c 'manual__2026-01-01T00:00:00+00:00  t')
+more_n=$(more_line | grep -oE '[0-9]+ more' | grep -oE '[0-9]+')
+check_eq "the items shown and the N more add up to all" 26 "$((shown + ${more_n:-0}))"
+keys Escape
+check "the clear dialog closes" wait_for 5 lacks "will be cleared"
+
+# The mark dialog advertises only the toggles it has.
+keys f
+see "f opens the mark failed dialog" "Mark failed t01"
+see "the mark dialog's toggles are d u p f" "d u p f toggle"
+check "the mark dialog advertises no o toggle" lacks "d u p f o"
+keys Escape
+wait_for 5 lacks "Mark failed"
+keys c
+wait_for 10 has "will be cleared"
+see "the clear dialog has the o toggle too" "d u p f o toggle"
+keys Escape
+wait_for 5 lacks "will be cleared"
+
+# Headers do not re-abbreviate when a run with a time appears.
+keys q / C-u w i d e Enter Enter
+see "the wide grid opens" "load_part_of_data_01  manual__2026-01-01"
+header() { pane | grep -m1 'logical date'; }
+h1=$(header)
+ctl trigger wide --date 2026-01-02T10:30 >/dev/null
+see "a run with a time appears" " 2026-01-02 10:30"
+check_eq "the headers are the same as before" "$h1" "$(header)"
+
+# Every row of an hourly DAG shows its time, midnight too.
+keys q / C-u h o u r l y Enter Enter
+see "the hourly grid opens" "hourly  @hourly"
+see "the midnight row shows 00:00" " 2026-01-02 00:00 "
+see "the other rows show their hour" " 2026-01-01 23:00 "
+
+# Abbreviations keep names apart and use the width there is.
+keys q / C-u p a r t s Enter Enter
+see "the parts grid opens" "load_part_of_the_warehouse_01  manual__"
+tm resize-window -t dt -x 200 -y 30
+see "at 200 columns the full names show" "load_part_of_the_warehouse_01 load_part_of_the_warehouse_02 load_part_of_the_warehouse_03"
+tm resize-window -t dt -x 60 -y 20
+pane_60() { [ "$(tm display -p -t dt '#{pane_width}x#{pane_height}')" = 60x20 ]; }
+check "the pane is 60x20" wait_for 5 pane_60
+headers() { header | sed 's/.*logical date *//' | tr -s ' ' '\n' | grep -v '^$'; }
+three_headers() { [ "$(headers | sort -u | wc -l)" = 3 ] && ! header | grep -qF 'warehouse_01 load'; }
+if wait_for 5 three_headers; then ok "at 60 columns the three headers differ"; else
+    not_ok "at 60 columns the three headers differ"
+    pane | sed 's/^/#   /'
+fi
+digits_kept() { headers | paste -sd' ' | grep -qE '01.* .*02.* .*03'; }
+check "and each keeps its digits" digits_kept
+
+# At 60x20 the key hints keep "? help".
+bottom() { pane | tail -n 1; }
+bottom_help() { bottom | grep -qF '? help'; }
+check "60x20: the grid's hints keep ? help" wait_for 5 bottom_help
+keys q
+wait_for 5 has "▸ parts"
+check "60x20: the list's hints keep ? help" wait_for 5 bottom_help
+keys Enter
+wait_for 10 has "load_part"
+keys l
+wait_for 10 has "exit status"
+check "60x20: the log's hints keep ? help" wait_for 5 bottom_help
+keys q
+wait_for 5 has "logical date"
+keys c
+wait_for 10 has "will be cleared"
+check "60x20: the dialog's hints keep ? help" wait_for 5 bottom_help
+dlg_help() { pane | grep -F 'y/Enter' | grep -qF '? help'; }
+check "60x20: the dialog's own key line keeps ? help" dlg_help
+keys Escape
+keys q q
+check "dagtop quits" wait_for 10 session_gone
+
+# With a non-UTF-8 locale nothing but ASCII reaches the terminal: every
+# screen and overlay is drawn while tmux records the bytes dagtop writes.
+start_dagtop LANG=C LC_ALL=C TERM=screen-256color
+tm pipe-pane -t dt "cat >>$T/raw"
+wait_for 10 has "hello"
+junk() { pane | grep -qE '~[@-_]|M-.'; }
+no_junk() { if junk; then pane | sed 's/^/#   /'; return 1; fi; }
+keys C-l
+see "LANG=C: the list title is ASCII" "dagtop - "
+check "LANG=C: the list shows no escaped bytes" no_junk
+keys '?'
+see "LANG=C: the help title is ASCII" "dagtop help - q closes"
+check "LANG=C: the help shows no escaped bytes" no_junk
+for i in 1 2 3 4 5 6; do keys NPage; done
+see "LANG=C: the help scrolls to its end" "close the help"
+check "LANG=C: the end of the help shows no escaped bytes" no_junk
+keys q / C-u c h a i n Enter Enter
+wait_for 10 has "t01  manual__"
+keys c
+see "LANG=C: the clear dialog's more line is ASCII" "... "
+check "LANG=C: the dialog shows no escaped bytes" no_junk
+keys Escape l
+wait_for 10 has "exit status"
+check "LANG=C: the log shows no escaped bytes" no_junk
+keys q t
+wait_for 5 has "logical date [now]"
+check "LANG=C: the trigger prompt shows no escaped bytes" no_junk
+keys Escape b 2 0 2 6 - 0 1 - 0 1 Enter 2 0 2 6 - 0 1 - 0 1 Enter
+keys Escape q q
+check "dagtop quits from LANG=C" wait_for 10 session_gone
+nonascii=$(LC_ALL=C tr -d '\000-\177' <"$T/raw" 2>/dev/null | wc -c)
+check_eq "LANG=C: no byte outside ASCII was written" 0 "$nonascii"
+raw_size=$(wc -c <"$T/raw" 2>/dev/null || echo 0)
+check "LANG=C: the recording is not empty" [ "$raw_size" -gt 1000 ]
 
 if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/dagtop.err" 2>/dev/null; then
     not_ok "dagtop has no sanitizer report"

@@ -44,6 +44,69 @@ static void test_abbreviate_keeps_words_apart(void **state)
     assert_string_equal(abbrev("__load__all__", 5), "lo_al");
 }
 
+/* Issue 10, defect 11: the digits that tell load_part_01 from load_part_02
+ * were dropped. Numbers stay whole; so does what tells a name from a
+ * similar one. */
+static void test_abbreviate_keeps_numbers(void **state)
+{
+    (void)state;
+    assert_string_equal(abbrev("load_part_01", 6), "l_p_01");
+    assert_string_equal(abbrev("load_part_01", 8), "lo_pa_01");
+    assert_string_equal(abbrev("load_part_of_the_warehouse_01", 11), "lopaofthw01");
+    assert_string_equal(abbrev("extract_table_number_07", 5), "etn07");
+    /* Where digits start is a word too. */
+    assert_string_equal(abbrev("partition12", 4), "pa12");
+    /* Narrower than what must stay: the number shows. */
+    assert_string_equal(abbrev("load_part_0123", 3), "123");
+}
+
+static char *abbrev_set(const char *const *names, size_t n, size_t i, int width)
+{
+    static char out[64];
+    int at[16];
+    size_t scratch[16];
+    gl_distinguish(names, n, at, scratch);
+    gl_abbreviate_at(names[i], width, at[i], out, sizeof out);
+    return out;
+}
+
+static void test_abbreviations_stay_distinct(void **state)
+{
+    (void)state;
+    const char *names[] = {"extract_orders", "extract_ordinals", "load", "load_all"};
+    int at[4];
+    size_t scratch[4];
+    gl_distinguish(names, 4, at, scratch);
+    assert_int_equal(at[0], 11); /* "extract_ord" is shared, 'e' / 'i' tells */
+    assert_int_equal(at[1], 11);
+    assert_int_equal(at[2], -1); /* a prefix of load_all: its end tells */
+    assert_int_equal(at[3], 4);
+    /* The word that differs keeps the letter that differs. */
+    assert_string_equal(abbrev_set(names, 4, 0, 8), "ex_order");
+    assert_string_equal(abbrev_set(names, 4, 1, 8), "ex_ordin");
+    /* Without the other name, the turns start from the first word. */
+    assert_string_equal(abbrev("extract_orders", 8), "extr_ord");
+    /* Every width from 3 to the full length: all abbreviations differ. */
+    char buf[30][48];
+    const char *many[30];
+    for (int i = 0; i < 30; i++) {
+        snprintf(buf[i], sizeof buf[i], "load_part_of_the_warehouse_%02d", i + 1);
+        many[i] = buf[i];
+    }
+    int mat[30];
+    size_t msc[30];
+    gl_distinguish(many, 30, mat, msc);
+    for (int w = 3; w <= 29; w++) {
+        char ab[30][64];
+        for (int i = 0; i < 30; i++) {
+            gl_abbreviate_at(many[i], w, mat[i], ab[i], sizeof ab[i]);
+            assert_true((int)strlen(ab[i]) <= w);
+            for (int j = 0; j < i; j++)
+                assert_string_not_equal(ab[i], ab[j]);
+        }
+    }
+}
+
 static void test_abbreviate_never_exceeds_width(void **state)
 {
     (void)state;
@@ -191,7 +254,21 @@ static void test_80x24_fit(void **state)
     gl_abbreviate(names[1], widths[1], a, sizeof a);
     gl_abbreviate(names[2], widths[2], b, sizeof b);
     assert_true((int)strlen(a) <= widths[1]);
-    (void)b;
+    assert_string_not_equal(a, b);
+}
+
+/* At 200 columns a few long names show whole: the width is used. */
+static void test_long_names_use_the_width(void **state)
+{
+    (void)state;
+    const char *names[] = {"load_part_of_the_warehouse_01", "load_part_of_the_warehouse_02",
+                           "load_part_of_the_warehouse_03"};
+    int widths[3];
+    gl_grid L = {0};
+    gl_grid_layout(200, 30, 23, names, 3, 1, 0, 0, widths, &L);
+    assert_true(L.fits);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(widths[i], 29);
 }
 
 static void test_few_tasks_fit_wide(void **state)
@@ -225,12 +302,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abbreviate_fits_unchanged),
         cmocka_unit_test(test_abbreviate_keeps_words_apart),
+        cmocka_unit_test(test_abbreviate_keeps_numbers),
+        cmocka_unit_test(test_abbreviations_stay_distinct),
         cmocka_unit_test(test_abbreviate_never_exceeds_width),
         cmocka_unit_test(test_column_widths_widest_cap_that_fits),
         cmocka_unit_test(test_scroll_columns_keeps_cursor_visible),
         cmocka_unit_test(test_scroll_columns_uneven_and_resize),
         cmocka_unit_test(test_scroll_rows),
         cmocka_unit_test(test_80x24_fit),
+        cmocka_unit_test(test_long_names_use_the_width),
         cmocka_unit_test(test_few_tasks_fit_wide),
         cmocka_unit_test(test_tiny_terminal),
     };

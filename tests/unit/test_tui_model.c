@@ -174,6 +174,93 @@ static void test_date_labels(void **state)
     assert_string_equal(b, "odd");
 }
 
+/* Issue 10, defect 11: the midnight row of an hourly DAG showed no time.
+ * Every row shows as much time as the finest run needs. */
+static void test_row_labels_share_a_precision(void **state)
+{
+    (void)state;
+    grid_run runs[3] = {0};
+    grid_model g = {.runs = runs, .n_runs = 3};
+    grid_date_label("2026-01-02T01:00:00+00:00", runs[0].label, sizeof runs[0].label);
+    grid_date_label("2026-01-02T00:00:00+00:00", runs[1].label, sizeof runs[1].label);
+    grid_date_label("2026-01-01T23:00:00+00:00", runs[2].label, sizeof runs[2].label);
+    char b[32];
+    assert_int_equal(grid_label_len(&g), 16);
+    grid_row_label(&runs[1], grid_label_len(&g), b, sizeof b);
+    assert_string_equal(b, "2026-01-02 00:00");
+    grid_row_label(&runs[0], grid_label_len(&g), b, sizeof b);
+    assert_string_equal(b, "2026-01-02 01:00");
+    /* A run with seconds: every row shows them. */
+    grid_date_label("2026-01-02T00:30:07+00:00", runs[2].label, sizeof runs[2].label);
+    assert_int_equal(grid_label_len(&g), 19);
+    grid_row_label(&runs[1], 19, b, sizeof b);
+    assert_string_equal(b, "2026-01-02 00:00:00");
+    grid_row_label(&runs[0], 19, b, sizeof b);
+    assert_string_equal(b, "2026-01-02 01:00:00");
+    /* Daily runs only: dates. */
+    g.n_runs = 2;
+    grid_date_label("2026-01-01T00:00:00+00:00", runs[0].label, sizeof runs[0].label);
+    assert_int_equal(grid_label_len(&g), 10);
+    grid_row_label(&runs[1], 10, b, sizeof b);
+    assert_string_equal(b, "2026-01-02");
+    /* A label that is not a date stays as it is. */
+    snprintf(runs[0].label, sizeof runs[0].label, "odd");
+    grid_row_label(&runs[0], 16, b, sizeof b);
+    assert_string_equal(b, "odd");
+}
+
+/* Issue 10, defect 11: with LANG=C raw UTF-8 reached the screen. */
+static void test_ascii_only(void **state)
+{
+    (void)state;
+    char b[128];
+    text_ascii(" dagtop \xe2\x80\x94 2 DAGs", b, sizeof b);
+    assert_string_equal(b, " dagtop - 2 DAGs");
+    text_ascii("asking the agent\xe2\x80\xa6", b, sizeof b);
+    assert_string_equal(b, "asking the agent...");
+    text_ascii("\xe2\x86\x91 \xe2\x86\x93 k j \xe2\x86\x90 \xe2\x86\x92", b, sizeof b);
+    assert_string_equal(b, "^ v k j < >");
+    text_ascii("\xe2\x96\xb8 \xe2\x80\x96 \xe2\x9c\x93\xe2\x9c\x97", b, sizeof b);
+    assert_string_equal(b, "> P +x");
+    /* Anything else: one '?' per character or stray byte. */
+    text_ascii("caf\xc3\xa9 \xff\xfe x", b, sizeof b);
+    assert_string_equal(b, "caf? ?? x");
+    text_ascii("\xe2\x80", b, sizeof b); /* cut short */
+    assert_string_equal(b, "??");
+    /* Cut to fit, never in the middle of a replacement. */
+    char small[6];
+    text_ascii("ab\xe2\x80\xa6"
+               "cd",
+               small, sizeof small);
+    assert_string_equal(small, "ab...");
+    for (const unsigned char *p = (const unsigned char *)b; *p; p++)
+        assert_true(*p < 0x80);
+}
+
+/* Issue 10, defect 11: at 60 columns "? help" was cut off the hints. */
+static void test_hints_keep_help(void **state)
+{
+    (void)state;
+    static const text_hint h[] = {{"Enter/l log", 2}, {"c clear", 3},   {"f/s mark", 4},
+                                  {"p pause", 7},     {"t trigger", 5}, {"b backfill", 6},
+                                  {"? help", 0},      {"q back", 1}};
+    char b[256];
+    text_hints(h, 8, 200, b, sizeof b);
+    assert_string_equal(
+        b, "Enter/l log  c clear  f/s mark  p pause  t trigger  b backfill  ? help  q back");
+    text_hints(h, 8, 59, b, sizeof b);
+    assert_string_equal(b, "Enter/l log  c clear  f/s mark  t trigger  ? help  q back");
+    text_hints(h, 8, 20, b, sizeof b);
+    assert_string_equal(b, "? help  q back");
+    text_hints(h, 8, 6, b, sizeof b);
+    assert_string_equal(b, "? help");
+    for (int w = 6; w < 90; w++) {
+        text_hints(h, 8, w, b, sizeof b);
+        assert_true((int)strlen(b) <= w);
+        assert_non_null(strstr(b, "? help"));
+    }
+}
+
 static void test_dag_list(void **state)
 {
     (void)state;
@@ -299,7 +386,8 @@ int main(void)
         cmocka_unit_test(test_json_walker), cmocka_unit_test(test_grid_load),
         cmocka_unit_test(test_grid_events), cmocka_unit_test(test_date_labels),
         cmocka_unit_test(test_dag_list),    cmocka_unit_test(test_text),
-        cmocka_unit_test(test_logbuf),
+        cmocka_unit_test(test_logbuf),      cmocka_unit_test(test_row_labels_share_a_precision),
+        cmocka_unit_test(test_ascii_only),  cmocka_unit_test(test_hints_keep_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
