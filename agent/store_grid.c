@@ -1,0 +1,105 @@
+/* The store's views for the grid and the DAG list, and the SLA misses
+ * the grid shows. */
+#include "store_int.h"
+
+static void grid_add_tis(store *s, const char *dag_id, json_t *grid_run, const char *run_id)
+{
+    json_t *tasks = json_object();
+    sqlite3_stmt *st = store_stmt(s, "SELECT task_id, state, try_number FROM task_instances"
+                                     " WHERE dag_id = ?1 AND run_id = ?2");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_object_set_new(tasks, (const char *)sqlite3_column_text(st, 0),
+                            json_pack("{s:s, s:i}", "state", sqlite3_column_text(st, 1),
+                                      "try_number", sqlite3_column_int(st, 2)));
+    }
+    json_object_set_new(grid_run, "tasks", tasks);
+}
+
+json_t *store_grid_json(store *s, const dag_entry *de, int limit)
+{
+    const char *tz = de->model ? de->model->timezone : "UTC";
+    json_t *runs = json_array();
+    sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
+                                     " end_date FROM runs WHERE dag_id = ?1"
+                                     " ORDER BY logical_date DESC LIMIT ?2");
+    sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, limit);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_array_append_new(
+            runs,
+            json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
+                      "logical_date", store_json_time(sqlite3_column_int64(st, 1), tz), "state",
+                      sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
+                      "start_date", store_json_time(store_column_time(st, 4), tz), "end_date",
+                      store_json_time(store_column_time(st, 5), tz)));
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        grid_add_tis(s, de->dag_id, r, json_string_value(json_object_get(r, "run_id")));
+    }
+    json_t *tasks = json_array();
+    for (size_t t = 0; de->model && t < de->model->n_tasks; t++)
+        json_array_append_new(tasks, json_string(de->model->tasks[t].id));
+    store_grid_add_sla(s, de->dag_id, runs);
+    return json_pack("{s:s, s:o, s:o}", "dag_id", de->dag_id, "tasks", tasks, "runs", runs);
+}
+
+json_t *store_recent_states_json(store *s, const char *dag_id, int limit)
+{
+    json_t *states = json_array();
+    sqlite3_stmt *st = store_stmt(s, "SELECT state FROM runs WHERE dag_id = ?1"
+                                     " ORDER BY logical_date DESC LIMIT ?2");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, limit);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(states, json_string((const char *)sqlite3_column_text(st, 0)));
+    return states;
+}
+
+int store_sla_miss_record(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                          int64_t time_us)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT OR IGNORE INTO sla_misses (dag_id, run_id, task_id, time)"
+                      " VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, task_id ? task_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_us);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(s->db) > 0 ? 0 : 1;
+}
+
+void store_grid_add_sla(store *s, const char *dag_id, json_t *runs)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        json_t *cells = json_object_get(r, "tasks");
+        const char *key;
+        json_t *cell;
+        json_object_foreach(cells, key, cell)
+        {
+            json_object_set_new(cell, "sla_miss", json_false());
+        }
+        json_object_set_new(r, "sla_miss", json_false());
+        sqlite3_stmt *st =
+            store_stmt(s, "SELECT task_id FROM sla_misses WHERE dag_id = ?1 AND run_id = ?2");
+        sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, json_string_value(json_object_get(r, "run_id")), -1,
+                          SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *task = (const char *)sqlite3_column_text(st, 0);
+            json_t *target = *task ? json_object_get(cells, task) : r;
+            if (target)
+                json_object_set_new(target, "sla_miss", json_true());
+        }
+        sqlite3_reset(st);
+    }
+}
