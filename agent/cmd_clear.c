@@ -2,48 +2,48 @@
  * tries kept, retry budget restarted, finished runs reopened. */
 #include "commands.h"
 #include "control.h"
-#include "runner.h"
+#include "util.h"
 
 #include <stdlib.h>
 
-void change_selection(request *rq, const char *action, enum ti_state target)
+/* "flags: downstream,past; touched 3 task instances" (new string). */
+static char *selection_describe(const selection_flags *f, int touched)
 {
-    dag_entry *de = arg_dag(rq);
-    selection_flags f;
-    bool dry_run = false;
-    char *run_id = NULL;
-    size_t task;
-    if (!de || !arg_selection(rq, &f, target == TI_NONE) || !arg_bool(rq, "dry_run", &dry_run) ||
-        !arg_run(rq, de, &run_id, NULL))
-        return;
-    if (!arg_task(rq, de, &task)) {
-        free(run_id);
-        return;
-    }
-    json_t *touched = json_array();
-    runner_batch_begin(rq->ag);
-    int n = control_apply(rq->ag, de, run_id, task, target, &f, dry_run, touched);
-    if (!dry_run) {
-        char *detail = selection_describe(&f, n);
-        audit_change(rq, action, de->dag_id, run_id, de->model->tasks[task].id, detail);
-        free(detail);
-        runner_pass(rq->ag);
-    }
-    int rc = runner_batch_end(rq->ag);
-    free(run_id);
-    if (rc) {
-        json_decref(touched);
-        server_reply_error(
-            rq->cl, rq->id, "store",
-            "the store refused the write (%s); the change is kept and stored when it can",
-            rq->ag->degraded_reason);
-        return;
-    }
-    const char *key = target == TI_NONE ? "cleared" : "marked";
-    server_reply_ok(rq->cl, rq->id, json_pack("{s:o, s:b}", key, touched, "dry_run", dry_run));
+    strbuf sb = {0};
+    const char *names[] = {"downstream", "upstream", "past", "future", "failed_only"};
+    const bool on[] = {f->downstream, f->upstream, f->past, f->future, f->failed_only};
+    for (size_t i = 0; i < 5; i++)
+        if (on[i])
+            sb_appendf(&sb, "%s%s", sb.len ? "," : "flags: ", names[i]);
+    sb_appendf(&sb, "%stouched %d task instance%s", sb.len ? "; " : "", touched,
+               touched == 1 ? "" : "s");
+    return sb_take(&sb);
 }
 
-void cmd_clear(request *rq)
+json_t *change_selection(request *rq, const char *action, enum ti_state target)
 {
-    change_selection(rq, "clear", TI_NONE);
+    dag_entry *de = rq->dag;
+    selection_flags f = {
+        .downstream = arg_bool(rq, "downstream"),
+        .upstream = arg_bool(rq, "upstream"),
+        .past = arg_bool(rq, "past"),
+        .future = arg_bool(rq, "future"),
+        .failed_only = target == TI_NONE && arg_bool(rq, "failed_only"), /* clear's only */
+    };
+    bool dry_run = arg_bool(rq, "dry_run");
+    json_t *touched = json_array();
+    int n = control_apply(rq->ag, de, rq->run_id, rq->task, target, &f, dry_run, touched);
+    if (!dry_run) {
+        char *detail = selection_describe(&f, n);
+        audit_change(rq, action, de->dag_id, rq->run_id, de->model->tasks[rq->task].id, detail);
+        free(detail);
+        rq->changed = true;
+    }
+    const char *key = target == TI_NONE ? "cleared" : "marked";
+    return json_pack("{s:o, s:b}", key, touched, "dry_run", dry_run);
+}
+
+json_t *cmd_clear(request *rq)
+{
+    return change_selection(rq, "clear", TI_NONE);
 }

@@ -5,7 +5,7 @@
 
 #define RECENT_RUNS 10
 
-void cmd_dags(request *rq)
+json_t *cmd_dags(request *rq)
 {
     agent *ag = rq->ag;
     json_t *list = json_array();
@@ -35,5 +35,5 @@ void cmd_dags(request *rq)
         json_object_set_new(o, "params", params);
         json_array_append_new(list, o);
     }
-    server_reply_ok(rq->cl, rq->id, list);
+    return list;
 }

@@ -28,31 +28,25 @@ static json_t *text_json(const char *s, size_t n)
     return j;
 }
 
-void cmd_logs(request *rq)
+json_t *cmd_logs(request *rq)
 {
-    dag_entry *de = arg_dag(rq);
-    const char *task_id;
-    long long try_number = 0, offset = 0;
-    char *run_id = NULL;
-    if (!de || !arg_string(rq, "task_id", true, &task_id) ||
-        !arg_int(rq, "try", false, &try_number) || !arg_int(rq, "offset", false, &offset) ||
-        !arg_run(rq, de, &run_id, NULL))
-        return;
+    dag_entry *de = rq->dag;
+    const char *task_id = arg_str(rq, "task_id");
+    long long try_number = arg_int(rq, "try"), offset = arg_int(rq, "offset");
+    const char *run_id = rq->run_id;
     enum ti_state state;
     int last_try = store_ti_try(rq->ag->db, de->dag_id, run_id, task_id, &state);
     if (last_try < 0) {
         server_reply_error(rq->cl, rq->id, "not_found", "run \"%s\" has no task \"%s\"", run_id,
                            task_id);
-        free(run_id);
-        return;
+        return NULL;
     }
     if (try_number <= 0)
         try_number = last_try;
     if (try_number > last_try || try_number < 1) {
         server_reply_error(rq->cl, rq->id, "not_found", "task \"%s\" of \"%s\" has no try %lld",
                            task_id, run_id, try_number);
-        free(run_id);
-        return;
+        return NULL;
     }
     char *path = runner_log_path(rq->ag, de->dag_id, run_id, task_id, (int)try_number);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -69,8 +63,7 @@ void cmd_logs(request *rq)
         json_pack("{s:o, s:I, s:i, s:s, s:b, s:b}", "text", text_json(buf, (size_t)n), "offset",
                   (json_int_t)(offset + n), "try_number", (int)try_number, "state",
                   ti_state_name(state), "eof", offset + n >= size, "finished", !running);
-    server_reply_ok(rq->cl, rq->id, o);
     free(buf);
     free(path);
-    free(run_id);
+    return o;
 }

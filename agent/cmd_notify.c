@@ -27,16 +27,14 @@ static void on_tested(void *arg, long status, const char *error)
     free(p);
 }
 
-void cmd_notify_test(request *rq)
+json_t *cmd_notify_test(request *rq)
 {
-    const char *name;
-    if (!arg_string(rq, "name", true, &name))
-        return;
+    const char *name = arg_str(rq, "name");
     if (!config_notifier(&rq->ag->cfg, name)) {
         server_reply_error(rq->cl, rq->id, "not_found",
                            "no notifier \"%s\" (declare [notifier %s] in the agent config)", name,
                            name);
-        return;
+        return NULL;
     }
     char *detail = xasprintf("notifier %s", name);
     audit_change(rq, "notify_test", NULL, NULL, NULL, detail);
@@ -47,4 +45,5 @@ void cmd_notify_test(request *rq)
     p->id = json_incref(rq->id);
     p->name = xstrdup(name);
     notify_test(rq->ag, name, on_tested, p); /* known: checked above */
+    return NULL;                             /* the reply comes with the endpoint's answer */
 }

@@ -21,7 +21,7 @@ static long rss_kb(void)
     return kb;
 }
 
-void cmd_status(request *rq)
+json_t *cmd_status(request *rq)
 {
     agent *ag = rq->ag;
     json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:i, s:i, s:i}", "version", DAGD_VERSION, "pid",
@@ -32,5 +32,5 @@ void cmd_status(request *rq)
     json_object_set_new(o, "store_ok", json_boolean(!ag->degraded));
     if (ag->degraded_reason)
         json_object_set_new(o, "store_error", json_text(ag->degraded_reason));
-    server_reply_ok(rq->cl, rq->id, o);
+    return o;
 }

@@ -4,19 +4,11 @@
 #include "store.h"
 #include "timeutil.h"
 
-#include <stdlib.h>
-
-void cmd_task_instance(request *rq)
+json_t *cmd_task_instance(request *rq)
 {
-    dag_entry *de = arg_dag(rq);
-    char *run_id = NULL;
-    size_t task;
-    if (!de || !arg_run(rq, de, &run_id, NULL))
-        return;
-    if (!arg_task(rq, de, &task)) {
-        free(run_id);
-        return;
-    }
+    dag_entry *de = rq->dag;
+    const char *run_id = rq->run_id;
+    size_t task = rq->task;
     run *r = agent_find_run(rq->ag, de, run_id);
     run *loaded = r ? NULL : store_load_run(rq->ag->db, de, run_id);
     const run *shown = r ? r : loaded;
@@ -33,8 +25,7 @@ void cmd_task_instance(request *rq)
         "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
-    server_reply_ok(rq->cl, rq->id, o);
     if (loaded)
         runner_free_run(loaded);
-    free(run_id);
+    return o;
 }

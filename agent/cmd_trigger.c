@@ -11,14 +11,9 @@
 /* Only declared params may be given, each as a string. */
 static json_t *check_params(request *rq, const dag *m)
 {
-    json_t *given = json_object_get(rq->args, "params");
-    if (!given || json_is_null(given))
+    json_t *given = arg_object(rq, "params");
+    if (!given)
         return json_object();
-    if (!json_is_object(given)) {
-        server_reply_error(rq->cl, rq->id, "bad_request",
-                           "field \"args.params\" must be an object");
-        return NULL;
-    }
     const char *key;
     json_t *value;
     json_object_foreach(given, key, value)
@@ -37,44 +32,36 @@ static json_t *check_params(request *rq, const dag *m)
     return json_incref(given);
 }
 
-void cmd_trigger(request *rq)
+json_t *cmd_trigger(request *rq)
 {
-    dag_entry *de = arg_dag(rq);
-    const char *date;
-    if (!de || !arg_string(rq, "date", false, &date))
-        return;
+    dag_entry *de = rq->dag;
+    const char *date = arg_str(rq, "date");
     const dag *m = de->model;
     if (!m) {
         server_reply_error(rq->cl, rq->id, "broken", "DAG \"%s\" has never loaded: %s", de->dag_id,
                            de->error ? de->error : "?");
-        return;
+        return NULL;
     }
     int64_t logical = time_now_us();
     char err[256];
     if (date && time_parse(date, m->timezone, &logical, err, sizeof err)) {
         server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.date\": %s", err);
-        return;
+        return NULL;
     }
     json_t *params = check_params(rq, m);
     if (!params)
-        return;
-    bool dry_run = false;
-    if (!arg_bool(rq, "dry_run", &dry_run)) {
-        json_decref(params);
-        return;
-    }
-    if (dry_run) { /* would it be accepted? (dagtop asks after the date prompt) */
+        return NULL;
+    if (arg_bool(rq, "dry_run")) { /* would it be accepted? (dagtop asks after the date prompt) */
         json_decref(params);
         char iso[48];
         time_format_iso(logical, m->timezone, iso, sizeof iso);
-        if (store_run_exists_at(rq->ag->db, de->dag_id, logical))
+        if (store_run_exists_at(rq->ag->db, de->dag_id, logical)) {
             server_reply_error(rq->cl, rq->id, "exists",
                                "DAG \"%s\" already has a run for %s; clear it instead", de->dag_id,
                                iso);
-        else
-            server_reply_ok(rq->cl, rq->id,
-                            json_pack("{s:b, s:s}", "dry_run", true, "logical_date", iso));
-        return;
+            return NULL;
+        }
+        return json_pack("{s:b, s:s}", "dry_run", true, "logical_date", iso);
     }
     /* A date on the schedule gets that interval; any other instant an
      * empty interval at itself. */
@@ -85,10 +72,9 @@ void cmd_trigger(request *rq)
     json_decref(params);
     if (!params_text) {
         server_reply_error(rq->cl, rq->id, "internal", "cannot encode the params");
-        return;
+        return NULL;
     }
     int rc;
-    runner_batch_begin(rq->ag);
     run *r = runner_create_run(rq->ag, de, "manual", logical, logical, end, time_now_us(),
                                params_text, &rc);
     if (r)
@@ -104,19 +90,9 @@ void cmd_trigger(request *rq)
                                iso);
         else
             server_reply_error(rq->cl, rq->id, "store", "could not store the run");
-        runner_batch_end(rq->ag);
-        return;
+        return NULL;
     }
-    json_t *result = json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
-                               json_time_or_null(r->logical_us, m->timezone));
-    runner_pass(rq->ag);
-    if (runner_batch_end(rq->ag)) { /* committed before the reply */
-        json_decref(result);
-        server_reply_error(
-            rq->cl, rq->id, "store",
-            "the store refused the write (%s); the change is kept and stored when it can",
-            rq->ag->degraded_reason);
-        return;
-    }
-    server_reply_ok(rq->cl, rq->id, result);
+    rq->changed = true;
+    return json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
+                     json_time_or_null(r->logical_us, m->timezone));
 }

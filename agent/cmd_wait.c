@@ -68,31 +68,23 @@ void wait_shutdown(agent *ag)
         drop(waiters);
 }
 
-void cmd_wait(request *rq)
+json_t *cmd_wait(request *rq)
 {
-    dag_entry *de = arg_dag(rq);
-    long long timeout_s = 0;
-    char *run_id = NULL;
-    enum run_state state;
-    if (!de || !arg_int(rq, "timeout_s", false, &timeout_s) || !arg_run(rq, de, &run_id, &state))
-        return;
-    if (run_state_finished(state)) {
-        server_reply_ok(rq->cl, rq->id,
-                        json_pack("{s:s, s:s, s:b}", "run_id", run_id, "state",
-                                  run_state_name(state), "timed_out", 0));
-        free(run_id);
-        return;
-    }
+    long long timeout_s = arg_int(rq, "timeout_s");
+    if (run_state_finished(rq->run_state))
+        return json_pack("{s:s, s:s, s:b}", "run_id", rq->run_id, "state",
+                         run_state_name(rq->run_state), "timed_out", 0);
     waiter *w = xcalloc(1, sizeof *w);
     w->cl = rq->cl;
     client_ref(w->cl);
     w->id = json_incref(rq->id);
-    w->dag_id = xstrdup(de->dag_id);
-    w->run_id = run_id;
+    w->dag_id = xstrdup(rq->dag->dag_id);
+    w->run_id = xstrdup(rq->run_id);
     uv_timer_init(rq->ag->loop, &w->timer);
     w->timer.data = w;
     if (timeout_s > 0)
         uv_timer_start(&w->timer, on_timeout, (uint64_t)timeout_s * 1000, 0);
     w->next = waiters;
     waiters = w;
+    return NULL; /* the reply comes when the run finishes */
 }

@@ -1,6 +1,10 @@
+/* The command table and its dispatch: access, arguments (command_args.c)
+ * and, for changes, the batch are handled here, once, so that each cmd_*.c
+ * holds only its command's logic. */
 #include "commands.h"
 #include "access.h"
 #include "refusals.h"
+#include "runner.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -8,24 +12,102 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARG(n, t, r)                                                                               \
+    {                                                                                              \
+        .name = n, .type = t, .required = r                                                        \
+    }
+#define INT_ARG(n, lo, hi, d)                                                                      \
+    {                                                                                              \
+        .name = n, .type = ARG_INT, .min = lo, .max = hi, .def = d                                 \
+    }
+#define FLAG(n) ARG(n, ARG_BOOL, OPTIONAL)
+#define DAG_ID ARG("dag_id", ARG_DAG, REQUIRED)
+#define RUN_ID ARG("run_id", ARG_RUN, REQUIRED)
+#define TASK_ID ARG("task_id", ARG_TASK, REQUIRED)
+#define SELECTION FLAG("downstream"), FLAG("upstream"), FLAG("past"), FLAG("future")
+
+static const char *const mark_states[] = {"success", "failed", NULL};
+
+/* Arguments are checked in the order listed (the first wrong one is
+ * named); a run or task comes after its DAG. */
 static const command_entry commands[] = {
-    {"dags", false, cmd_dags},
-    {"status", false, cmd_status},
-    {"next", false, cmd_next},
-    {"grid", false, cmd_grid},
-    {"task_instance", false, cmd_task_instance},
-    {"logs", false, cmd_logs},
-    {"wait", false, cmd_wait},
-    {"audit", false, cmd_audit},
-    {"subscribe", false, cmd_subscribe},
-    {"trigger", true, cmd_trigger},
-    {"pause", true, cmd_pause},
-    {"unpause", true, cmd_unpause},
-    {"clear", true, cmd_clear},
-    {"mark", true, cmd_mark},
-    {"backfill", true, cmd_backfill},
-    {"notify_test", true, cmd_notify_test},
+    {.name = "dags", .kind = CMD_READ, .run = cmd_dags},
+    {.name = "status", .kind = CMD_READ, .run = cmd_status},
+    {.name = "next",
+     .kind = CMD_READ,
+     .run = cmd_next,
+     .args = {DAG_ID, INT_ARG("count", 1, NEXT_MAX, 5)}},
+    {.name = "grid",
+     .kind = CMD_READ,
+     .run = cmd_grid,
+     .args = {DAG_ID, INT_ARG("limit", 1, 10000, 25)}},
+    {.name = "task_instance",
+     .kind = CMD_READ,
+     .run = cmd_task_instance,
+     .args = {DAG_ID, RUN_ID, TASK_ID}},
+    {.name = "logs",
+     .kind = CMD_READ,
+     .run = cmd_logs,
+     .args = {DAG_ID,
+              ARG("task_id", ARG_STRING, REQUIRED),
+              {.name = "try", .type = ARG_INT, .def_text = "latest"},
+              INT_ARG("offset", 0, 0, 0),
+              RUN_ID}},
+    {.name = "wait",
+     .kind = CMD_READ,
+     .run = cmd_wait,
+     .args = {DAG_ID, {.name = "timeout_s", .type = ARG_INT, .def_text = "none"}, RUN_ID}},
+    {.name = "audit",
+     .kind = CMD_READ,
+     .run = cmd_audit,
+     .args = {INT_ARG("limit", 1, 100000, 50)}},
+    {.name = "subscribe", .kind = CMD_READ, .run = cmd_subscribe},
+    {.name = "trigger",
+     .kind = CMD_CHANGE,
+     .run = cmd_trigger,
+     .args = {DAG_ID,
+              {.name = "date", .type = ARG_STRING, .def_text = "now"},
+              ARG("params", ARG_OBJECT, OPTIONAL),
+              FLAG("dry_run")}},
+    {.name = "pause",
+     .kind = CMD_CHANGE,
+     .run = cmd_pause,
+     .refused = "could not store the pause flag",
+     .args = {DAG_ID}},
+    {.name = "unpause",
+     .kind = CMD_CHANGE,
+     .run = cmd_unpause,
+     .refused = "could not store the pause flag",
+     .args = {DAG_ID}},
+    {.name = "clear",
+     .kind = CMD_CHANGE,
+     .run = cmd_clear,
+     .args = {DAG_ID, SELECTION, FLAG("failed_only"), FLAG("dry_run"), RUN_ID, TASK_ID}},
+    {.name = "mark",
+     .kind = CMD_CHANGE,
+     .run = cmd_mark,
+     .args = {{.name = "state", .type = ARG_CHOICE, .required = REQUIRED, .choices = mark_states},
+              DAG_ID,
+              SELECTION,
+              FLAG("dry_run"),
+              RUN_ID,
+              TASK_ID}},
+    {.name = "backfill",
+     .kind = CMD_CHANGE,
+     .run = cmd_backfill,
+     .args = {DAG_ID, ARG("from", ARG_STRING, REQUIRED), ARG("to", ARG_STRING, REQUIRED),
+              FLAG("dry_run")}},
+    {.name = "notify_test",
+     .kind = CMD_OPERATOR,
+     .run = cmd_notify_test,
+     .args = {ARG("name", ARG_STRING, REQUIRED)}},
 };
+
+const command_entry *command_table(size_t *n)
+{
+    *n = sizeof commands / sizeof *commands;
+    return commands;
+}
 
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
                   const char *task_id, const char *detail)
@@ -51,85 +133,64 @@ static void refuse(request *rq, const char *action)
                        (unsigned)client_uid(rq->cl));
 }
 
+/* The batch of a change: one transaction around the handler and the pass
+ * it asks for; committed before the reply, so what a client is told is
+ * stored. The one place that opens and commits a command's batch. */
+static void run_change(request *rq, const command_entry *e)
+{
+    runner_batch_begin(rq->ag);
+    json_t *result = e->run(rq);
+    if (rq->changed)
+        runner_pass(rq->ag);
+    if (runner_batch_end(rq->ag) && result) {
+        json_decref(result);
+        if (e->refused)
+            server_reply_error(rq->cl, rq->id, "store", "%s", e->refused);
+        else
+            server_reply_error(
+                rq->cl, rq->id, "store",
+                "the store refused the write (%s); the change is kept and stored when it can",
+                rq->ag->degraded_reason);
+        return;
+    }
+    if (result)
+        server_reply_ok(rq->cl, rq->id, result);
+}
+
+static void run_checked(request *rq, const command_entry *e)
+{
+    if (!args_check(rq))
+        return;
+    if (e->kind == CMD_CHANGE) {
+        run_change(rq, e);
+        return;
+    }
+    json_t *result = e->run(rq);
+    if (result)
+        server_reply_ok(rq->cl, rq->id, result);
+}
+
 bool command_dispatch(request *rq, const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         const command_entry *e = &commands[i];
         if (strcmp(e->name, name) != 0)
             continue;
-        if (e->changes_state && !access_is_operator(rq->ag->cfg.operators, client_uid(rq->cl)))
+        rq->cmd = e;
+        bool operator_only = e->kind != CMD_READ;
+        if (operator_only && !access_is_operator(rq->ag->cfg.operators, client_uid(rq->cl)))
             refuse(rq, e->name);
-        else if (e->changes_state && rq->ag->degraded)
+        else if (operator_only && rq->ag->degraded)
             server_reply_error(rq->cl, rq->id, "store",
                                "no changes while the store cannot be written (%s)",
                                rq->ag->degraded_reason);
         else
-            e->run(rq);
+            run_checked(rq, e);
+        free(rq->run_id);
+        rq->run_id = NULL;
         return true;
     }
     return false;
-}
-
-bool arg_string(request *rq, const char *name, bool required, const char **out)
-{
-    json_t *v = json_object_get(rq->args, name);
-    if (!v || json_is_null(v)) {
-        *out = NULL;
-        if (!required)
-            return true;
-        server_reply_error(rq->cl, rq->id, "bad_request", "missing field \"args.%s\"", name);
-        return false;
-    }
-    if (!json_is_string(v)) {
-        server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.%s\" must be a string",
-                           name);
-        return false;
-    }
-    *out = json_string_value(v);
-    return true;
-}
-
-bool arg_int(request *rq, const char *name, bool required, long long *out)
-{
-    json_t *v = json_object_get(rq->args, name);
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return true;
-        server_reply_error(rq->cl, rq->id, "bad_request", "missing field \"args.%s\"", name);
-        return false;
-    }
-    if (!json_is_integer(v)) {
-        server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.%s\" must be an integer",
-                           name);
-        return false;
-    }
-    *out = json_integer_value(v);
-    return true;
-}
-
-bool arg_bool(request *rq, const char *name, bool *out)
-{
-    json_t *v = json_object_get(rq->args, name);
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_boolean(v)) {
-        server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.%s\" must be true or false",
-                           name);
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
-}
-
-dag_entry *arg_dag(request *rq)
-{
-    const char *id;
-    if (!arg_string(rq, "dag_id", true, &id))
-        return NULL;
-    dag_entry *de = agent_find_dag(rq->ag, id);
-    if (!de)
-        server_reply_error(rq->cl, rq->id, "not_found", "no DAG \"%s\"", id);
-    return de;
 }
 
 json_t *json_time_or_null(int64_t t_us, const char *tz)
@@ -139,60 +200,4 @@ json_t *json_time_or_null(int64_t t_us, const char *tz)
     char buf[48];
     time_format_iso(t_us, tz, buf, sizeof buf);
     return json_string(buf);
-}
-
-bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only)
-{
-    memset(f, 0, sizeof *f);
-    if (!arg_bool(rq, "downstream", &f->downstream) || !arg_bool(rq, "upstream", &f->upstream) ||
-        !arg_bool(rq, "past", &f->past) || !arg_bool(rq, "future", &f->future))
-        return false;
-    if (allow_failed_only)
-        return arg_bool(rq, "failed_only", &f->failed_only);
-    return true;
-}
-
-char *selection_describe(const selection_flags *f, int touched)
-{
-    strbuf sb = {0};
-    const char *names[] = {"downstream", "upstream", "past", "future", "failed_only"};
-    const bool on[] = {f->downstream, f->upstream, f->past, f->future, f->failed_only};
-    for (size_t i = 0; i < 5; i++)
-        if (on[i])
-            sb_appendf(&sb, "%s%s", sb.len ? "," : "flags: ", names[i]);
-    sb_appendf(&sb, "%stouched %d task instance%s", sb.len ? "; " : "", touched,
-               touched == 1 ? "" : "s");
-    return sb_take(&sb);
-}
-
-bool arg_run(request *rq, dag_entry *de, char **run_id, enum run_state *state)
-{
-    const char *ref;
-    if (!arg_string(rq, "run_id", true, &ref))
-        return false;
-    enum run_state found;
-    const char *tz = de->model ? de->model->timezone : "UTC";
-    int rc = store_find_run(rq->ag->db, de->dag_id, tz, ref, run_id, state ? state : &found);
-    if (rc == 2)
-        server_reply_error(rq->cl, rq->id, "ambiguous",
-                           "several runs of \"%s\" match \"%s\"; give the run id", de->dag_id, ref);
-    else if (rc)
-        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no run \"%s\"", de->dag_id,
-                           ref);
-    return rc == 0;
-}
-
-bool arg_task(request *rq, dag_entry *de, size_t *index)
-{
-    const char *task_id;
-    if (!arg_string(rq, "task_id", true, &task_id))
-        return false;
-    int i = de->model ? dag_task_index(de->model, task_id) : -1;
-    if (i < 0) {
-        server_reply_error(rq->cl, rq->id, "not_found", "DAG \"%s\" has no task \"%s\"", de->dag_id,
-                           task_id);
-        return false;
-    }
-    *index = (size_t)i;
-    return true;
 }

@@ -9,42 +9,108 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* What a command's arguments may be. Null counts as absent everywhere. */
+enum arg_type {
+    ARG_STRING, /* a JSON string */
+    ARG_INT,    /* a JSON integer, within [min, max] when min < max */
+    ARG_BOOL,   /* true or false; absent: false */
+    ARG_OBJECT, /* a JSON object */
+    ARG_CHOICE, /* a string, one of choices */
+    ARG_DAG,    /* a DAG id, resolved to its entry (else not_found) */
+    ARG_RUN,    /* a run id or logical date of the DAG named before it */
+    ARG_TASK,   /* a task id of the DAG named before it */
+};
+
+#define REQUIRED true
+#define OPTIONAL false
+
+/* One argument of a command: data, checked by command_dispatch in table
+ * order before the handler runs (bad_request naming the field, or
+ * not_found / ambiguous for what does not resolve). docs/protocol.md lists
+ * the same rows; test_command_table compares them. */
+typedef struct arg_spec {
+    const char *name;
+    enum arg_type type;
+    bool required;
+    long long min, max;         /* ARG_INT bounds, when min < max */
+    long long def;              /* ARG_INT: the value when absent */
+    const char *def_text;       /* the default as the doc states it, when not DEF */
+    const char *const *choices; /* ARG_CHOICE: NULL-terminated */
+} arg_spec;
+
+#define ARGS_MAX 10
+/* The bound of next's count (its buffers are on the stack). */
+#define NEXT_MAX 1000
+
+/* A checked value, by the position of its spec. */
+typedef struct arg_value {
+    bool given;
+    const char *s; /* ARG_STRING, ARG_CHOICE and the resolved ids */
+    long long i;   /* ARG_INT: DEF when absent */
+    bool b;
+    json_t *o; /* ARG_OBJECT, borrowed */
+} arg_value;
+
+struct command_entry;
+
 typedef struct request {
     agent *ag;
     client *cl;
     json_t *id;   /* borrowed */
     json_t *args; /* borrowed, an object (empty when absent) */
+    /* Filled by command_dispatch before the handler runs. */
+    const struct command_entry *cmd;
+    arg_value val[ARGS_MAX];
+    dag_entry *dag;           /* ARG_DAG */
+    char *run_id;             /* ARG_RUN, resolved to the run's id; freed after */
+    enum run_state run_state; /* ARG_RUN */
+    size_t task;              /* ARG_TASK: index into dag->model */
+    /* Set by a handler that changed something: the pass runs in its batch. */
+    bool changed;
 } request;
 
-typedef void (*command_fn)(request *rq);
+/* A handler's result is the reply (dispatch sends it, after the commit for
+ * changes); NULL when the handler replied itself (an error, or later). */
+typedef json_t *(*command_fn)(request *rq);
+
+enum command_kind {
+    CMD_READ,     /* anyone who can connect */
+    CMD_CHANGE,   /* operators; runs inside one batch, committed before the reply */
+    CMD_OPERATOR, /* operators; changes nothing stored but its audit record */
+};
 
 typedef struct command_entry {
     const char *name;
-    bool changes_state; /* needs an operator */
+    enum command_kind kind;
     command_fn run;
+    /* CMD_CHANGE: the store error when the commit is refused (NULL: that the
+     * change is kept and stored when it can). */
+    const char *refused;
+    arg_spec args[ARGS_MAX]; /* up to the first without a name */
 } command_entry;
 
-/* Run command NAME (access checked here, in one place); false if unknown. */
+/* Run command NAME (access and arguments checked here, in one place; the
+ * batch of a change opened and committed here); false if unknown. */
 bool command_dispatch(request *rq, const char *name);
+/* The table, for the test that compares it with docs/protocol.md. */
+const command_entry *command_table(size_t *n);
+/* How the doc writes an argument's type, bounds and default. */
+const char *arg_type_name(enum arg_type type);
+void arg_describe_bounds(const arg_spec *a, char *buf, size_t len);
+void arg_describe_default(const arg_spec *a, char *buf, size_t len);
 
-/* Argument helpers: on a missing or mistyped field they reply with
- * bad_request naming the field and return false. */
-bool arg_string(request *rq, const char *name, bool required, const char **out);
-bool arg_int(request *rq, const char *name, bool required, long long *out);
-bool arg_bool(request *rq, const char *name, bool *out);
-/* The DAG named by args.dag_id, or a not_found reply and NULL. */
-dag_entry *arg_dag(request *rq);
+/* Check RQ's args against its entry: false when it replied an error. */
+bool args_check(request *rq);
 
+/* Checked values by name; a name not in the command's table aborts (a
+ * programming error). Absent: NULL, the default, false, NULL. */
+const char *arg_str(const request *rq, const char *name);
+long long arg_int(const request *rq, const char *name);
+bool arg_bool(const request *rq, const char *name);
+json_t *arg_object(const request *rq, const char *name);
+
+/* An ISO time in TZ, or null for 0 (also used by events.c and sla.c). */
 json_t *json_time_or_null(int64_t t_us, const char *tz);
-/* The selection booleans of clear / mark. */
-bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only);
-/* args.run_id (an id or a logical date) resolved to a run id (new string)
- * and, when STATE is not NULL, the run's state. */
-bool arg_run(request *rq, dag_entry *de, char **run_id, enum run_state *state);
-/* args.task_id as an index into DE's model. */
-bool arg_task(request *rq, dag_entry *de, size_t *index);
-/* "flags: downstream,past; touched 3 task instances" (new string). */
-char *selection_describe(const selection_flags *f, int touched);
 
 /* One audit record for a change by the requesting peer (inside the
  * change's batch, so both commit together). */
@@ -56,23 +122,23 @@ void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const 
 void wait_shutdown(agent *ag);
 
 /* clear and mark: TARGET none clears, success / failed marks. */
-void change_selection(request *rq, const char *action, enum ti_state target);
+json_t *change_selection(request *rq, const char *action, enum ti_state target);
 
-void cmd_dags(request *rq);
-void cmd_status(request *rq);
-void cmd_next(request *rq);
-void cmd_trigger(request *rq);
-void cmd_wait(request *rq);
-void cmd_grid(request *rq);
-void cmd_logs(request *rq);
-void cmd_subscribe(request *rq);
-void cmd_task_instance(request *rq);
-void cmd_audit(request *rq);
-void cmd_pause(request *rq);
-void cmd_unpause(request *rq);
-void cmd_clear(request *rq);
-void cmd_mark(request *rq);
-void cmd_backfill(request *rq);
-void cmd_notify_test(request *rq);
+json_t *cmd_dags(request *rq);
+json_t *cmd_status(request *rq);
+json_t *cmd_next(request *rq);
+json_t *cmd_trigger(request *rq);
+json_t *cmd_wait(request *rq);
+json_t *cmd_grid(request *rq);
+json_t *cmd_logs(request *rq);
+json_t *cmd_subscribe(request *rq);
+json_t *cmd_task_instance(request *rq);
+json_t *cmd_audit(request *rq);
+json_t *cmd_pause(request *rq);
+json_t *cmd_unpause(request *rq);
+json_t *cmd_clear(request *rq);
+json_t *cmd_mark(request *rq);
+json_t *cmd_backfill(request *rq);
+json_t *cmd_notify_test(request *rq);
 
 #endif

@@ -125,7 +125,7 @@ static void handle_line(client *c, const char *line, size_t len)
     if (proto_decode_request(line, len, &req, &code, err, sizeof err)) {
         server_reply_error(c, req.id, code, "%s", err);
     } else {
-        request rq = {c->ag, c, req.id, req.args};
+        request rq = {.ag = c->ag, .cl = c, .id = req.id, .args = req.args};
         if (!command_dispatch(&rq, req.cmd))
             server_reply_error(c, req.id, "unknown_command", "unknown command \"%s\"", req.cmd);
     }
