@@ -1,6 +1,7 @@
 /* The operator controls with Airflow's semantics: clear, mark, backfill.
- * Each change runs inside one runner batch (one transaction); the caller
- * adds the audit record to the same batch. */
+ * Each change runs inside the one batch (one transaction) that
+ * command_dispatch opens for its command; the command adds the audit record
+ * to the same batch. */
 #ifndef DAGD_CONTROL_H
 #define DAGD_CONTROL_H
 
