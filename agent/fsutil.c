@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
@@ -51,4 +52,21 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 int rm_tree(const char *path)
 {
     return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *fs_part(const char *s)
+{
+    bool dots = strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+    if (*s && !dots && !strpbrk(s, "/%"))
+        return xstrdup(s);
+    strbuf sb = {0};
+    if (!*s)
+        sb_append(&sb, "%"); /* "" is no component: "%" is no other name's */
+    for (; *s; s++) {
+        if (*s == '/' || *s == '%' || (dots && *s == '.'))
+            sb_appendf(&sb, "%%%02X", (unsigned char)*s);
+        else
+            sb_appendf(&sb, "%c", *s);
+    }
+    return sb_take(&sb);
 }

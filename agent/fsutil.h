@@ -12,4 +12,9 @@ int mkdir_all(const char *path, int mode);
 /* rm -rf PATH (no symlinks followed). */
 int rm_tree(const char *path);
 
+/* S as one path component (new string): itself when it is a valid id or
+ * run id; otherwise '/', '%' and the dots of "." / ".." are written %XX, so
+ * that no stored name can climb out of the logs folder. */
+char *fs_part(const char *s);
+
 #endif

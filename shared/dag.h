@@ -84,7 +84,9 @@ int dag_param_index(const dag *d, const char *name);
 /* Tasks without downstream tasks: the ones that decide a run's state. */
 bool dag_task_is_leaf(const dag *d, size_t i);
 
-/* Ids of DAGs and tasks (and pools): [A-Za-z0-9_.-]+. */
+/* Ids of DAGs, tasks, pools and notifiers (Airflow's rule): [A-Za-z0-9_.-],
+ * 1 to DAG_ID_MAX characters, and not "." or ".." (they are path parts). */
+#define DAG_ID_MAX 250
 bool dag_id_valid(const char *s);
 
 /* Resolve every task's upstream ids into up/down, report unknown upstream
