@@ -14,7 +14,7 @@ void cmd_dags(request *rq)
         json_t *o = json_pack(
             "{s:s, s:b, s:s?, s:o, s:o, s:s, s:s?, s:i, s:o}", "dag_id", de->dag_id, "paused",
             de->paused, "schedule", de->model ? de->model->schedule : NULL, "next_run",
-            json_time_or_null(de->next_logical_us, tz), "next_run_starts_at",
+            json_date_or_null(de->next_logical_us, tz), "next_run_starts_at",
             json_time_or_null(de->next_due_us, tz), "file", de->file, "error", de->error, "running",
             de->running_tasks, "recent", store_recent_states_json(ag->db, de->dag_id, RECENT_RUNS));
         /* Declared params with their defaults, in file order (trigger

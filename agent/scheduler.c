@@ -34,7 +34,7 @@ void scheduler_plan(agent *ag, dag_entry *de)
     int64_t logical;
     if (last >= 0)
         logical = cron_next(&m->cron, m->timezone, last);
-    else if (m->start_date)
+    else if (m->start_date != DAG_NO_DATE)
         logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
     else
         logical = latest_complete(m, now); /* no start_date: from the latest interval */
@@ -45,9 +45,9 @@ void scheduler_plan(agent *ag, dag_entry *de)
     }
     if (logical < 0) /* nothing complete yet: the first interval from now */
         logical = cron_next(&m->cron, m->timezone, now);
-    if (logical < 0 || (m->end_date && logical > m->end_date))
+    if (logical < 0 || (m->end_date != DAG_NO_DATE && logical > m->end_date))
         return;
-    if (m->start_date && logical < m->start_date)
+    if (m->start_date != DAG_NO_DATE && logical < m->start_date)
         logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
     de->next_logical_us = logical;
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
@@ -103,7 +103,7 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
     int64_t l = de->next_logical_us;
     /* Intervals already due but not created yet come first. */
     (void)now;
-    while (n < count && l >= 0 && !(m->end_date && l > m->end_date)) {
+    while (n < count && l >= 0 && !(m->end_date != DAG_NO_DATE && l > m->end_date)) {
         int64_t s = cron_next(&m->cron, m->timezone, l);
         if (s < 0)
             break;

@@ -518,6 +518,15 @@ int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us)
     return query_int64(st, 0) != 0;
 }
 
+/* Instants where 0 (NULL) means none: a logical date is never NULL and 0 is
+ * the epoch, so json_date formats every value. */
+static json_t *json_date(int64_t t, const char *tz)
+{
+    char buf[48];
+    time_format_iso(t, tz, buf, sizeof buf);
+    return json_string(buf);
+}
+
 static json_t *json_time(int64_t t, const char *tz)
 {
     if (t <= 0)
@@ -554,7 +563,7 @@ json_t *store_grid_json(store *s, const dag_entry *de, int limit)
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             runs, json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
-                            "logical_date", json_time(sqlite3_column_int64(st, 1), tz), "state",
+                            "logical_date", json_date(sqlite3_column_int64(st, 1), tz), "state",
                             sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
                             "start_date", json_time(column_time(st, 4), tz), "end_date",
                             json_time(column_time(st, 5), tz)));
