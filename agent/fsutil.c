@@ -2,6 +2,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,4 +71,47 @@ char *fs_part(const char *s)
             sb_appendf(&sb, "%c", *s);
     }
     return sb_take(&sb);
+}
+
+int fs_open_below(const char *root, const char *rel)
+{
+    int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return -1;
+    char *copy = xstrdup(rel);
+    int fd = -1, err = 0;
+    char *save = NULL;
+    for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+        if (strcmp(part, ".") == 0 || strcmp(part, "..") == 0) {
+            err = EINVAL;
+            break;
+        }
+        bool last = !save || !*save;
+        /* O_NONBLOCK: a FIFO planted there must not hang the agent. */
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? O_NONBLOCK : O_DIRECTORY);
+        int next = openat(dir, part, flags);
+        if (next < 0) {
+            err = errno;
+            break;
+        }
+        close(dir);
+        dir = -1;
+        if (last) {
+            fd = next;
+            break;
+        }
+        dir = next;
+    }
+    if (dir >= 0)
+        close(dir);
+    free(copy);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        err = EINVAL;
+    }
+    if (fd < 0)
+        errno = err ? err : EINVAL;
+    return fd;
 }

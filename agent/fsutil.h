@@ -17,4 +17,11 @@ int rm_tree(const char *path);
  * that no stored name can climb out of the logs folder. */
 char *fs_part(const char *s);
 
+/* Open REL (a/b/c) below the folder ROOT for reading without following a
+ * symlink at any step (openat + O_NOFOLLOW per component): a link planted
+ * in the tree cannot lead a reader out of it. The file must be a regular
+ * file. An fd, or -1 with errno (ELOOP for a link, EINVAL for a path with
+ * "..", an empty part or a file that is not regular). */
+int fs_open_below(const char *root, const char *rel);
+
 #endif

@@ -2,7 +2,23 @@
 # Odd input (SPEC "Limits and odd input"): ids that are path parts, logical
 # dates at and beyond the bounds, log reads that would leave the log folder.
 . "$(dirname "$0")/lib.sh"
-req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$SOCK"; }
+# One raw request, its one reply line (the connection stays open until then:
+# the agent drops a client that half-closes).
+req() {
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+sys.stdout.write(buf.decode())' "$SOCK" "$1"
+}
 
 cat >"$T/dags/d.ini" <<'DAG'
 [task a]
@@ -40,6 +56,19 @@ catchup = true
 max_active_runs = 3
 [task a]
 command = echo {{ ds }}
+DAG
+cat >"$T/dags/leak.ini" <<'DAG'
+[task a]
+command = echo visible
+[task b]
+command = echo visible too
+DAG
+# 600,000 control bytes (6 bytes each in JSON) and "é" across page ends.
+cat >"$T/dags/big.ini" <<'DAG'
+[task ctl]
+command = head -c 600000 /dev/zero | tr '\0' '\001'; echo
+[task utf]
+command = yes 'é€𝄞x' | head -n 100000
 DAG
 start_agent || exit 1
 
@@ -103,6 +132,43 @@ check_eq "and what reads back names the run again" "$late" "$(jq -r .logical_dat
 out=$(jctl trigger tokyo --date 1970-01-01T09:00)
 check_eq "the epoch in Tokyo is 1970-01-01T09:00" "1970-01-01T09:00:00+09:00" "$(jq -r .logical_date <<<"$out")"
 refused "1970-01-01 in Tokyo (before the epoch)" args.date jctl trigger tokyo --date 1970-01-01
+
+# ---- logs ----
+lrun=$(ctl trigger leak)
+ctl wait leak "$lrun" --timeout 20 >/dev/null
+r=$(req "{\"id\":1,\"cmd\":\"logs\",\"args\":{\"dag_id\":\"leak\",\"run_id\":\"$lrun\",\"task_id\":\"a\",\"offset\":-5}}")
+check_eq "logs with a negative offset is bad_request" bad_request "$(jq -r .error.code <<<"$r")"
+check "and names the field ($(jq -r .error.message <<<"$r"))" grep -q args.offset <<<"$(jq -r .error.message <<<"$r")"
+check_eq "the log reads before anything is planted" visible "$(task_log leak "$lrun" a)"
+echo "SECRET-TEXT" >"$T/secret"
+mkdir -p "$T/elsewhere/b"
+echo "SECRET-DIR" >"$T/elsewhere/b/1.log"
+logdir="$T/state/logs/leak/$lrun"
+rm "$logdir/a/1.log" && ln -s "$T/secret" "$logdir/a/1.log"
+out=$(ctl logs leak "$lrun" a 2>"$T/err")
+rc=$?
+check_eq "a symlink at a try's log path is refused" 1 "$rc"
+check "nothing of its target is shown" test -z "$(grep SECRET <<<"$out")"
+check "the refusal says why ($(cat "$T/err"))" grep -q "not a regular file" "$T/err"
+rm -r "${logdir:?}/b" && ln -s "$T/elsewhere/b" "$logdir/b"
+out=$(ctl logs leak "$lrun" b 2>/dev/null)
+check_eq "a symlinked folder on the way is refused" 1 "$?"
+check "nothing of its file is shown" test -z "$(grep SECRET <<<"$out")"
+rm "$logdir/a/1.log" && mkfifo "$logdir/a/1.log"
+timeout 5 "$BIN/dagctl" -s "$SOCK" logs leak "$lrun" a >/dev/null 2>&1
+check_eq "a FIFO at the log path is refused at once (no hang)" 1 "$?"
+
+brun=$(ctl trigger big)
+ctl wait big "$brun" --timeout 60 >/dev/null
+for t in ctl utf; do
+    f="$T/state/logs/big/$brun/$t/1.log"
+    check "the whole $t log ($(stat -c %s "$f") bytes) reads back byte for byte" \
+        cmp -s <(ctl logs big "$brun" $t) "$f"
+done
+r=$(req "{\"id\":1,\"cmd\":\"logs\",\"args\":{\"dag_id\":\"big\",\"run_id\":\"$brun\",\"task_id\":\"ctl\"}}")
+check "a page of control bytes stays under the 256 KiB budget ($(wc -c <<<"$r") bytes)" \
+    test "$(wc -c <<<"$r")" -lt 270000
+check_eq "and says there is more" true "$(jq -r .result.more <<<"$r")"
 
 three_epoch_runs() { [ "$(jctl grid epoch | jq '[.runs[] | select(.state == "success")] | length')" = 3 ]; }
 wait_for 20 three_epoch_runs
