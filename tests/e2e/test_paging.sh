@@ -141,5 +141,33 @@ check_eq "dags without an offset is refused as too big, not cut" too_big \
 pages=$(jctl dags | jq -r '.[].file' | sort)
 check_eq "dags pages give every file once" "$(ls "$T"/dags/*.ini | sort)" "$pages"
 
+# ---- dagtop follows the pages too ----
+if command -v tmux >/dev/null; then
+    TMUX_SOCK=dagtop-paging-$$
+    tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+    trap 'tm kill-server 2>/dev/null; cleanup' EXIT
+    pane() { tm capture-pane -p -t dt; }
+    has() { pane | grep -qF -- "$1"; }
+    see() {
+        if wait_for "${3:-20}" has "$2"; then ok "$1"; else
+            not_ok "$1 (no \"$2\" on screen)"
+            pane | sed 's/^/#   /'
+        fi
+    }
+    tm new-session -d -s dt -x 120 -y 30 \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color ASAN_OPTIONS=$ASAN_OPTIONS \
+         UBSAN_OPTIONS=$UBSAN_OPTIONS $BIN/dagtop -s $SOCK 2>>$T/dagtop.err"
+    see "dagtop lists all 602 DAGs (several pages of dags)" "602 DAGs"
+    tm send-keys -t dt / w i d e Enter Enter
+    see "dagtop opens the grid of the 10,000-task DAG, all its windows of tasks" "of 10000"
+    see "with all 10 runs (several pages of rows)" "runs 1-10 of 10"
+    tm send-keys -t dt / 0 9 9 9 9 Enter
+    see "its last task came in a later window of columns" "tasks /09999: 1"
+    check "dagtop's stderr is clean" test ! -s "$T/dagtop.err"
+    tm kill-server
+else
+    echo "ok - # skip dagtop: tmux is not installed"
+fi
+
 check "the agent still answers" ctl status >/dev/null
 stop_agent
