@@ -108,7 +108,7 @@ void cmd_trigger(request *rq)
         return;
     }
     json_t *result = json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
-                               json_time_or_null(r->logical_us, m->timezone));
+                               json_date_or_null(r->logical_us, m->timezone));
     runner_pass(rq->ag);
     if (runner_batch_end(rq->ag)) { /* committed before the reply */
         json_decref(result);

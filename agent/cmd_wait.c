@@ -11,6 +11,7 @@ typedef struct waiter {
     client *cl;
     json_t *id;
     char *dag_id, *run_id;
+    json_t *logical_date; /* read back in the reply, as everywhere */
     struct waiter *next;
 } waiter;
 
@@ -23,6 +24,7 @@ static void on_waiter_closed(uv_handle_t *h)
     json_decref(w->id);
     free(w->dag_id);
     free(w->run_id);
+    json_decref(w->logical_date);
     free(w);
 }
 
@@ -41,8 +43,8 @@ static void reply(waiter *w, const char *state, bool timed_out)
 {
     if (!client_closed(w->cl))
         server_reply_ok(w->cl, w->id,
-                        json_pack("{s:s, s:s, s:b}", "run_id", w->run_id, "state", state,
-                                  "timed_out", timed_out));
+                        json_pack("{s:s, s:O, s:s, s:b}", "run_id", w->run_id, "logical_date",
+                                  w->logical_date, "state", state, "timed_out", timed_out));
     drop(w);
 }
 
@@ -76,10 +78,12 @@ void cmd_wait(request *rq)
     enum run_state state;
     if (!de || !arg_int(rq, "timeout_s", false, &timeout_s) || !arg_run(rq, de, &run_id, &state))
         return;
+    json_t *logical = json_date_or_null(store_run_logical(rq->ag->db, de->dag_id, run_id),
+                                        de->model ? de->model->timezone : "UTC");
     if (run_state_finished(state)) {
         server_reply_ok(rq->cl, rq->id,
-                        json_pack("{s:s, s:s, s:b}", "run_id", run_id, "state",
-                                  run_state_name(state), "timed_out", 0));
+                        json_pack("{s:s, s:o, s:s, s:b}", "run_id", run_id, "logical_date", logical,
+                                  "state", run_state_name(state), "timed_out", 0));
         free(run_id);
         return;
     }
@@ -89,6 +93,7 @@ void cmd_wait(request *rq)
     w->id = json_incref(rq->id);
     w->dag_id = xstrdup(de->dag_id);
     w->run_id = run_id;
+    w->logical_date = logical;
     uv_timer_init(rq->ag->loop, &w->timer);
     w->timer.data = w;
     if (timeout_s > 0)

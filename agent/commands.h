@@ -35,7 +35,10 @@ bool arg_bool(request *rq, const char *name, bool *out);
 /* The DAG named by args.dag_id, or a not_found reply and NULL. */
 dag_entry *arg_dag(request *rq);
 
+/* A wall-clock instant (start, end, due), where 0 means "not yet". */
 json_t *json_time_or_null(int64_t t_us, const char *tz);
+/* A logical date: 0 is the epoch, a valid date; only < 0 means "none". */
+json_t *json_date_or_null(int64_t t_us, const char *tz);
 /* The selection booleans of clear / mark. */
 bool arg_selection(request *rq, selection_flags *f, bool allow_failed_only);
 /* args.run_id (an id or a logical date) resolved to a run id (new string)

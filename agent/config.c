@@ -1,9 +1,11 @@
 #include "config.h"
+#include "dag.h"
 #include "admission.h"
 #include "docker_api.h"
 #include "timeutil.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <libgen.h>
@@ -21,6 +23,9 @@ typedef struct config_parse {
     const char *base_dir;
     FILE *in;
     int line;
+    int section_line;  /* of the last "[...]" read */
+    char header[300];  /* its text: inih cuts section names at 49 bytes */
+    int reported_line; /* the section whose bad name was reported */
     const char *label; /* NAME of [pool NAME] / [notifier NAME] */
 } config_parse;
 
@@ -290,12 +295,30 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
     config_parse *p = user;
     char err[256] = "";
-    char kind[64] = "", label[128] = "";
-    sscanf(section, "%63s %127s", kind, label);
+    char kind[64] = "", label[DAG_ID_MAX + 2] = "";
+    /* KIND, then the rest of the header as the name (a name with a space
+     * or longer than the rule is refused whole, not cut). */
+    if (strncmp(p->header, section, strlen(section)) == 0)
+        section = p->header; /* the whole name, as written */
+    const char *rest = section + strcspn(section, " \t");
+    snprintf(kind, sizeof kind, "%.*s", (int)(rest - section), section);
+    rest += strspn(rest, " \t");
+    snprintf(label, sizeof label, "%s", rest);
+    for (size_t n = strlen(label); n && isspace((unsigned char)label[n - 1]);)
+        label[--n] = '\0';
     bool named = strcmp(kind, "pool") == 0 || strcmp(kind, "notifier") == 0;
     if (named && !label[0]) {
         diag_add(p->diags, p->file, p->line, false, "[%s] needs a name, like [%s NAME]", kind,
                  kind);
+        return 1;
+    }
+    if (named && (strlen(rest) > DAG_ID_MAX || !dag_id_valid(label))) {
+        if (p->reported_line != p->section_line) /* once per section */
+            diag_add(p->diags, p->file, p->section_line, false,
+                     "bad %s name \"%.64s%s\": use 1 to %d letters, digits, '_', '.' and '-'"
+                     " (not \".\" or \"..\")",
+                     kind, label, strlen(rest) > 64 ? "..." : "", DAG_ID_MAX);
+        p->reported_line = p->section_line;
         return 1;
     }
     for (size_t i = 0; i < sizeof config_keys / sizeof *config_keys; i++) {
@@ -319,8 +342,14 @@ static char *counting_reader(char *str, int num, void *stream)
 {
     config_parse *p = stream;
     char *s = fgets(str, num, p->in);
-    if (s)
+    if (s) {
         p->line++;
+        const char *h = str + strspn(str, " \t");
+        if (*h == '[') {
+            p->section_line = p->line;
+            snprintf(p->header, sizeof p->header, "%.*s", (int)strcspn(h + 1, "]\r\n"), h + 1);
+        }
+    }
     return s;
 }
 

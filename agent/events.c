@@ -76,7 +76,7 @@ void events_run(agent *ag, const run *r)
 {
     emit(ag, json_pack("{s:s, s:s, s:s, s:s, s:o}", "event", "run", "dag_id", r->de->dag_id,
                        "run_id", r->run_id, "state", run_state_name(r->state), "logical_date",
-                       json_time_or_null(r->logical_us, r->de->model->timezone)));
+                       json_date_or_null(r->logical_us, r->de->model->timezone)));
 }
 
 void events_dag(agent *ag, const dag_entry *de, const char *what)

@@ -477,7 +477,7 @@ void notify_on_event(agent *ag, json_t *ev)
     if (!msg.logical_date) {
         /* Task events do not carry it; the run may be gone from memory. */
         int64_t l = store_run_logical(ag->db, dag_id, run_id);
-        if (l > 0) {
+        if (l >= 0) { /* 0 is the epoch */
             time_format_iso(l, m->timezone, logical, sizeof logical);
             msg.logical_date = logical;
         }

@@ -38,9 +38,12 @@ static int step(agent *ag)
     if (store_batch_commit(ag->db) == 0) {
         removed = deleted + (audit > 0 ? audit : 0);
         for (int i = 0; i < n; i++) {
-            char *dir = xasprintf("%s/logs/%s/%s", ag->cfg.state_dir, dags.items[i], runs.items[i]);
+            char *d = fs_part(dags.items[i]), *r = fs_part(runs.items[i]);
+            char *dir = xasprintf("%s/logs/%s/%s", ag->cfg.state_dir, d, r);
             rm_tree(dir);
             free(dir);
+            free(d);
+            free(r);
         }
         if (removed)
             fprintf(stderr,

@@ -50,8 +50,12 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
 char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
                       int try_number)
 {
-    return xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, dag_id, run_id, task_id,
-                     try_number);
+    char *d = fs_part(dag_id), *r = fs_part(run_id), *t = fs_part(task_id);
+    char *path = xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, d, r, t, try_number);
+    free(d);
+    free(r);
+    free(t);
+    return path;
 }
 
 static int pool_index(const agent *ag, const char *pool)

@@ -52,7 +52,7 @@ static void announce(agent *ag, const run *r, int task, int64_t now)
         json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:I, s:o}", "event", "sla_miss", "dag_id",
                   r->de->dag_id, "run_id", r->run_id, "task_id", task_id, "state",
                   task >= 0 ? ti_state_name(r->tis[task].state) : run_state_name(r->state),
-                  "logical_date", json_time_or_null(r->logical_us, tz), "sla_s",
+                  "logical_date", json_date_or_null(r->logical_us, tz), "sla_s",
                   (json_int_t)(sla_us / 1000000), "due", json_time_or_null(r->due_us, tz));
     if (task >= 0)
         json_object_set_new(ev, "try_number", json_integer(r->tis[task].try_number));

@@ -539,6 +539,15 @@ int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us)
     return query_int64(st, 0) != 0;
 }
 
+/* Instants where 0 (NULL) means none: a logical date is never NULL and 0 is
+ * the epoch, so json_date formats every value. */
+static json_t *json_date(int64_t t, const char *tz)
+{
+    char buf[48];
+    time_format_iso(t, tz, buf, sizeof buf);
+    return json_string(buf);
+}
+
 static json_t *json_time(int64_t t, const char *tz)
 {
     if (t <= 0)
@@ -548,7 +557,7 @@ static json_t *json_time(int64_t t, const char *tz)
     return json_string(buf);
 }
 
-static void grid_add_tis(store *s, const char *dag_id, json_t *grid_run, const char *run_id)
+json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
     sqlite3_stmt *st = stmt(s, "SELECT task_id, state, try_number FROM task_instances"
@@ -556,35 +565,50 @@ static void grid_add_tis(store *s, const char *dag_id, json_t *grid_run, const c
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(tasks, (const char *)sqlite3_column_text(st, 0),
+        const char *task = (const char *)sqlite3_column_text(st, 0);
+        if (only && !json_object_get(only, task))
+            continue;
+        json_object_set_new(tasks, task,
                             json_pack("{s:s, s:i}", "state", sqlite3_column_text(st, 1),
                                       "try_number", sqlite3_column_int(st, 2)));
     }
-    json_object_set_new(grid_run, "tasks", tasks);
+    return tasks;
 }
 
-json_t *store_grid_json(store *s, const dag_entry *de, int limit)
+json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long long offset,
+                        int limit)
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
     sqlite3_stmt *st = stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
                                " end_date FROM runs WHERE dag_id = ?1"
-                               " ORDER BY logical_date DESC LIMIT ?2");
+                               " AND (?2 < 0 OR logical_date < ?2)"
+                               " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 2, before_us);
+    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 4, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             runs, json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
-                            "logical_date", json_time(sqlite3_column_int64(st, 1), tz), "state",
+                            "logical_date", json_date(sqlite3_column_int64(st, 1), tz), "state",
                             sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
                             "start_date", json_time(column_time(st, 4), tz), "end_date",
                             json_time(column_time(st, 5), tz)));
     }
+    sqlite3_reset(st);
+    return runs;
+}
+
+json_t *store_grid_json(store *s, const dag_entry *de, int limit)
+{
+    json_t *runs = store_grid_runs(s, de, -1, 0, limit);
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)
     {
-        grid_add_tis(s, de->dag_id, r, json_string_value(json_object_get(r, "run_id")));
+        const char *run_id = json_string_value(json_object_get(r, "run_id"));
+        json_object_set_new(r, "tasks", store_grid_cells(s, de->dag_id, run_id, NULL));
     }
     json_t *tasks = json_array();
     for (size_t t = 0; de->model && t < de->model->n_tasks; t++)
@@ -638,19 +662,39 @@ int store_audit(store *s, const audit_record *a)
     return write_done(s, st);
 }
 
+/* A stored text for a reply: records written before refusals were
+ * truncated can be huge, so at most AUDIT_SHOWN bytes (cut between UTF-8
+ * sequences) and a note of what was left out. */
+#define AUDIT_SHOWN 1024
 static json_t *column_json_text(sqlite3_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? json_null()
-               : json_text((const char *)sqlite3_column_text(st, i));
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (n <= AUDIT_SHOWN)
+        return json_text(text);
+    size_t cut = AUDIT_SHOWN;
+    while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        cut--;
+    char *shown = xasprintf("%.*s... [%zu more bytes]", (int)cut, text, n - cut);
+    json_t *j = json_text(shown);
+    free(shown);
+    return j;
 }
 
 json_t *store_audit_json(store *s, int limit, const char *tz)
 {
+    return store_audit_page(s, 0, limit, tz);
+}
+
+json_t *store_audit_page(store *s, long long offset, int limit, const char *tz)
+{
     json_t *list = json_array();
     sqlite3_stmt *st = stmt(s, "SELECT time, uid, user, action, dag_id, run_id, task_id, detail"
-                               " FROM audit ORDER BY id DESC LIMIT ?1");
+                               " FROM audit ORDER BY id DESC LIMIT ?1 OFFSET ?2");
     sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_int64(st, 2, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             list, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "time",

@@ -478,12 +478,13 @@ void ini_finish(ini_parser *p)
 {
     dag *d = p->d;
     char err[200];
+    d->start_date = d->end_date = DAG_NO_DATE;
     if (p->start_date &&
         time_parse(p->start_date, d->timezone, &d->start_date, err, sizeof err) < 0)
         ini_err(p, p->dag_key_line[DK_START_DATE], "bad start_date: %s", err);
     if (p->end_date && time_parse(p->end_date, d->timezone, &d->end_date, err, sizeof err) < 0)
         ini_err(p, p->dag_key_line[DK_END_DATE], "bad end_date: %s", err);
-    else if (p->end_date && d->start_date && d->end_date < d->start_date)
+    else if (p->end_date && p->start_date && d->end_date < d->start_date)
         ini_err(p, p->dag_key_line[DK_END_DATE], "end_date is before start_date");
 
     d->notify_line = p->dag_key_line[DK_NOTIFY];

@@ -64,20 +64,52 @@ static void request_dags(app *a);
 static void request_grid(app *a);
 static void request_detail(app *a);
 
+/* ---- paged replies (SPEC: no reply is too big to be sent) ---- */
+
+static void page_info(tj_span result, bool *more, long long *next_offset)
+{
+    tj_span v;
+    *more = tj_member(result, "more", &v) && tj_is_true(v);
+    *next_offset = -1;
+    if (tj_member(result, "next_offset", &v) && !tj_int(v, next_offset))
+        *next_offset = -1;
+}
+
+static void dags_reply(void *owner, const tui_reply *r, void *ud);
+
+static bool request_dags_page(app *a, long long offset)
+{
+    return tc_request(&a->conn, "dags", json_pack("{s:I}", "offset", (json_int_t)offset),
+                      dags_reply, NULL) != 0;
+}
+
 static void dags_reply(void *owner, const tui_reply *r, void *ud)
 {
     (void)ud;
     app *a = owner;
     a->dags_in_flight = false;
     if (r->ok) {
+        bool more;
+        long long next;
+        page_info(r->result, &more, &next);
+        int rc = a->dags_part.rows ? dag_list_append(&a->dags_part, r->result)
+                                   : dag_list_load(&a->dags_part, r->result);
+        if (rc == 0 && more && next > 0 && a->connected && request_dags_page(a, next)) {
+            a->dags_in_flight = true; /* the next page */
+            return;
+        }
         const char *sel = a->dags_loaded ? list_selected(a) : NULL;
         char *keep = sel ? xstrdup(sel) : NULL;
-        if (dag_list_load(&a->dags, r->result) == 0) {
+        if (rc == 0) {
+            dag_list_free(&a->dags);
+            a->dags = a->dags_part;
+            a->dags_part = (dag_list){0};
             a->dags_loaded = true;
             list_keep_cursor(a, keep);
             tracef(a, "dags n=%zu", a->dags.n);
         }
         free(keep);
+        dag_list_free(&a->dags_part);
     } else if (!dropped(r)) {
         app_status_reply(a, "dags", r);
     }
@@ -94,8 +126,67 @@ static void request_dags(app *a)
         a->dags_stale = true;
         return;
     }
-    if (tc_request(&a->conn, "dags", NULL, dags_reply, NULL))
+    dag_list_free(&a->dags_part);
+    if (request_dags_page(a, 0))
         a->dags_in_flight = true;
+}
+
+static bool request_grid_page(app *a, int limit, const char *before, long long task_offset);
+
+static void grid_drop_part(grid_view *gv)
+{
+    if (gv->part_active)
+        grid_model_free(&gv->part);
+    gv->part_active = false;
+}
+
+/* Add the page NG to the grid being fetched. False when another page was
+ * asked for; true when *NG now holds the whole grid (or nothing, zeroed,
+ * when the pages did not fit together). */
+static bool grid_take_page(app *a, grid_model *ng, tj_span result)
+{
+    grid_view *gv = &a->gv;
+    if (strcmp(ng->dag_id, gv->dag_id) != 0) { /* for a DAG left meanwhile */
+        grid_drop_part(gv);
+        return true;
+    }
+    bool more;
+    long long next_offset, next_task = -1;
+    page_info(result, &more, &next_offset);
+    tj_span v;
+    if (tj_member(result, "next_task_offset", &v) && !tj_int(v, &next_task))
+        next_task = -1;
+    size_t page_rows = ng->n_runs;
+    tracef(a, "grid page rows=%zu tasks=%zu more=%d next_task=%lld window=%lld", page_rows,
+           ng->n_tasks, more, next_task, gv->fetch_task_offset);
+    char *last = page_rows ? xstrdup(ng->runs[page_rows - 1].run_id) : NULL;
+    if (!gv->part_active) {
+        gv->part = *ng;
+        gv->part_active = true;
+    } else if (grid_model_merge(&gv->part, ng, gv->fetch_task_offset > 0) != 0) {
+        grid_drop_part(gv);
+        free(last);
+        memset(ng, 0, sizeof *ng);
+        ng->dag_id = xstrdup("");
+        return true;
+    }
+    gv->window_rows += page_rows;
+    /* The first window decides the rows; later ones fill in their columns. */
+    size_t want = gv->fetch_task_offset == 0 ? (size_t)gv->limit : gv->part.n_runs;
+    bool asked = false;
+    if (more && page_rows && gv->window_rows < want && a->connected)
+        asked = request_grid_page(a, (int)(want - gv->window_rows), last, gv->fetch_task_offset);
+    else if (next_task > gv->fetch_task_offset && a->connected) {
+        gv->fetch_task_offset = next_task;
+        gv->window_rows = 0;
+        asked = request_grid_page(a, gv->limit, NULL, next_task);
+    }
+    free(last);
+    if (asked)
+        return false;
+    *ng = gv->part;
+    gv->part_active = false;
+    return true;
 }
 
 static void grid_reply(void *owner, const tui_reply *r, void *ud)
@@ -104,12 +195,17 @@ static void grid_reply(void *owner, const tui_reply *r, void *ud)
     app *a = owner;
     grid_view *gv = &a->gv;
     gv->in_flight = false;
-    if (!gv->dag_id)
+    if (!gv->dag_id) {
+        grid_drop_part(gv);
         return;
+    }
     if (r->ok) {
         grid_model ng;
         if (grid_model_load(&ng, r->result) != 0) {
+            grid_drop_part(gv);
             app_status(a, true, "grid: the agent's reply did not parse");
+        } else if (!grid_take_page(a, &ng, r->result)) {
+            return; /* the next page is asked for */
         } else if (strcmp(ng.dag_id, gv->dag_id) != 0) {
             grid_model_free(&ng); /* for a DAG left meanwhile */
         } else {
@@ -135,6 +231,8 @@ static void grid_reply(void *owner, const tui_reply *r, void *ud)
         if (r->result.n > BIG_REPLY)
             malloc_trim(0);
     } else if (!dropped(r)) {
+        tracef(a, "grid error %s %s", r->code ? r->code : "?", r->message ? r->message : "");
+        grid_drop_part(gv);
         snprintf(gv->error, sizeof gv->error, "%s: %s", r->code ? r->code : "error",
                  r->message ? r->message : "");
         app_status_reply(a, "grid", r);
@@ -155,10 +253,24 @@ static void request_grid(app *a)
         gv->stale = true;
         return;
     }
-    if (tc_request(&a->conn, "grid",
-                   json_pack("{s:s, s:i}", "dag_id", gv->dag_id, "limit", gv->limit), grid_reply,
-                   NULL))
+    grid_drop_part(gv);
+    gv->fetch_task_offset = 0;
+    gv->window_rows = 0;
+    request_grid_page(a, gv->limit, NULL, 0);
+}
+
+static bool request_grid_page(app *a, int limit, const char *before, long long task_offset)
+{
+    grid_view *gv = &a->gv;
+    json_t *args = json_pack("{s:s, s:i, s:I}", "dag_id", gv->dag_id, "limit", limit, "task_offset",
+                             (json_int_t)task_offset);
+    if (before)
+        json_object_set_new(args, "before", json_string(before));
+    if (tc_request(&a->conn, "grid", args, grid_reply, NULL))
         gv->in_flight = true;
+    tracef(a, "grid ask limit=%d before=%s task_offset=%lld sent=%d", limit, before ? before : "-",
+           task_offset, gv->in_flight);
+    return gv->in_flight;
 }
 
 static void copy_str(json_t *o, const char *key, char *buf, size_t len)
@@ -376,6 +488,7 @@ void app_close_grid(app *a)
     free(gv->keep_run);
     free(gv->keep_task);
     grid_model_free(&gv->g);
+    grid_drop_part(gv);
     bool unsupported = gv->det_unsupported;
     /* Replies still on their way find no DAG and are dropped. */
     bool in_flight = gv->in_flight, det_in_flight = gv->det_in_flight;
@@ -510,7 +623,7 @@ static void on_disconnected(void *owner, const char *why)
     app *a = owner;
     a->connected = false;
     snprintf(a->conn_error, sizeof a->conn_error, "%s", why);
-    tracef(a, "disconnected");
+    tracef(a, "disconnected: %s", why);
     a->dirty = true;
 }
 
@@ -566,6 +679,7 @@ void app_free(app *a)
     logbuf_free(&a->logv.buf);
     app_close_grid(a);
     dag_list_free(&a->dags);
+    dag_list_free(&a->dags_part);
     free(a->pr.dag_id);
     strlist_free(&a->pr.params);
     free(a->cf.dag_id);

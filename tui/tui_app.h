@@ -51,6 +51,12 @@ typedef struct grid_view {
     char *keep_run, *keep_task;
     int limit;
     bool in_flight, stale;
+    /* Pages of the grid so far (rows, then task windows), shown once all
+     * came; fetch_task_offset is the window being read. */
+    grid_model part;
+    bool part_active;
+    long long fetch_task_offset;
+    size_t window_rows; /* rows of the window being read, so far */
     ti_detail det;
     bool det_in_flight, det_stale, det_unsupported;
 } grid_view;
@@ -127,6 +133,7 @@ typedef struct app {
 
     dag_list dags;
     bool dags_loaded, dags_in_flight, dags_stale;
+    dag_list dags_part; /* pages of `dags` so far, shown once all came */
     list_view lv;
     grid_view gv;
     log_view logv;
