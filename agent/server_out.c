@@ -123,6 +123,14 @@ static void on_written(uv_write_t *req, int status)
     client_unref(c);
 }
 
+void server_out_close_if_answered(client *c)
+{
+    /* One reference is the open handle's; any other is a write in flight or
+     * a deferred reply (wait, logs -f) still to come. */
+    if (c->eof && !c->closed && c->q_len == 0 && c->refs == 1)
+        client_close(c);
+}
+
 /* Start a write of the next lines, unless one is in flight. */
 static void kick(client *c)
 {
