@@ -36,13 +36,13 @@ static json_t *error_json(const char *error)
 static json_t *dag_row(agent *ag, const dag_entry *de)
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
-    json_t *o = json_pack("{s:o, s:b, s:s?, s:o, s:o, s:o, s:o, s:i, s:o}", "dag_id",
-                          json_text(de->dag_id), "paused", de->paused, "schedule",
-                          de->model ? de->model->schedule : NULL, "next_run",
-                          json_date_or_null(de->next_logical_us, tz), "next_run_starts_at",
-                          json_time_or_null(de->next_due_us, tz), "file", json_text(de->file),
-                          "error", error_json(de->error), "running", de->running_tasks, "recent",
-                          store_recent_states_json(ag->db, de->dag_id, RECENT_RUNS));
+    json_t *o =
+        json_pack("{s:o, s:b, s:s?, s:o, s:o, s:o, s:o, s:i, s:o}", "dag_id", json_text(de->dag_id),
+                  "paused", de->paused, "schedule", de->model ? de->model->schedule : NULL,
+                  "next_run", json_date_or_null(de->next_logical_us, tz), "next_run_starts_at",
+                  json_time_or_null(de->next_due_us, tz), "file", json_text(de->file), "error",
+                  error_json(de->error), "running", de->running_tasks, "recent",
+                  store_recent_states_json(ag->db, de->dag_id, RECENT_RUNS));
     if (!o) /* cannot happen with the values above; never drop a file silently */
         return json_pack("{s:o, s:o, s:s}", "dag_id", json_text(de->dag_id), "file",
                          json_text(de->file), "error", "cannot encode this DAG's entry");
