@@ -144,7 +144,8 @@ void reload_dags(agent *ag)
     if (dir)
         closedir(dir);
     drop_removed(ag);
-    qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
+    if (ag->n_dags) /* no array when the last file went */
+        qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
     runner_pass(ag);
 }
 
