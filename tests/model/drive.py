@@ -47,7 +47,8 @@ class Case:
         self.seed, self.index = seed, index
         rnd = random.Random("%d/%d" % (seed, index))
         self.rnd = rnd
-        n = rnd.randint(1, 12)
+        # Up to 12 tasks, small ones more often (they are most of the cost).
+        n = min(rnd.randint(1, 12), rnd.randint(1, 12))
         tasks = []
         for i in range(n):
             up = []
@@ -320,9 +321,10 @@ def settle_all(agent, cases, models, deadline_s, verbose):
 # -- one batch --------------------------------------------------------------
 
 
-def run_batch(bin_dir, seed, indices, rounds, known, verbose, keep):
-    cases = {i: Case(seed, i) for i in indices}
-    agent = Agent(bin_dir, 64)
+def run_batch(bin_dir, pairs, rounds, known, verbose, keep):
+    """pairs: (seed, case index); cases are keyed by the pair."""
+    cases = {p: Case(*p) for p in pairs}
+    agent = Agent(bin_dir, int(os.environ.get("MODEL_PARALLELISM", "64")))
     failures = {}
     unsure = 0
     try:
@@ -376,7 +378,7 @@ def run_batch(bin_dir, seed, indices, rounds, known, verbose, keep):
                         failures[i] = ["%s refused: %s" % (cases[i].actions[-1], rep.get("error"))]
                         live.pop(i)
             t_round = time.time()
-            bad = settle_all(agent, cases, live, 60, verbose)
+            bad = settle_all(agent, cases, live, float(os.environ.get("MODEL_DEADLINE", "90")), verbose)
             if verbose:
                 print("# round %d: %d cases settled in %.1f s" % (rnd, len(live), time.time() - t_round))
             for i, diffs in bad.items():
@@ -412,31 +414,33 @@ def main():
     bin_dir = os.environ.get("DAGD_BIN", os.path.join(ROOT, "bin"))
     known = {k for k in os.environ.get("MODEL_KNOWN", KNOWN_DEFAULT).split(",") if k}
     seed = a.seed if a.seed is not None else int(time.time()) % 100000
-    work = []  # (seed, [indices])
+    work = []  # batches of (seed, case index)
     if a.case is not None:
-        work.append((seed, [a.case]))
+        work.append([(seed, a.case)])
     else:
         if os.path.exists(a.regressions):
-            reg = {}
+            reg = []
             for line in open(a.regressions):
                 line = line.split("#")[0].split()
                 if len(line) >= 2:
-                    reg.setdefault(int(line[0]), []).append(int(line[1]))
-            work.extend(sorted(reg.items()))
+                    reg.append((int(line[0]), int(line[1])))
+            if reg:
+                work.append(reg)
         for start in range(0, a.cases, a.batch):
-            work.append((seed, list(range(start, min(a.cases, start + a.batch)))))
+            work.append([(seed, i) for i in range(start, min(a.cases, start + a.batch))])
     t0 = time.time()
     total = failed = unsure = 0
-    for s, indices in work:
-        cases, failures, u = run_batch(bin_dir, s, indices, a.rounds, known, a.verbose, a.keep)
-        total += len(indices)
+    for pairs in work:
+        cases, failures, u = run_batch(bin_dir, pairs, a.rounds, known, a.verbose, a.keep)
+        total += len(pairs)
         unsure += u
-        for i, diffs in sorted(failures.items()):
+        for i, diffs in sorted(failures.items(), key=str):
             failed += 1
-            if i < 0:
+            if i == -1:
                 print("not ok - agent: %s" % "; ".join(diffs))
                 continue
             c = cases[i]
+            s, i = i
             print("not ok - model case %d/%d: %s" % (s, i, "; ".join(diffs[:6])))
             print("#   replay: DAGD_BIN=%s MODEL_KNOWN=%s tests/model/drive.py --seed %d --case %d"
                   % (bin_dir, ",".join(sorted(known)), s, i))
