@@ -385,7 +385,7 @@ def run_batch(bin_dir, pairs, rounds, known, verbose, keep):
                 failures[i] = diffs
                 live.pop(i)
             for i in list(live):
-                if any(models[i].unsure):
+                if any(live[i].unsure):
                     unsure += 1
                     live.pop(i)
             if not live:

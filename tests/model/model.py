@@ -220,20 +220,22 @@ class Model:
     def _run(self, r, t, choose):
         ti = self.tis[r][t.id]
         k = t.succeed_from.get(r)
+        # What the tasks below could see while this one ran.
+        before = {tid: ti.state for tid, ti in self.tis[r].items()}
         while True:
             ti.tries += 1
             ti.followed = None  # a new try clears the task's XCom
             if k is not None and ti.tries >= k:
                 ti.state = "success"
                 if t.branch:
-                    self._follow(r, t, t.follow.get(r, []))
+                    self._follow(r, t, t.follow.get(r, []), before)
                 return
             if ti.tries - ti.budget_from < t.retries + 1:
                 continue  # up_for_retry, retry_delay 0
             ti.state = "failed"
             return
 
-    def _follow(self, r, t, names):
+    def _follow(self, r, t, names, before):
         keep = set(names)
         if "branch_join_keep" not in self.known:
             for n in names:
@@ -244,7 +246,7 @@ class Model:
             if d in keep:
                 continue
             ti = self.tis[r][d]
-            if ti.state not in ("none", "skipped") or self._early(r, t.id, d):
+            if ti.state not in ("none", "skipped") or self._early(t.id, d, before):
                 # Airflow's skip overwrites a state that tasks below may
                 # already have seen: the order cannot be known.
                 self.unsure[r] = self.unsure[r] or "branch %s skips %s after it was %s" % (
@@ -254,17 +256,12 @@ class Model:
                 )
             ti.state = "skipped"
 
-    def _early(self, r, b, d):
-        """Could d have run or failed upstream before branch b finished (from
-        upstreams that do not wait for b)? Then Airflow's skip overwrites it
-        and what d's own downstream saw depends on timing."""
-        below = self.dag.descendants(b)
+    def _early(self, b, d, before):
+        """Could d have run or failed upstream while branch b ran (from the
+        upstreams finished when b started)? Then Airflow's skip overwrites
+        it, and what d's own downstream saw depends on timing."""
         t = self.dag.by_id[d]
-        ups = [
-            self.tis[r][u].state
-            for u in t.up
-            if u != b and u not in below and self.tis[r][u].state in FINISHED
-        ]
+        ups = [before[u] for u in t.up if u != b and before[u] in FINISHED]
         return bool(rule_verdict(t.rule, ups, len(t.up)) & {"run", "upstream_failed"})
 
     # -- operator actions ---------------------------------------------------
