@@ -185,7 +185,8 @@ static int by_id(const void *a, const void *b)
 static void finish_pass(agent *ag)
 {
     drop_removed(ag);
-    qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
+    if (ag->n_dags) /* no array when the last file went */
+        qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
     runner_pass(ag);
 }
 
