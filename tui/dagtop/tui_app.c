@@ -3,12 +3,9 @@
 #include "tui_app.h"
 #include "states.h"
 #include "timeutil.h"
-#include "tui_draw.h"
-#include "tui_theme.h"
 #include "tui_views.h"
 
 #include <malloc.h>
-#include <ncurses.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,9 +315,9 @@ static void log_restart(log_view *lv, int try_number)
     lv->offset = 0;
     lv->try_number = try_number;
     lv->finished = false;
-    lv->top = 0;
+    lv->sc.top = 0;
     lv->seen_dropped = 0;
-    lv->follow = true;
+    lv->sc.follow = true;
     lv->error[0] = '\0';
 }
 
@@ -387,15 +384,27 @@ void app_close_grid(app *a)
     a->dirty = true;
 }
 
-/* The cursor went further down than the runs loaded: ask for more. */
-static void grid_maybe_grow(app *a)
+void grid_after_key(app *a)
 {
+    /* The cursor went further down than the runs loaded: ask for more. */
     grid_view *gv = &a->gv;
     if (gv->loaded && (int)gv->g.n_runs >= gv->limit && gv->cur_run + 60 >= (int)gv->g.n_runs &&
         gv->limit < 10000) {
         gv->limit = gv->limit * 2 > 10000 ? 10000 : gv->limit * 2;
         request_grid(a);
     }
+    app_want(a, WANT_DETAIL);
+}
+
+void grid_fetch(app *a)
+{
+    request_grid(a);
+    request_detail(a);
+}
+
+void list_fetch(app *a)
+{
+    request_dags(a);
 }
 
 /* ---- events ---- */
@@ -493,15 +502,7 @@ static void on_connected(void *owner)
     a->gv.det_unsupported = false;
     if (again)
         app_status(a, false, "reconnected to the agent");
-    request_dags(a);
-    if (a->gv.dag_id) {
-        request_grid(a);
-        request_detail(a);
-    }
-    if (a->screen == SCR_LOG)
-        app_log_fetch(a);
-    if (a->overlay == OV_DIALOG)
-        dialog_preview(a);
+    views_fetch(a);
     a->dirty = true;
 }
 
@@ -593,93 +594,4 @@ void app_send_pause(app *a, const char *dag_id, bool pause)
     if (!tc_request(&a->conn, pause ? "pause" : "unpause", json_pack("{s:s}", "dag_id", dag_id),
                     pause_reply, pause ? (void *)1 : NULL))
         app_status(a, true, "not connected to the agent");
-}
-
-/* ---- drawing ---- */
-
-static void draw_status(app *a)
-{
-    int y = LINES - 1;
-    draw_fill(y, 0, COLS, theme_attr(ROLE_BAR));
-    if (!a->connected) {
-        draw_textf(y, 0, COLS, theme_attr(ROLE_ERROR) | A_REVERSE, " %s: %s ",
-                   a->ever_connected ? "disconnected, retrying" : "connecting", a->conn_error);
-    } else if (a->status_at) {
-        draw_textf(y, 0, COLS,
-                   a->status_error ? theme_attr(ROLE_ERROR) | A_REVERSE : theme_attr(ROLE_BAR),
-                   " %s", a->status);
-    } else {
-        char hints[256];
-        view_hints(a, COLS - 1, hints, sizeof hints);
-        draw_textf(y, 0, COLS, theme_attr(ROLE_BAR), " %s", hints);
-    }
-}
-
-void app_draw(app *a)
-{
-    a->dirty = false;
-    erase();
-    switch (a->screen) {
-    case SCR_LIST:
-        list_draw(a);
-        break;
-    case SCR_GRID:
-        grid_draw(a);
-        break;
-    case SCR_LOG:
-        log_draw(a);
-        break;
-    }
-    switch (a->overlay) {
-    case OV_NONE:
-        break;
-    case OV_HELP:
-        help_draw(a);
-        break;
-    case OV_DIALOG:
-        dialog_draw(a);
-        break;
-    case OV_PROMPT:
-        prompt_draw(a);
-        break;
-    case OV_CONFIRM:
-        confirm_draw(a);
-        break;
-    }
-    draw_status(a);
-    wnoutrefresh(stdscr);
-    doupdate();
-}
-
-int app_key(app *a, int key)
-{
-    key = keys_normalize(key);
-    if (key == TK_FN(KEY_RESIZE))
-        return RD_DRAW;
-    bool found;
-    int rd = keys_run(global_keys, a, key, &found);
-    if (found)
-        return rd;
-    if (a->overlay == OV_PROMPT)
-        return prompt_key(a, key);
-    const key_action *table = NULL;
-    switch (a->overlay) {
-    case OV_HELP:
-        table = help_keys;
-        break;
-    case OV_DIALOG:
-        table = dialog_keys;
-        break;
-    case OV_CONFIRM:
-        table = confirm_keys;
-        break;
-    default:
-        table = a->screen == SCR_LIST ? list_keys : a->screen == SCR_GRID ? grid_keys : log_keys;
-    }
-    rd = keys_run(table, a, key, &found);
-    if (a->screen == SCR_GRID && a->overlay == OV_NONE && found) {
-        grid_maybe_grow(a);
-        app_want(a, WANT_DETAIL);
-    }
-    return rd;
 }

@@ -8,6 +8,7 @@
 #include "tui_grid_layout.h"
 #include "tui_logbuf.h"
 #include "tui_model.h"
+#include "tui_scroll.h"
 
 #include <stdio.h>
 #include <uv.h>
@@ -23,7 +24,7 @@ enum overlay { OV_NONE, OV_HELP, OV_DIALOG, OV_PROMPT, OV_CONFIRM };
 enum { WANT_DAGS = 1, WANT_GRID = 2, WANT_DETAIL = 4 };
 
 typedef struct list_view {
-    int cur, top;
+    scroller sc; /* cur: the DAG among those the filter passes; top: a line */
     char filter[64];
 } list_view;
 
@@ -62,9 +63,9 @@ typedef struct log_view {
     logbuf buf;
     bool finished, in_flight, again;
     unsigned gen; /* replies for an older log are ignored */
-    int top, hscroll;
+    scroller sc;  /* follow: stay on the last line as text arrives */
+    int hscroll;
     size_t seen_dropped; /* lines the buffer had dropped at the last look */
-    bool follow;         /* stay on the last line as text arrives */
     char state[24];
     char error[256];
 } log_view;
@@ -80,7 +81,7 @@ typedef struct dialog {
     bool loading, applying;
     unsigned seq;
     char error[256];
-    int top;
+    scroller sc; /* the list of what it touches */
 } dialog;
 
 enum prompt_kind { PR_FILTER, PR_TRIGGER_DATE, PR_TRIGGER_PARAM, PR_BACKFILL_FROM, PR_BACKFILL_TO };
@@ -123,7 +124,7 @@ typedef struct app {
 
     enum app_screen screen;
     enum overlay overlay;
-    int help_top;
+    scroller help;
 
     dag_list dags;
     bool dags_loaded, dags_in_flight, dags_stale;

@@ -17,8 +17,7 @@ static int text_rows(void)
 
 static int last_top(app *a)
 {
-    int n = (int)logbuf_lines(&a->logv.buf) - text_rows();
-    return n < 0 ? 0 : n;
+    return scroll_max((int)logbuf_lines(&a->logv.buf), text_rows());
 }
 
 void log_text_arrived(app *a)
@@ -27,45 +26,17 @@ void log_text_arrived(app *a)
     /* Lines dropped from the head move what is on screen up. */
     size_t gone = lv->buf.dropped_lines - lv->seen_dropped;
     lv->seen_dropped = lv->buf.dropped_lines;
-    lv->top = lv->top > (int)gone ? lv->top - (int)gone : 0;
-    if (lv->follow)
-        lv->top = last_top(a);
+    lv->sc.top = lv->sc.top > (int)gone ? lv->sc.top - (int)gone : 0;
+    if (lv->sc.follow)
+        lv->sc.top = last_top(a);
 }
 
-static int scroll_by(app *a, int delta)
+/* Following resumes at the end, stops when scrolled up (scroll_by). */
+static scroller *log_scroll(app *a, int *lines, int *page)
 {
-    log_view *lv = &a->logv;
-    long t = (long)lv->top + delta;
-    int max = last_top(a);
-    lv->top = (int)(t > max ? max : t < 0 ? 0 : t);
-    /* Following resumes at the end, stops when scrolled up. */
-    lv->follow = lv->top == max;
-    return RD_DRAW;
-}
-
-static int act_up(app *a)
-{
-    return scroll_by(a, -1);
-}
-static int act_down(app *a)
-{
-    return scroll_by(a, 1);
-}
-static int act_pgup(app *a)
-{
-    return scroll_by(a, -text_rows());
-}
-static int act_pgdn(app *a)
-{
-    return scroll_by(a, text_rows());
-}
-static int act_top(app *a)
-{
-    return scroll_by(a, -(1 << 30));
-}
-static int act_end(app *a)
-{
-    return scroll_by(a, 1 << 30);
+    *lines = (int)logbuf_lines(&a->logv.buf);
+    *page = text_rows();
+    return &a->logv.sc;
 }
 static int act_left(app *a)
 {
@@ -83,18 +54,18 @@ static int act_back(app *a)
     return RD_DRAW;
 }
 
-const key_action log_keys[] = {
-    {TK_FN(KEY_UP), "↑ k", "scroll up a line", act_up},
-    {'k', NULL, NULL, act_up},
-    {TK_FN(KEY_DOWN), "↓ j", "scroll down a line", act_down},
-    {'j', NULL, NULL, act_down},
-    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page up / down", act_pgup},
-    {TK_FN(KEY_NPAGE), NULL, NULL, act_pgdn},
-    {' ', NULL, NULL, act_pgdn},
-    {TK_FN(KEY_HOME), "Home g", "the top", act_top},
-    {'g', NULL, NULL, act_top},
-    {TK_FN(KEY_END), "End G", "the end, and follow new output", act_end},
-    {'G', NULL, NULL, act_end},
+static const key_action log_keys[] = {
+    {TK_FN(KEY_UP), "↑ k", "scroll up a line", view_line_up},
+    {'k', NULL, NULL, view_line_up},
+    {TK_FN(KEY_DOWN), "↓ j", "scroll down a line", view_line_down},
+    {'j', NULL, NULL, view_line_down},
+    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page up / down", view_page_up},
+    {TK_FN(KEY_NPAGE), NULL, NULL, view_page_down},
+    {' ', NULL, NULL, view_page_down},
+    {TK_FN(KEY_HOME), "Home g", "the top", view_first},
+    {'g', NULL, NULL, view_first},
+    {TK_FN(KEY_END), "End G", "the end, and follow new output", view_last},
+    {'G', NULL, NULL, view_last},
     {TK_FN(KEY_LEFT), "← →  h l", "scroll sideways", act_left},
     {'h', NULL, NULL, act_left},
     {TK_FN(KEY_RIGHT), NULL, NULL, act_right},
@@ -105,13 +76,13 @@ const key_action log_keys[] = {
     {0, NULL, NULL, NULL},
 };
 
-void log_draw(app *a)
+static void log_draw(app *a)
 {
     log_view *lv = &a->logv;
     attr_t bar = theme_attr(ROLE_BAR);
     draw_fill(0, 0, COLS, bar);
     char title[512];
-    const char *live = lv->finished ? "" : lv->follow ? "  following" : "  (G follows)";
+    const char *live = lv->finished ? "" : lv->sc.follow ? "  following" : "  (G follows)";
     if (lv->try_number)
         snprintf(title, sizeof title, " %s  %s  %s  try %d  %s%s", lv->dag_id, lv->run_id,
                  lv->task_id, lv->try_number, lv->state, live);
@@ -121,8 +92,8 @@ void log_draw(app *a)
 
     int rows = text_rows();
     size_t n = logbuf_lines(&lv->buf);
-    if (lv->top > last_top(a))
-        lv->top = last_top(a);
+    if (lv->sc.top > last_top(a))
+        lv->sc.top = last_top(a);
     int y = 1;
     if (n == 0) {
         draw_text(y, 1, COLS - 1, theme_attr(ROLE_DIM),
@@ -132,9 +103,9 @@ void log_draw(app *a)
         return;
     }
     char *clean = xmalloc(4096);
-    for (int i = 0; i < rows && (size_t)(lv->top + i) < n; i++) {
+    for (int i = 0; i < rows && (size_t)(lv->sc.top + i) < n; i++) {
         size_t len;
-        const char *s = logbuf_line(&lv->buf, (size_t)lv->top + (size_t)i, &len);
+        const char *s = logbuf_line(&lv->buf, (size_t)lv->sc.top + (size_t)i, &len);
         size_t k = text_clean_line(s, len, a->utf8, clean, 4096);
         /* Skip HSCROLL columns. */
         int skipped;
@@ -142,7 +113,23 @@ void log_draw(app *a)
         draw_text(y + i, 0, COLS, A_NORMAL, clean + off);
     }
     free(clean);
-    if (lv->buf.dropped_lines && lv->top == 0)
+    if (lv->buf.dropped_lines && lv->sc.top == 0)
         draw_textf(1, 0, COLS, theme_attr(ROLE_DIM), "[%zu earlier bytes not kept]",
                    lv->buf.dropped_bytes);
 }
+
+static void log_hints(app *a, int width, char *out, size_t len)
+{
+    (void)a;
+    VIEW_HINTS(width, out, len, {"PgUp/PgDn scroll", 3}, {"G end+follow", 2}, {"g top", 4},
+               {"? help", 0}, {"q back", 1});
+}
+
+const view view_log = {
+    .title = "Log",
+    .keys = log_keys,
+    .draw = log_draw,
+    .hints = log_hints,
+    .scroll_of = log_scroll,
+    .fetch = app_log_fetch,
+};
