@@ -14,6 +14,9 @@
 #include <uv.h>
 #include <wchar.h>
 
+/* A log view keeps the last MiB of text. */
+#define LOG_KEEP (1024 * 1024)
+
 /* What a key handler asks for. */
 enum { RD_NONE = 0, RD_DRAW = 1, RD_QUIT = 2 };
 
@@ -155,6 +158,15 @@ void app_status(app *a, bool error, const char *fmt, ...) __attribute__((format(
 /* Show a refused request's error: "code: message". */
 void app_status_reply(app *a, const char *what, const tui_reply *r);
 
+/* A line in the trace file (DAGTOP_TRACE), when there is one. */
+void app_trace(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A reply that only says the connection dropped: nothing to show. */
+bool app_reply_dropped(const tui_reply *r);
+/* The string KEY of O, or "", into BUF. */
+void app_json_str(json_t *o, const char *key, char *buf, size_t len);
+/* tui_events.c: one event from the agent, applied to the models. */
+void app_on_event(void *owner, json_t *ev);
+
 /* Ask for fresh data soon (several wishes become one request each). */
 void app_want(app *a, unsigned what);
 
@@ -168,7 +180,7 @@ void app_log_fetch(app *a);
 /* Requests the views share. */
 void app_send_pause(app *a, const char *dag_id, bool pause);
 
-/* Draw everything now (erase, views, overlays, doupdate). */
+/* tui_view.c: draw everything now (erase, views, overlays, doupdate). */
 void app_draw(app *a);
 /* Handle one key; returns RD_* flags. */
 int app_key(app *a, int key);

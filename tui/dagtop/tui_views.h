@@ -24,7 +24,8 @@ typedef struct view {
     scroller *(*scroll_of)(app *a, int *lines, int *page);
     /* Optional: ask the agent again for what it shows (on reconnecting). */
     void (*fetch)(app *a);
-    /* Optional: the agent's answer to what the view asked. */
+    /* Optional: the answer to what the view asks the agent (its requests
+     * name this, so the table says where each reply goes). */
     tc_reply_fn on_reply;
 } view;
 
@@ -51,14 +52,18 @@ int view_last(app *a);
     } while (0)
 
 /* view_list.c: the DAG list. */
-void list_fetch(app *a); /* tui_app.c */
+void list_fetch(app *a);
 /* After the list was reloaded: the cursor goes back to DAG_ID if it is
  * still listed (files come and go around it). */
 void list_keep_cursor(app *a, const char *dag_id);
 
 /* view_grid.c: one DAG's runs by tasks. */
-/* tui_app.c: ask for the grid and the cell's detail again; after a key:
- * more runs when the cursor nears the last loaded, and the cell's detail. */
+/* view_grid_fetch.c: ask for the grid, for the cell's detail, for both
+ * (reconnect); after a key: more runs when the cursor nears the last loaded,
+ * and the cell's detail. */
+void grid_request(app *a);
+void grid_reply(void *owner, const tui_reply *r, void *ud);
+void grid_request_detail(app *a);
 void grid_fetch(app *a);
 void grid_after_key(app *a);
 /* After the grid was reloaded: the cursor goes back to the cell it was on. */
@@ -69,6 +74,8 @@ bool grid_cursor_cell(app *a, const char **run_id, const char **task_id);
 /* view_log.c: one task's log, following it while it runs. */
 /* New text arrived: stay on the last line when following. */
 void log_text_arrived(app *a);
+/* Start over on TRY_NUMBER (0: the latest): empty, at the top, following. */
+void log_restart(log_view *lv, int try_number);
 
 /* view_dialog.c: clear / mark with their toggles and what they touch. */
 void dialog_open(app *a, enum dialog_kind kind);

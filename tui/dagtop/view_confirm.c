@@ -96,7 +96,7 @@ void confirm_backfill(app *a, const char *dag_id, const char *from, const char *
     if (!tc_request(&a->conn, "backfill",
                     json_pack("{s:s, s:s, s:s, s:b}", "dag_id", dag_id, "from", from, "to", to,
                               "dry_run", true),
-                    preview_reply, (void *)(uintptr_t)c->seq)) {
+                    view_confirm.on_reply, (void *)(uintptr_t)c->seq)) {
         app_status(a, true, "not connected to the agent");
         close_confirm(a);
     }

@@ -78,7 +78,7 @@ void dialog_preview(app *a)
     dialog *d = &a->dlg;
     d->seq++;
     d->loading = true;
-    if (!tc_request(&a->conn, verb(d->kind), args(d, true), preview_reply,
+    if (!tc_request(&a->conn, verb(d->kind), args(d, true), view_dialog.on_reply,
                     (void *)(uintptr_t)d->seq)) {
         d->loading = false;
         snprintf(d->error, sizeof d->error, "not connected to the agent");

@@ -433,4 +433,5 @@ const view view_grid = {
     .hints = grid_hints,
     .after_key = grid_after_key,
     .fetch = grid_fetch,
+    .on_reply = grid_reply,
 };

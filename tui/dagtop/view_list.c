@@ -54,6 +54,40 @@ void list_keep_cursor(app *a, const char *dag_id)
     free(idx);
 }
 
+static void dags_reply(void *owner, const tui_reply *r, void *ud)
+{
+    (void)ud;
+    app *a = owner;
+    a->dags_in_flight = false;
+    if (r->ok) {
+        const char *sel = a->dags_loaded ? list_selected(a) : NULL;
+        char *keep = sel ? xstrdup(sel) : NULL;
+        if (dag_list_load(&a->dags, r->result) == 0) {
+            a->dags_loaded = true;
+            list_keep_cursor(a, keep);
+            app_trace(a, "dags n=%zu", a->dags.n);
+        }
+        free(keep);
+    } else if (!app_reply_dropped(r)) {
+        app_status_reply(a, "dags", r);
+    }
+    a->dirty = true;
+    if (a->dags_stale && a->connected) {
+        a->dags_stale = false;
+        list_fetch(a);
+    }
+}
+
+void list_fetch(app *a)
+{
+    if (a->dags_in_flight) {
+        a->dags_stale = true;
+        return;
+    }
+    if (tc_request(&a->conn, "dags", NULL, view_list.on_reply, NULL))
+        a->dags_in_flight = true;
+}
+
 /* The cursor moves over the DAGs the filter passes. */
 static scroller *list_scroll(app *a, int *lines, int *page)
 {
@@ -264,4 +298,5 @@ const view view_list = {
     .hints = list_hints,
     .scroll_of = list_scroll,
     .fetch = list_fetch,
+    .on_reply = dags_reply,
 };

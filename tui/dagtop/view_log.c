@@ -6,8 +6,11 @@
 #include "tui_theme.h"
 #include "tui_views.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define LOG_POLL_MS 500 /* a running task's log, when no event says more */
 
 static int text_rows(void)
 {
@@ -30,6 +33,123 @@ void log_text_arrived(app *a)
     if (lv->sc.follow)
         lv->sc.top = last_top(a);
 }
+
+/* ---- fetching: by offset, following the latest try ---- */
+
+static void on_log_timer(uv_timer_t *t)
+{
+    app_log_fetch(t->data);
+}
+
+static void log_reply(void *owner, const tui_reply *r, void *ud)
+{
+    app *a = owner;
+    log_view *lv = &a->logv;
+    if ((unsigned)(uintptr_t)ud != lv->gen || !lv->dag_id)
+        return;
+    lv->in_flight = false;
+    bool more = false;
+    if (r->ok) {
+        json_t *o = tj_parse(r->result);
+        const char *text = json_string_value(json_object_get(o, "text"));
+        size_t n = json_string_length(json_object_get(o, "text"));
+        int try_number = (int)json_integer_value(json_object_get(o, "try_number"));
+        if (lv->try_number == 0)
+            lv->try_number = try_number;
+        if (text && n)
+            logbuf_append(&lv->buf, text, n);
+        lv->offset = json_integer_value(json_object_get(o, "offset"));
+        lv->finished = json_is_true(json_object_get(o, "finished"));
+        app_json_str(o, "state", lv->state, sizeof lv->state);
+        lv->error[0] = '\0';
+        more = !json_is_true(json_object_get(o, "eof"));
+        json_decref(o);
+        log_text_arrived(a);
+        if (!more && !lv->finished)
+            uv_timer_start(&a->log_timer, on_log_timer, LOG_POLL_MS, 0);
+    } else if (!app_reply_dropped(r)) {
+        /* Typically a task that has not started: no try, no log yet. A task
+         * event fetches again. */
+        if (lv->try_number == 0 && r->code && strcmp(r->code, "not_found") == 0)
+            snprintf(lv->error, sizeof lv->error,
+                     "no log yet: the task has not started (this view follows it when it does)");
+        else
+            snprintf(lv->error, sizeof lv->error, "%s: %s", r->code ? r->code : "error",
+                     r->message ? r->message : "no log");
+    }
+    a->dirty = true;
+    if (more || lv->again) {
+        lv->again = false;
+        app_log_fetch(a);
+    }
+}
+
+void app_log_fetch(app *a)
+{
+    log_view *lv = &a->logv;
+    if (!lv->dag_id || !a->connected)
+        return;
+    if (lv->in_flight) {
+        lv->again = true;
+        return;
+    }
+    uv_timer_stop(&a->log_timer);
+    json_t *args = json_pack("{s:s, s:s, s:s, s:I}", "dag_id", lv->dag_id, "run_id", lv->run_id,
+                             "task_id", lv->task_id, "offset", (json_int_t)lv->offset);
+    if (lv->try_number > 0)
+        json_object_set_new(args, "try", json_integer(lv->try_number));
+    if (tc_request(&a->conn, "logs", args, view_log.on_reply, (void *)(uintptr_t)lv->gen))
+        lv->in_flight = true;
+}
+
+void log_restart(log_view *lv, int try_number)
+{
+    logbuf_reset(&lv->buf);
+    lv->gen++;
+    lv->in_flight = false;
+    lv->again = false;
+    lv->offset = 0;
+    lv->try_number = try_number;
+    lv->finished = false;
+    lv->sc.top = 0;
+    lv->seen_dropped = 0;
+    lv->sc.follow = true;
+    lv->error[0] = '\0';
+}
+
+void app_open_log(app *a)
+{
+    const char *run_id, *task_id;
+    if (!a->gv.loaded || !grid_cursor_cell(a, &run_id, &task_id))
+        return;
+    log_view *lv = &a->logv;
+    lv->dag_id = xstrdup(a->gv.dag_id);
+    lv->run_id = xstrdup(run_id);
+    lv->task_id = xstrdup(task_id);
+    lv->hscroll = 0;
+    lv->state[0] = '\0';
+    log_restart(lv, 0);
+    a->screen = SCR_LOG;
+    app_log_fetch(a);
+    a->dirty = true;
+}
+
+void app_close_log(app *a)
+{
+    log_view *lv = &a->logv;
+    uv_timer_stop(&a->log_timer);
+    free(lv->dag_id);
+    free(lv->run_id);
+    free(lv->task_id);
+    lv->dag_id = lv->run_id = lv->task_id = NULL;
+    log_restart(lv, 0);
+    logbuf_free(&lv->buf);
+    logbuf_init(&lv->buf, LOG_KEEP);
+    a->screen = SCR_GRID;
+    a->dirty = true;
+}
+
+/* ---- keys and drawing ---- */
 
 /* Following resumes at the end, stops when scrolled up (scroll_by). */
 static scroller *log_scroll(app *a, int *lines, int *page)
@@ -132,4 +252,5 @@ const view view_log = {
     .hints = log_hints,
     .scroll_of = log_scroll,
     .fetch = app_log_fetch,
+    .on_reply = log_reply,
 };

@@ -175,7 +175,7 @@ static void check_date(app *a)
     if (tc_request(
             &a->conn, "trigger",
             json_pack("{s:s, s:s, s:b}", "dag_id", p->dag_id, "date", p->date, "dry_run", true),
-            check_reply, (void *)(uintptr_t)p->seq))
+            view_prompt.on_reply, (void *)(uintptr_t)p->seq))
         p->checking = true;
     else
         snprintf(p->error, sizeof p->error, "not connected to the agent");
