@@ -1,7 +1,7 @@
 /* dagtop's glue: the status line and trace, coalesced refreshes, the
  * connection's callbacks, the timers, start and end. What each view fetches
  * is in its view_*.c; events are in tui_events.c; drawing and keys go
- * through the view tables (tui_view.c). */
+ * through the view tables (tui_views.c). */
 #include "tui_app.h"
 #include "timeutil.h"
 #include "tui_views.h"

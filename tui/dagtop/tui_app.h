@@ -180,7 +180,7 @@ void app_log_fetch(app *a);
 /* Requests the views share. */
 void app_send_pause(app *a, const char *dag_id, bool pause);
 
-/* tui_view.c: draw everything now (erase, views, overlays, doupdate). */
+/* tui_views.c: draw everything now (erase, views, overlays, doupdate). */
 void app_draw(app *a);
 /* Handle one key; returns RD_* flags. */
 int app_key(app *a, int key);

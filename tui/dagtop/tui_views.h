@@ -31,7 +31,7 @@ typedef struct view {
 
 extern const view view_list, view_grid, view_log, view_dialog, view_confirm, view_prompt, view_help;
 
-/* tui_view.c: the view on top (the overlay, else the screen), the stack of
+/* tui_views.c: the view on top (the overlay, else the screen), the stack of
  * views open (list, then grid, log, an overlay), and the moving keys every
  * view with a scroller binds: they act on the view on top. */
 const view *view_top(app *a);
