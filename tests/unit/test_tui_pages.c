@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/tui_json.h"
-#include "../../tui/tui_model.h"
+#include "../../tui/dagtop/tui_json.h"
+#include "../../tui/dagtop/tui_model.h"
 #include "states.h"
 
 #include <stdio.h>
