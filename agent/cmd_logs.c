@@ -1,7 +1,7 @@
 /* logs: a chunk of a try's log file from an offset. A client follows a
  * running task by asking again from the returned offset. */
 #include "commands.h"
-#include "runner.h"
+#include "logpath.h"
 #include "store.h"
 #include "util.h"
 
@@ -54,7 +54,7 @@ void cmd_logs(request *rq)
         free(run_id);
         return;
     }
-    char *path = runner_log_path(rq->ag, de->dag_id, run_id, task_id, (int)try_number);
+    char *path = logpath_try(rq->ag->cfg.state_dir, de->dag_id, run_id, task_id, (int)try_number);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     char *buf = xmalloc(LOG_CHUNK);
     ssize_t n = fd < 0 ? 0 : pread(fd, buf, LOG_CHUNK, (off_t)offset);
