@@ -4,7 +4,7 @@
  * symlink, and a page's JSON stays under a byte budget. */
 #include "commands.h"
 #include "fsutil.h"
-#include "runner.h"
+#include "logpath.h"
 #include "store.h"
 #include "util.h"
 
@@ -121,7 +121,7 @@ void cmd_logs(request *rq)
         free(run_id);
         return;
     }
-    char *path = runner_log_path(rq->ag, de->dag_id, run_id, task_id, (int)try_number);
+    char *path = logpath_try(rq->ag->cfg.state_dir, de->dag_id, run_id, task_id, (int)try_number);
     char *root = xasprintf("%s/logs/", rq->ag->cfg.state_dir);
     size_t root_len = strlen(root);
     root[root_len - 1] = '\0';

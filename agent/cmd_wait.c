@@ -53,12 +53,15 @@ static void on_timeout(uv_timer_t *t)
     reply(t->data, "running", true);
 }
 
-void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state)
+void wait_on_event(void *arg, const struct event *ev)
 {
-    (void)ag;
+    (void)arg;
+    if (ev->kind != EVENT_RUN || !run_state_finished(ev->run_state))
+        return;
+    const char *state = run_state_name(ev->run_state);
     for (waiter *w = waiters, *next; w; w = next) {
         next = w->next;
-        if (strcmp(w->dag_id, dag_id) == 0 && strcmp(w->run_id, run_id) == 0)
+        if (strcmp(w->dag_id, ev->dag_id) == 0 && strcmp(w->run_id, ev->run_id) == 0)
             reply(w, state, false);
     }
 }

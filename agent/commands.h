@@ -3,6 +3,7 @@
 #define DAGD_COMMANDS_H
 
 #include "agent.h"
+#include "events.h"
 #include "selection.h"
 #include "server.h"
 
@@ -54,8 +55,9 @@ char *selection_describe(const selection_flags *f, int touched);
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
                   const char *task_id, const char *detail);
 
-/* Waiters of `wait`: told when a run finishes; dropped with their client. */
-void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state);
+/* Waiters of `wait`: the events subscriber (ARG unused) answers them when
+ * their run finishes; dropped with their client. */
+void wait_on_event(void *arg, const struct event *ev);
 void wait_shutdown(agent *ag);
 
 /* clear and mark: TARGET none clears, success / failed marks. */

@@ -2,6 +2,7 @@
 #include "agent.h"
 #include "commands.h"
 #include "dagdir.h"
+#include "events.h"
 #include "docker_task.h"
 #include "exec_local.h"
 #include "notify.h"
@@ -180,6 +181,11 @@ static int run_agent(const char *config_file, bool stop_tasks)
         fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);
     sla_init(&ag);
+    /* In the order they have always been told. */
+    events_subscribe(&ag, wait_on_event, &ag);
+    events_subscribe(&ag, sla_on_event, &ag);
+    events_subscribe(&ag, notify_on_event, &ag);
+    events_subscribe(&ag, server_on_event, &ag);
     int rc = 1;
     if (open_state(&ag))
         goto out;
@@ -236,6 +242,7 @@ out:
     free(ag.dags);
     free(ag.pool_used);
     free(ag.pending);
+    events_free(&ag);
     store_close(ag.db);
     config_free(&ag.cfg);
     close(lock_fd); /* last: the state is ours until everything is closed */

@@ -3,6 +3,7 @@
 #include "docker_task.h"
 #include "exec_local.h"
 #include "fsutil.h"
+#include "logpath.h"
 #include "procutil.h"
 #include "scheduler.h"
 #include "store.h"
@@ -50,12 +51,7 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
 char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
                       int try_number)
 {
-    char *d = fs_part(dag_id), *r = fs_part(run_id), *t = fs_part(task_id);
-    char *path = xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, d, r, t, try_number);
-    free(d);
-    free(r);
-    free(t);
-    return path;
+    return logpath_try(ag->cfg.state_dir, dag_id, run_id, task_id, try_number);
 }
 
 static int pool_index(const agent *ag, const char *pool)
