@@ -33,7 +33,8 @@ static const cfg_key agent_keys[] = {
 
 static const cfg_key access_keys[] = {
     {"socket_mode", CT_MODE, AGENT(socket_mode), 0, 0, "0660", 0, 0, 0},
-    {"socket_group", CT_STRING, AGENT(socket_group), 0, 0, NULL, 0, 0, 0},
+    /* The group is given to the socket when it is made, at start. */
+    {"socket_group", CT_STRING, AGENT(socket_group), 0, 0, NULL, CF_RESTART, 0, 0},
     {"operators", CT_STRING, AGENT(operators), 0, 0, "", CF_LIST, 0, 0},
     {"max_clients_per_user", CT_INT, AGENT(max_clients_per_user), 1, 1000000,
      STR(CONFIG_DEFAULT_MAX_CLIENTS_PER_USER), 0, 0, 0},
