@@ -3,6 +3,8 @@
 #include "config.h"
 #include "admission.h"
 #include "config_key.h"
+#include "docker_api.h"
+#include "timeutil.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,49 +17,75 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define AGENT(f) offsetof(config, f)
-#define NOTIFIER(f) offsetof(notifier_config, f)
+
+/* Rows, as redis's createIntConfig() & co. build them: the field of
+ * struct T, then what the type needs. */
+#define KEY(T, n, ty, f, d, fl, ...)                                                               \
+    {                                                                                              \
+        .name = n, .type = ty, .offset = offsetof(T, f), .def = d, .flags = fl, __VA_ARGS__        \
+    }
+#define INT(T, n, f, lo, hi, d, fl) KEY(T, n, CT_INT, f, d, fl, .min = lo, .max = hi)
+#define STRING(T, n, f, d, fl, chk, ...) KEY(T, n, CT_STRING, f, d, fl, .check = chk, __VA_ARGS__)
+
+static int check_tz(const char *v, char *err, size_t errlen)
+{
+    if (tz_exists(v))
+        return 0;
+    snprintf(err, errlen, "unknown time zone \"%s\"", v);
+    return -1;
+}
+
+/* The value is a secret: the message never repeats it. */
+static int check_url(const char *v, char *err, size_t errlen)
+{
+    if (notify_url_valid(v))
+        return 0;
+    snprintf(err, errlen, "expected an http:// or https:// URL (the value is not shown)");
+    return -1;
+}
 
 static const cfg_key agent_keys[] = {
-    {"state_dir", CT_PATH, AGENT(state_dir), 0, 0, "var", CF_RESTART, 0, 0},
-    {"dags_dir", CT_PATH, AGENT(dags_dir), 0, 0, "examples", CF_RESTART, 0, 0},
+    KEY(config, "state_dir", CT_PATH, state_dir, "var", CF_RESTART),
+    KEY(config, "dags_dir", CT_PATH, dags_dir, "examples", CF_RESTART),
     /* Default <state_dir>/dagd.sock, once state_dir is known. */
-    {"socket", CT_PATH, AGENT(socket), 0, 0, NULL, CF_RESTART, 0, 0},
-    {"parallelism", CT_INT, AGENT(parallelism), 1, 100000, "16", 0, 0, 0},
-    {"timezone", CT_TZ, AGENT(timezone), 0, 0, "UTC", 0, 0, 0},
+    KEY(config, "socket", CT_PATH, socket, NULL, CF_RESTART),
+    INT(config, "parallelism", parallelism, 1, 100000, "16", 0),
+    STRING(config, "timezone", timezone, "UTC", 0, check_tz),
     /* auto is resolved once the file is read (admission.c). */
-    {"memory_budget", CT_SIZE, AGENT(memory_budget), 0, 0, "auto", 0, 0, 0},
-    {"cpu_budget", CT_CPUS, AGENT(cpu_budget), 0, 0, "auto", 0, 0, 0},
-    {"keep_days", CT_INT, AGENT(keep_days), 0, 100000, "90", 0, 0, 0},
+    KEY(config, "memory_budget", CT_SIZE, memory_budget, "auto", 0),
+    KEY(config, "cpu_budget", CT_CPUS, cpu_budget, "auto", 0),
+    INT(config, "keep_days", keep_days, 0, 100000, "90", 0),
 };
 
 static const cfg_key access_keys[] = {
-    {"socket_mode", CT_MODE, AGENT(socket_mode), 0, 0, "0660", 0, 0, 0},
+    KEY(config, "socket_mode", CT_MODE, socket_mode, "0660", 0),
     /* The group is given to the socket when it is made, at start. */
-    {"socket_group", CT_STRING, AGENT(socket_group), 0, 0, NULL, CF_RESTART, 0, 0},
-    {"operators", CT_STRING, AGENT(operators), 0, 0, "", CF_LIST, 0, 0},
-    {"max_clients_per_user", CT_INT, AGENT(max_clients_per_user), 1, 1000000,
-     STR(CONFIG_DEFAULT_MAX_CLIENTS_PER_USER), 0, 0, 0},
+    STRING(config, "socket_group", socket_group, NULL, CF_RESTART, NULL),
+    STRING(config, "operators", operators, "", CF_LIST, NULL),
+    INT(config, "max_clients_per_user", max_clients_per_user, 1, 1000000,
+        STR(CONFIG_DEFAULT_MAX_CLIENTS_PER_USER), 0),
 };
 
 static const cfg_key docker_keys[] = {
-    {"host", CT_DOCKER_HOST, AGENT(docker_host), 0, 0, "unix:///var/run/docker.sock", CF_RESTART, 0,
-     0},
+    STRING(config, "host", docker_host, "unix:///var/run/docker.sock", CF_RESTART,
+           docker_host_check),
 };
 
 static const cfg_key pool_keys[] = {
-    {"slots", CT_INT, offsetof(pool_config, slots), 0, 100000, NULL, 0, 0, 0},
+    INT(pool_config, "slots", slots, 0, 100000, NULL, 0),
 };
 
-/* NOTIFY_DEFAULT_* in notify_config.h, as a file writes them. */
+/* The defaults are NOTIFY_DEFAULT_* (notify_config.h) as a file writes them. */
 static const cfg_key notifier_keys[] = {
-    {"type", CT_NOTIFIER_TYPE, NOTIFIER(type), 0, 0, NULL, 0, 0, 0},
-    {"url", CT_URL, NOTIFIER(url), 0, 0, NULL, CF_SECRET, 0, NOTIFIER(url_given)},
-    {"url_file", CT_PATH, NOTIFIER(url_file), 0, 0, NULL, 0, NOTIFIER(url_file_line), 0},
-    {"on", CT_EVENTS, NOTIFIER(on), 0, 0, "failure sla_miss", CF_LIST, 0, 0},
-    {"timeout", CT_DURATION, NOTIFIER(timeout_us), 1000000, 600LL * 1000000, "10s", 0, 0, 0},
-    {"retries", CT_INT, NOTIFIER(retries), 0, NOTIFY_MAX_RETRIES, STR(NOTIFY_DEFAULT_RETRIES), 0, 0,
-     0},
+    KEY(notifier_config, "type", CT_NOTIFIER_TYPE, type, NULL, 0),
+    STRING(notifier_config, "url", url, NULL, CF_SECRET, check_url,
+           .given_at = offsetof(notifier_config, url_given)),
+    KEY(notifier_config, "url_file", CT_PATH, url_file, NULL, 0,
+        .line_at = offsetof(notifier_config, url_file_line)),
+    KEY(notifier_config, "on", CT_EVENTS, on, "failure sla_miss", CF_LIST),
+    KEY(notifier_config, "timeout", CT_DURATION, timeout_us, "10s", 0, .min = 1000000,
+        .max = 600LL * 1000000),
+    INT(notifier_config, "retries", retries, 0, NOTIFY_MAX_RETRIES, STR(NOTIFY_DEFAULT_RETRIES), 0),
 };
 
 /* A section of the file. Named ones ([pool NAME]) are an array in config
@@ -72,13 +100,14 @@ typedef struct cfg_section {
 } cfg_section;
 
 #define KEYS(t) t, sizeof t / sizeof *t
+#define NAMED(arr, n, T) true, offsetof(config, arr), offsetof(config, n), sizeof(T)
 static const cfg_section sections[] = {
     {"agent", KEYS(agent_keys), false, 0, 0, 0, 0},
     {"access", KEYS(access_keys), false, 0, 0, 0, 0},
     {"docker", KEYS(docker_keys), false, 0, 0, 0, 0},
-    {"pool", KEYS(pool_keys), true, AGENT(pools), AGENT(n_pools), sizeof(pool_config), 0},
-    {"notifier", KEYS(notifier_keys), true, AGENT(notifiers), AGENT(n_notifiers),
-     sizeof(notifier_config), NOTIFIER(line)},
+    {"pool", KEYS(pool_keys), NAMED(pools, n_pools, pool_config), 0},
+    {"notifier", KEYS(notifier_keys), NAMED(notifiers, n_notifiers, notifier_config),
+     offsetof(notifier_config, line)},
 };
 #define N_SECTIONS (sizeof sections / sizeof *sections)
 
@@ -312,7 +341,7 @@ void config_keep_restart_only(config *next, config *running, strlist *changed)
                 free(label);
             }
             /* Swap, so that freeing RUNNING frees the value not taken. */
-            unsigned char tmp[16];
+            unsigned char tmp[CFG_VALUE_MAX];
             size_t size = cfg_value_size(k);
             memcpy(tmp, x, size);
             memcpy(x, y, size);
