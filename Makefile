@@ -24,10 +24,13 @@ LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
 SHARED_SRC := $(wildcard shared/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
-DAGCTL_SRC := $(wildcard tui/dagctl*.c)
-# dagtop: tui/dagtop.c holds its main; the rest of tui/ (not dagctl) is its library.
-DAGTOP_MAIN := $(wildcard tui/dagtop.c)
-TUI_LIB_SRC := $(filter-out $(DAGCTL_SRC) $(DAGTOP_MAIN),$(wildcard tui/*.c))
+# Each front end has its folder: tui/dagctl/ (one-shot) and tui/dagtop/ (full
+# screen). dagtop's main is tui/dagtop/dagtop.c; the rest of its folder is a
+# library the unit tests link too.
+DAGCTL_SRC := $(wildcard tui/dagctl/*.c)
+DAGTOP_MAIN := $(wildcard tui/dagtop/dagtop.c)
+TUI_LIB_SRC := $(filter-out $(DAGTOP_MAIN),$(wildcard tui/dagtop/*.c))
+TUI_FILES := $(wildcard tui/*/*.c tui/*/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -68,7 +71,7 @@ $(BINDIR)/dagctl: $(DAGCTL_OBJ) $(BUILD)/libdagd_shared.a
 $(BUILD)/libdagd_tui.a: $(TUI_LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BINDIR)/dagtop: $(BUILD)/tui/dagtop.o $(BUILD)/libdagd_tui.a $(BUILD)/libdagd_shared.a
+$(BINDIR)/dagtop: $(BUILD)/tui/dagtop/dagtop.o $(BUILD)/libdagd_tui.a $(BUILD)/libdagd_shared.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
@@ -128,10 +131,10 @@ install-service: install
 	@echo "enable with: systemctl enable --now dagd; the socket is /var/lib/dagd/dagd.sock"
 
 format:
-	clang-format -i $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h
+	clang-format -i $(SHARED_SRC) $(AGENT_SRC) $(TUI_FILES) $(UNIT_SRC) shared/*.h agent/*.h
 
 check-format:
-	clang-format --dry-run -Werror $(SHARED_SRC) $(AGENT_SRC) $(wildcard tui/*.c tui/*.h) $(UNIT_SRC) shared/*.h agent/*.h
+	clang-format --dry-run -Werror $(SHARED_SRC) $(AGENT_SRC) $(TUI_FILES) $(UNIT_SRC) shared/*.h agent/*.h
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) against shared/ built with clang into
 # build/fuzz/; each runs FUZZ_SECONDS on a scratch copy of its corpus.

@@ -111,7 +111,7 @@ typedef struct agent {
     char *degraded_reason;
     uv_timer_t resync_timer;
     int events_held;           /* >0: events wait for the commit (events.h) */
-    void *held_events;         /* json_t array */
+    struct events *events;     /* subscribers, and events held (events.c) */
     notify *notify;            /* notifiers at run time (notify.c) */
     sla *sla;                  /* the SLA timer (sla.c) */
     struct refusals *refusals; /* rate limit of refused changes in the audit (refusals.c) */

@@ -13,7 +13,7 @@ json_t *cmd_next(request *rq)
     const char *tz = de->model ? de->model->timezone : "UTC";
     for (int i = 0; i < n; i++)
         json_array_append_new(list, json_pack("{s:o, s:o}", "logical_date",
-                                              json_time_or_null(logical[i], tz), "starts_at",
+                                              json_date_or_null(logical[i], tz), "starts_at",
                                               json_time_or_null(starts[i], tz)));
     return list;
 }

@@ -94,5 +94,5 @@ json_t *cmd_trigger(request *rq)
     }
     rq->changed = true;
     return json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
-                     json_time_or_null(r->logical_us, m->timezone));
+                     json_date_or_null(r->logical_us, m->timezone));
 }

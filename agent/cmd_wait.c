@@ -11,6 +11,7 @@ typedef struct waiter {
     client *cl;
     json_t *id;
     char *dag_id, *run_id;
+    json_t *logical_date; /* read back in the reply, as everywhere */
     struct waiter *next;
 } waiter;
 
@@ -23,6 +24,7 @@ static void on_waiter_closed(uv_handle_t *h)
     json_decref(w->id);
     free(w->dag_id);
     free(w->run_id);
+    json_decref(w->logical_date);
     free(w);
 }
 
@@ -41,8 +43,8 @@ static void reply(waiter *w, const char *state, bool timed_out)
 {
     if (!client_closed(w->cl))
         server_reply_ok(w->cl, w->id,
-                        json_pack("{s:s, s:s, s:b}", "run_id", w->run_id, "state", state,
-                                  "timed_out", timed_out));
+                        json_pack("{s:s, s:O, s:s, s:b}", "run_id", w->run_id, "logical_date",
+                                  w->logical_date, "state", state, "timed_out", timed_out));
     drop(w);
 }
 
@@ -51,12 +53,15 @@ static void on_timeout(uv_timer_t *t)
     reply(t->data, "running", true);
 }
 
-void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state)
+void wait_on_event(void *arg, const struct event *ev)
 {
-    (void)ag;
+    (void)arg;
+    if (ev->kind != EVENT_RUN || !run_state_finished(ev->run_state))
+        return;
+    const char *state = run_state_name(ev->run_state);
     for (waiter *w = waiters, *next; w; w = next) {
         next = w->next;
-        if (strcmp(w->dag_id, dag_id) == 0 && strcmp(w->run_id, run_id) == 0)
+        if (strcmp(w->dag_id, ev->dag_id) == 0 && strcmp(w->run_id, ev->run_id) == 0)
             reply(w, state, false);
     }
 }
@@ -71,15 +76,18 @@ void wait_shutdown(agent *ag)
 json_t *cmd_wait(request *rq)
 {
     long long timeout_s = arg_int(rq, "timeout_s");
+    json_t *logical = json_date_or_null(store_run_logical(rq->ag->db, rq->dag->dag_id, rq->run_id),
+                                        rq->dag->model ? rq->dag->model->timezone : "UTC");
     if (run_state_finished(rq->run_state))
-        return json_pack("{s:s, s:s, s:b}", "run_id", rq->run_id, "state",
-                         run_state_name(rq->run_state), "timed_out", 0);
+        return json_pack("{s:s, s:o, s:s, s:b}", "run_id", rq->run_id, "logical_date", logical,
+                         "state", run_state_name(rq->run_state), "timed_out", 0);
     waiter *w = xcalloc(1, sizeof *w);
     w->cl = rq->cl;
     client_ref(w->cl);
     w->id = json_incref(rq->id);
     w->dag_id = xstrdup(rq->dag->dag_id);
     w->run_id = xstrdup(rq->run_id);
+    w->logical_date = logical;
     uv_timer_init(rq->ag->loop, &w->timer);
     w->timer.data = w;
     if (timeout_s > 0)

@@ -37,6 +37,11 @@ json_t *arg_object(const request *rq, const char *name)
     return rq->val[spec_index(rq, name)].o;
 }
 
+bool arg_given(const request *rq, const char *name)
+{
+    return rq->val[spec_index(rq, name)].given;
+}
+
 /* "\"a\", \"b\" or \"c\"" */
 static void describe_choices(const arg_spec *a, char *buf, size_t len, bool quoted)
 {
@@ -127,8 +132,10 @@ static bool check_one(request *rq, const arg_spec *a, arg_value *v)
         }
         v->i = json_integer_value(j);
         if (a->min < a->max && (v->i < a->min || v->i > a->max)) {
-            server_reply_error(rq->cl, rq->id, "bad_request",
-                               "field \"args.%s\" must be %lld..%lld", a->name, a->min, a->max);
+            char bounds[64];
+            arg_describe_bounds(a, bounds, sizeof bounds);
+            server_reply_error(rq->cl, rq->id, "bad_request", "field \"args.%s\" must be %s",
+                               a->name, bounds);
             return false;
         }
         return true;
@@ -180,7 +187,9 @@ const char *arg_type_name(enum arg_type type)
 void arg_describe_bounds(const arg_spec *a, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (a->type == ARG_INT && a->min < a->max)
+    if (a->type == ARG_INT && a->min < a->max && a->max == ARG_NO_MAX)
+        snprintf(buf, len, ">= %lld", a->min);
+    else if (a->type == ARG_INT && a->min < a->max)
         snprintf(buf, len, "%lld..%lld", a->min, a->max);
     else if (a->type == ARG_CHOICE)
         describe_choices(a, buf, len, false);

@@ -20,6 +20,13 @@
     {                                                                                              \
         .name = n, .type = ARG_INT, .min = lo, .max = hi, .def = d                                 \
     }
+/* An integer with only a lower bound. */
+#define MIN_ARG(n, lo, d) INT_ARG(n, lo, ARG_NO_MAX, d)
+/* A page's first row: absent is not 0 but the plain list. */
+#define PAGE_OFFSET                                                                                \
+    {                                                                                              \
+        .name = "offset", .type = ARG_INT, .max = ARG_NO_MAX, .def_text = "none"                   \
+    }
 #define FLAG(n) ARG(n, ARG_BOOL, OPTIONAL)
 #define DAG_ID ARG("dag_id", ARG_DAG, REQUIRED)
 #define RUN_ID ARG("run_id", ARG_RUN, REQUIRED)
@@ -31,7 +38,10 @@ static const char *const mark_states[] = {"success", "failed", NULL};
 /* Arguments are checked in the order listed (the first wrong one is
  * named); a run or task comes after its DAG. */
 static const command_entry commands[] = {
-    {.name = "dags", .kind = CMD_READ, .run = cmd_dags},
+    {.name = "dags",
+     .kind = CMD_READ,
+     .run = cmd_dags,
+     .args = {PAGE_OFFSET, MIN_ARG("limit", 1, 100000)}},
     {.name = "status", .kind = CMD_READ, .run = cmd_status},
     {.name = "next",
      .kind = CMD_READ,
@@ -40,7 +50,8 @@ static const command_entry commands[] = {
     {.name = "grid",
      .kind = CMD_READ,
      .run = cmd_grid,
-     .args = {DAG_ID, INT_ARG("limit", 1, 10000, 25)}},
+     .args = {DAG_ID, INT_ARG("limit", 1, 10000, 25), MIN_ARG("offset", 0, 0),
+              MIN_ARG("task_offset", 0, 0), ARG("before", ARG_RUN, OPTIONAL)}},
     {.name = "task_instance",
      .kind = CMD_READ,
      .run = cmd_task_instance,
@@ -51,7 +62,7 @@ static const command_entry commands[] = {
      .args = {DAG_ID,
               ARG("task_id", ARG_STRING, REQUIRED),
               {.name = "try", .type = ARG_INT, .def_text = "latest"},
-              INT_ARG("offset", 0, 0, 0),
+              MIN_ARG("offset", 0, 0),
               RUN_ID}},
     {.name = "wait",
      .kind = CMD_READ,
@@ -60,7 +71,7 @@ static const command_entry commands[] = {
     {.name = "audit",
      .kind = CMD_READ,
      .run = cmd_audit,
-     .args = {INT_ARG("limit", 1, 100000, 50)}},
+     .args = {INT_ARG("limit", 1, 100000, 50), PAGE_OFFSET}},
     {.name = "subscribe", .kind = CMD_READ, .run = cmd_subscribe},
     {.name = "trigger",
      .kind = CMD_CHANGE,
@@ -193,11 +204,16 @@ bool command_dispatch(request *rq, const char *name)
     return false;
 }
 
-json_t *json_time_or_null(int64_t t_us, const char *tz)
+json_t *json_date_or_null(int64_t t_us, const char *tz)
 {
-    if (t_us <= 0)
+    if (t_us < 0)
         return json_null();
     char buf[48];
     time_format_iso(t_us, tz, buf, sizeof buf);
     return json_string(buf);
+}
+
+json_t *json_time_or_null(int64_t t_us, const char *tz)
+{
+    return t_us <= 0 ? json_null() : json_date_or_null(t_us, tz);
 }

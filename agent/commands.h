@@ -3,23 +3,27 @@
 #define DAGD_COMMANDS_H
 
 #include "agent.h"
+#include "events.h"
 #include "selection.h"
 #include "server.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 
 /* What a command's arguments may be. Null counts as absent everywhere. */
 enum arg_type {
     ARG_STRING, /* a JSON string */
-    ARG_INT,    /* a JSON integer, within [min, max] when min < max */
+    ARG_INT,    /* a JSON integer, within [min, max] when min < max (max ARG_NO_MAX: >= min) */
     ARG_BOOL,   /* true or false; absent: false */
     ARG_OBJECT, /* a JSON object */
     ARG_CHOICE, /* a string, one of choices */
     ARG_DAG,    /* a DAG id, resolved to its entry (else not_found) */
-    ARG_RUN,    /* a run id or logical date of the DAG named before it */
+    ARG_RUN,    /* a run id or logical date of the DAG named before it (one per command) */
     ARG_TASK,   /* a task id of the DAG named before it */
 };
+
+#define ARG_NO_MAX LLONG_MAX
 
 #define REQUIRED true
 #define OPTIONAL false
@@ -108,17 +112,22 @@ const char *arg_str(const request *rq, const char *name);
 long long arg_int(const request *rq, const char *name);
 bool arg_bool(const request *rq, const char *name);
 json_t *arg_object(const request *rq, const char *name);
+/* Whether the argument was given (not absent, not null). */
+bool arg_given(const request *rq, const char *name);
 
-/* An ISO time in TZ, or null for 0 (also used by events.c and sla.c). */
+/* A wall-clock instant (start, end, due), where 0 means "not yet". */
 json_t *json_time_or_null(int64_t t_us, const char *tz);
+/* A logical date: 0 is the epoch, a valid date; only < 0 means "none". */
+json_t *json_date_or_null(int64_t t_us, const char *tz);
 
 /* One audit record for a change by the requesting peer (inside the
  * change's batch, so both commit together). */
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
                   const char *task_id, const char *detail);
 
-/* Waiters of `wait`: told when a run finishes; dropped with their client. */
-void wait_run_finished(agent *ag, const char *dag_id, const char *run_id, const char *state);
+/* Waiters of `wait`: the events subscriber (ARG unused) answers them when
+ * their run finishes; dropped with their client. */
+void wait_on_event(void *arg, const struct event *ev);
 void wait_shutdown(agent *ag);
 
 /* clear and mark: TARGET none clears, success / failed marks. */

@@ -166,7 +166,7 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dr
         snprintf(err, errlen, "--to reaches the interval of %s, which has not ended", iso);
         return -1;
     }
-    if (m->start_date && from < m->start_date)
+    if (m->start_date != DAG_NO_DATE && from < m->start_date)
         from = m->start_date;
     int seen = 0;
     for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;

@@ -222,7 +222,8 @@ void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry 
         if (dagdir_is_dag_file(e->d_name))
             strlist_push(&names, e->d_name);
     closedir(dir);
-    qsort(names.items, names.n, sizeof *names.items, by_name);
+    if (names.n) /* an empty folder has no array (qsort wants one) */
+        qsort(names.items, names.n, sizeof *names.items, by_name);
     dag_entry **list = xcalloc(names.n, sizeof *list);
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {

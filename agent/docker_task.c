@@ -1,6 +1,6 @@
 #include "docker_task.h"
+#include "logpath.h"
 #include "try_status.h"
-#include "runner.h"
 #include "template.h"
 #include "timeutil.h"
 #include "util.h"
@@ -198,7 +198,8 @@ docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, 
         if (timeout == 0)
             timeout = -1;
     }
-    char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    char *log_path =
+        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     char *status = try_status_path(log_path);
     docker_attach a = {
         .dag_id = r->de->dag_id,

@@ -2,6 +2,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
@@ -51,4 +54,64 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 int rm_tree(const char *path)
 {
     return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *fs_part(const char *s)
+{
+    bool dots = strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+    if (*s && !dots && !strpbrk(s, "/%"))
+        return xstrdup(s);
+    strbuf sb = {0};
+    if (!*s)
+        sb_append(&sb, "%"); /* "" is no component: "%" is no other name's */
+    for (; *s; s++) {
+        if (*s == '/' || *s == '%' || (dots && *s == '.'))
+            sb_appendf(&sb, "%%%02X", (unsigned char)*s);
+        else
+            sb_appendf(&sb, "%c", *s);
+    }
+    return sb_take(&sb);
+}
+
+int fs_open_below(const char *root, const char *rel)
+{
+    int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return -1;
+    char *copy = xstrdup(rel);
+    int fd = -1, err = 0;
+    char *save = NULL;
+    for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+        if (strcmp(part, ".") == 0 || strcmp(part, "..") == 0) {
+            err = EINVAL;
+            break;
+        }
+        bool last = !save || !*save;
+        /* O_NONBLOCK: a FIFO planted there must not hang the agent. */
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? O_NONBLOCK : O_DIRECTORY);
+        int next = openat(dir, part, flags);
+        if (next < 0) {
+            err = errno;
+            break;
+        }
+        close(dir);
+        dir = -1;
+        if (last) {
+            fd = next;
+            break;
+        }
+        dir = next;
+    }
+    if (dir >= 0)
+        close(dir);
+    free(copy);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        err = EINVAL;
+    }
+    if (fd < 0)
+        errno = err ? err : EINVAL;
+    return fd;
 }

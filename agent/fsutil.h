@@ -12,4 +12,16 @@ int mkdir_all(const char *path, int mode);
 /* rm -rf PATH (no symlinks followed). */
 int rm_tree(const char *path);
 
+/* S as one path component (new string): itself when it is a valid id or
+ * run id; otherwise '/', '%' and the dots of "." / ".." are written %XX, so
+ * that no stored name can climb out of the logs folder. */
+char *fs_part(const char *s);
+
+/* Open REL (a/b/c) below the folder ROOT for reading without following a
+ * symlink at any step (openat + O_NOFOLLOW per component): a link planted
+ * in the tree cannot lead a reader out of it. The file must be a regular
+ * file. An fd, or -1 with errno (ELOOP for a link, EINVAL for a path with
+ * "..", an empty part or a file that is not regular). */
+int fs_open_below(const char *root, const char *rel);
+
 #endif

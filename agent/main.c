@@ -2,6 +2,7 @@
 #include "agent.h"
 #include "commands.h"
 #include "dagdir.h"
+#include "events.h"
 #include "docker_task.h"
 #include "exec_local.h"
 #include "notify.h"
@@ -28,13 +29,28 @@
 static void usage(FILE *out)
 {
     fputs(
-        "usage: dagd [-c FILE] [--check] [--stop-tasks]\n"
+        "usage: dagd [-c FILE] [--check | --print-config] [--stop-tasks]\n"
         "       dagd --version\n"
         "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
         "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
+        "  --print-config  print the effective config (every key, its value or default;\n"
+        "                secrets as ***) as INI; exit 1 with the config's problems\n"
         "  --stop-tasks  on SIGTERM / SIGINT stop running tasks too (default: they run on and\n"
         "                are followed after the next start)\n",
         out);
+}
+
+static int print_config(const char *config_file)
+{
+    config cfg;
+    diag_list diags = {0};
+    int rc = config_load(&cfg, config_file, &diags);
+    if (rc == 0)
+        config_print(&cfg, stdout);
+    diag_print(&diags, rc ? stdout : stderr); /* like --check; warnings aside */
+    diag_free(&diags);
+    config_free(&cfg);
+    return rc ? 1 : 0;
 }
 
 static int check_only(const char *config_file)
@@ -180,6 +196,11 @@ static int run_agent(const char *config_file, bool stop_tasks)
         fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);
     sla_init(&ag);
+    /* In the order they have always been told. */
+    events_subscribe(&ag, wait_on_event, &ag);
+    events_subscribe(&ag, sla_on_event, &ag);
+    events_subscribe(&ag, notify_on_event, &ag);
+    events_subscribe(&ag, server_on_event, &ag);
     int rc = 1;
     if (open_state(&ag))
         goto out;
@@ -236,6 +257,7 @@ out:
     free(ag.dags);
     free(ag.pool_used);
     free(ag.pending);
+    events_free(&ag);
     store_close(ag.db);
     config_free(&ag.cfg);
     close(lock_fd); /* last: the state is ours until everything is closed */
@@ -245,12 +267,14 @@ out:
 int main(int argc, char **argv)
 {
     const char *config_file = NULL;
-    bool check = false, stop_tasks = false;
+    bool check = false, print = false, stop_tasks = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             config_file = argv[++i];
         } else if (strcmp(argv[i], "--check") == 0) {
             check = true;
+        } else if (strcmp(argv[i], "--print-config") == 0) {
+            print = true;
         } else if (strcmp(argv[i], "--stop-tasks") == 0) {
             stop_tasks = true;
         } else if (strcmp(argv[i], "--version") == 0) {
@@ -273,5 +297,7 @@ int main(int argc, char **argv)
         nofile.rlim_cur = nofile.rlim_max;
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
+    if (print)
+        return print_config(config_file);
     return check ? check_only(config_file) : run_agent(config_file, stop_tasks);
 }

@@ -1,7 +1,7 @@
 #include "notify.h"
 #include "http_uv.h"
+#include "logpath.h"
 #include "notify_payload.h"
-#include "runner.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -383,25 +383,21 @@ int notify_test(agent *ag, const char *name, notify_test_fn done, void *arg)
     return 0;
 }
 
-/* Which event of the contract a broadcast event is, 0 if none. */
-static unsigned event_bit(json_t *ev, bool *task_level)
+/* Which event of the contract EV is, 0 if none. */
+static unsigned event_bit(const struct event *ev)
 {
-    const char *kind = json_string_value(json_object_get(ev, "event"));
-    const char *state = json_string_value(json_object_get(ev, "state"));
-    *task_level = json_is_string(json_object_get(ev, "task_id"));
-    if (!kind)
-        return 0;
-    if (strcmp(kind, "sla_miss") == 0)
+    switch (ev->kind) {
+    case EVENT_SLA_MISS:
         return NOTIFY_SLA_MISS;
-    if (!state)
+    case EVENT_TASK:
+        return ev->ti_state == TI_FAILED         ? NOTIFY_FAILURE
+               : ev->ti_state == TI_UP_FOR_RETRY ? NOTIFY_RETRY
+                                                 : 0;
+    case EVENT_RUN:
+        return ev->run_state == RUN_SUCCESS ? NOTIFY_SUCCESS : 0;
+    default:
         return 0;
-    if (strcmp(kind, "task") == 0 && strcmp(state, "failed") == 0)
-        return NOTIFY_FAILURE;
-    if (strcmp(kind, "task") == 0 && strcmp(state, "up_for_retry") == 0)
-        return NOTIFY_RETRY;
-    if (strcmp(kind, "run") == 0 && strcmp(state, "success") == 0)
-        return NOTIFY_SUCCESS;
-    return 0;
+    }
 }
 
 /* Add to WANT (no duplicates) the notifiers in NAMES that fire on BIT. */
@@ -437,18 +433,18 @@ static const char *event_name(unsigned bit)
     }
 }
 
-void notify_on_event(agent *ag, json_t *ev)
+void notify_on_event(void *arg, const struct event *ev)
 {
+    agent *ag = arg;
     notify *nt = ag->notify;
     if (!nt || !ag->cfg.n_notifiers)
         return;
-    bool task_level;
-    unsigned bit = event_bit(ev, &task_level);
+    unsigned bit = event_bit(ev);
     if (!bit)
         return;
-    const char *dag_id = json_string_value(json_object_get(ev, "dag_id"));
-    const char *run_id = json_string_value(json_object_get(ev, "run_id"));
-    const char *task_id = task_level ? json_string_value(json_object_get(ev, "task_id")) : NULL;
+    const char *dag_id = ev->dag_id;
+    const char *run_id = ev->run_id;
+    const char *task_id = ev->task_id;
     dag_entry *de = dag_id ? agent_find_dag(ag, dag_id) : NULL;
     if (!de || !de->model || !run_id)
         return;
@@ -467,24 +463,21 @@ void notify_on_event(agent *ag, json_t *ev)
         .dag_id = dag_id,
         .run_id = run_id,
         .task_id = task_id,
-        .try_number = (int)json_integer_value(json_object_get(ev, "try_number")),
-        .state = json_string_value(json_object_get(ev, "state")),
-        .logical_date = json_string_value(json_object_get(ev, "logical_date")),
+        .try_number = ev->try_number,
+        .state = event_state_name(ev),
         .host = nt->host,
-        .sla_s = json_integer_value(json_object_get(ev, "sla_s")),
+        .sla_s = ev->kind == EVENT_SLA_MISS ? ev->sla_us / 1000000 : 0,
     };
     char logical[48];
-    if (!msg.logical_date) {
-        /* Task events do not carry it; the run may be gone from memory. */
-        int64_t l = store_run_logical(ag->db, dag_id, run_id);
-        if (l > 0) {
-            time_format_iso(l, m->timezone, logical, sizeof logical);
-            msg.logical_date = logical;
-        }
+    /* Without one in the event, the store's (-1: none there either). */
+    int64_t l = ev->logical_us >= 0 ? ev->logical_us : store_run_logical(ag->db, dag_id, run_id);
+    if (l >= 0) { /* 0 is the epoch */
+        time_format_iso(l, m->timezone, logical, sizeof logical);
+        msg.logical_date = logical;
     }
     char *tail = NULL;
     if (task_id && msg.try_number > 0) {
-        char *path = runner_log_path(ag, dag_id, run_id, task_id, msg.try_number);
+        char *path = logpath_try(ag->cfg.state_dir, dag_id, run_id, task_id, msg.try_number);
         tail = notify_log_tail(path, NOTIFY_LOG_TAIL_LINES, NOTIFY_LOG_TAIL_BYTES);
         free(path);
     }

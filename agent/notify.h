@@ -13,8 +13,7 @@
 #define DAGD_NOTIFY_H
 
 #include "agent.h"
-
-#include <jansson.h>
+#include "events.h"
 
 #define NOTIFY_MAX_IN_FLIGHT 4
 /* Messages waiting per notifier (queued or backing off); past it, new ones
@@ -30,9 +29,9 @@ void notify_init(agent *ag);
 /* Cancel every send and free. Call before the loop's final uv_walk. */
 void notify_free(agent *ag);
 
-/* EVENT (borrowed) was just announced: send it to the notifiers that
+/* The events subscriber (ARG is the agent): EV goes to the notifiers that
  * want it. */
-void notify_on_event(agent *ag, json_t *event);
+void notify_on_event(void *arg, const struct event *ev);
 
 /* One test message through notifier NAME, not retried: DONE gets the HTTP
  * status (0 when there was no answer) and an error (NULL when the endpoint

@@ -185,7 +185,8 @@ static int by_id(const void *a, const void *b)
 static void finish_pass(agent *ag)
 {
     drop_removed(ag);
-    qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
+    if (ag->n_dags) /* no array when the last file went */
+        qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
     runner_pass(ag);
 }
 
@@ -354,11 +355,6 @@ void reload_stop(agent *ag)
     uv_signal_stop(&ag->sig_hup);
 }
 
-static bool same(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 void reload_config(agent *ag)
 {
     if (!ag->cfg.file)
@@ -373,24 +369,27 @@ void reload_config(agent *ag)
         config_free(&next);
         return;
     }
-    if (!same(next.state_dir, ag->cfg.state_dir) || !same(next.dags_dir, ag->cfg.dags_dir) ||
-        !same(next.socket, ag->cfg.socket))
-        fprintf(stderr, "dagd: state_dir, dags_dir and socket change at the next start\n");
-    /* Keep what only a restart may change (paths, the Docker host); take
-     * the rest. Notifiers are looked up by name at each use (notify.c), and
-     * their url_files were just read again. */
+    /* Keep what only a restart may change (paths, the Docker host; the
+     * config table's restart-only rows); take the rest. Notifiers are
+     * looked up by name at each use (notify.c), and their url_files were
+     * just read again. */
+    strlist changed = {0};
+    config_keep_restart_only(&next, &ag->cfg, &changed);
+    if (changed.n) {
+        strbuf names = {0};
+        for (size_t i = 0; i < changed.n; i++)
+            sb_appendf(&names, "%s%s",
+                       i == 0               ? ""
+                       : i + 1 == changed.n ? " and "
+                                            : ", ",
+                       changed.items[i]);
+        fprintf(stderr, "dagd: %s change%s at the next start\n", names.data,
+                changed.n == 1 ? "s" : "");
+        sb_free(&names);
+    }
+    strlist_free(&changed);
     config old = ag->cfg;
     ag->cfg = next;
-#define KEEP(field)                                                                                \
-    do {                                                                                           \
-        ag->cfg.field = old.field;                                                                 \
-        old.field = next.field;                                                                    \
-    } while (0)
-    KEEP(state_dir);
-    KEEP(dags_dir);
-    KEEP(socket);
-    KEEP(docker_host);
-#undef KEEP
     config_free(&old);
     chmod(ag->cfg.socket, (mode_t)ag->cfg.socket_mode);
     runner_recount(ag); /* pools may have changed */

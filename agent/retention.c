@@ -1,5 +1,6 @@
 #include "retention.h"
 #include "fsutil.h"
+#include "logpath.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -38,7 +39,7 @@ static int step(agent *ag)
     if (store_batch_commit(ag->db) == 0) {
         removed = deleted + (audit > 0 ? audit : 0);
         for (int i = 0; i < n; i++) {
-            char *dir = xasprintf("%s/logs/%s/%s", ag->cfg.state_dir, dags.items[i], runs.items[i]);
+            char *dir = logpath_run_dir(ag->cfg.state_dir, dags.items[i], runs.items[i]);
             rm_tree(dir);
             free(dir);
         }

@@ -3,6 +3,7 @@
 #include "docker_task.h"
 #include "exec_local.h"
 #include "fsutil.h"
+#include "logpath.h"
 #include "procutil.h"
 #include "scheduler.h"
 #include "store.h"
@@ -50,8 +51,7 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
 char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
                       int try_number)
 {
-    return xasprintf("%s/logs/%s/%s/%s/%d.log", ag->cfg.state_dir, dag_id, run_id, task_id,
-                     try_number);
+    return logpath_try(ag->cfg.state_dir, dag_id, run_id, task_id, try_number);
 }
 
 static int pool_index(const agent *ag, const char *pool)

@@ -30,7 +30,7 @@ static int64_t latest_complete(const dag *m, int64_t now)
 static int64_t first_free(agent *ag, const dag_entry *de, int64_t logical)
 {
     const dag *m = de->model;
-    while (logical >= 0 && !(m->end_date && logical > m->end_date) &&
+    while (logical >= 0 && !(m->end_date != DAG_NO_DATE && logical > m->end_date) &&
            store_run_exists_at(ag->db, de->dag_id, logical)) {
         int64_t next = cron_next(&m->cron, m->timezone, logical);
         if (next <= logical)
@@ -51,7 +51,7 @@ void scheduler_plan(agent *ag, dag_entry *de)
     int64_t logical;
     if (last >= 0)
         logical = cron_next(&m->cron, m->timezone, last);
-    else if (m->start_date)
+    else if (m->start_date != DAG_NO_DATE)
         logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
     else
         logical = latest_complete(m, now); /* no start_date: from the latest interval */
@@ -62,10 +62,10 @@ void scheduler_plan(agent *ag, dag_entry *de)
     }
     if (logical < 0) /* nothing complete yet: the first interval from now */
         logical = cron_next(&m->cron, m->timezone, now);
-    if (m->start_date && logical >= 0 && logical < m->start_date)
+    if (m->start_date != DAG_NO_DATE && logical >= 0 && logical < m->start_date)
         logical = cron_next(&m->cron, m->timezone, m->start_date - 1);
     logical = first_free(ag, de, logical);
-    if (logical < 0 || (m->end_date && logical > m->end_date))
+    if (logical < 0 || (m->end_date != DAG_NO_DATE && logical > m->end_date))
         return;
     de->next_logical_us = logical;
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
@@ -141,7 +141,7 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
     int64_t l = de->next_logical_us;
     /* Intervals already due but not created yet come first. */
     (void)now;
-    while (n < count && l >= 0 && !(m->end_date && l > m->end_date)) {
+    while (n < count && l >= 0 && !(m->end_date != DAG_NO_DATE && l > m->end_date)) {
         int64_t s = cron_next(&m->cron, m->timezone, l);
         if (s <= l)
             break; /* -1, or (never) no progress */

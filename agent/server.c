@@ -34,6 +34,8 @@ void client_unref(client *c)
     if (--c->refs == 0) {
         sb_free(&c->in);
         free(c);
+    } else if (c->refs == 1) {
+        server_out_close_if_answered(c); /* a half-closed client's last reply went */
     }
 }
 
@@ -184,6 +186,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         client_ref(c);
         take_lines(c);
         client_unref(c);
+    } else if (n == UV_EOF && !c->subscribed) {
+        /* `printf … | socat`: answer what was asked (also deferred replies,
+         * which hold a reference), then close. */
+        uv_read_stop(s);
+        c->eof = true;
+        server_out_close_if_answered(c);
     } else if (n < 0) {
         client_close(c);
     }

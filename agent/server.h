@@ -4,6 +4,7 @@
 #define DAGD_SERVER_H
 
 #include "agent.h"
+#include "events.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -24,6 +25,9 @@ void server_reply_error(client *c, json_t *id, const char *code, const char *fmt
     __attribute__((format(printf, 4, 5)));
 /* Send EVENT (stolen; NULL is ignored) to every subscriber, serialized once. */
 void server_broadcast(agent *ag, json_t *event);
+/* The events subscriber (ARG is the agent): EV as JSON to every client that
+ * subscribed, made only when one has. */
+void server_on_event(void *arg, const struct event *ev);
 
 /* Deferred replies hold a reference; a closed client stays valid until the
  * last reference goes, and drops what is sent to it. */

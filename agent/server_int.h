@@ -20,6 +20,7 @@ struct client {
     bool closed;
     bool counted;      /* in its user's connection count */
     bool draining;     /* cut off: sends what is queued and a last overflow line */
+    bool eof;          /* the peer shut down its side: closed once all is answered */
     uint64_t drain_by; /* loop time (ms) by which a draining client is closed */
     int refs;
     /* Output not yet written, in order: lines that events share, and
@@ -65,6 +66,8 @@ void server_out_stop(server *srv); /* closes the timer */
 /* C is closing: its queued events leave the budget now, not when the
  * cancelled writes come back. */
 void server_out_forget(client *c);
+/* A half-closed client with nothing left to send or to come is closed. */
+void server_out_close_if_answered(client *c);
 /* C's handle is closed: what it still had queued is dropped. */
 void server_out_release(client *c);
 /* server.c */

@@ -6,6 +6,7 @@
  * last {"event":"overflow"} line after what is queued, DRAIN_MS to read it,
  * and is closed. */
 #include "server_int.h"
+#include "event_json.h"
 #include "proto.h"
 
 #include <malloc.h>
@@ -121,6 +122,14 @@ static void on_written(uv_write_t *req, int status)
     else
         kick(c);
     client_unref(c);
+}
+
+void server_out_close_if_answered(client *c)
+{
+    /* One reference is the open handle's; any other is a write in flight or
+     * a deferred reply (wait, logs -f) still to come. */
+    if (c->eof && !c->closed && c->q_len == 0 && c->refs == 1)
+        client_close(c);
 }
 
 /* Start a write of the next lines, unless one is in flight. */
@@ -270,6 +279,17 @@ void server_broadcast(agent *ag, json_t *event)
     }
     line_unref(line);
     json_decref(event);
+}
+
+void server_on_event(void *arg, const struct event *ev)
+{
+    agent *ag = arg;
+    server *srv = ag->srv;
+    bool anyone = false;
+    for (client *c = srv ? srv->clients : NULL; c && !anyone; c = c->next)
+        anyone = c->subscribed && !c->draining;
+    if (anyone) /* the one place an event becomes JSON */
+        server_broadcast(ag, event_json(ev));
 }
 
 /* A client that does not read its replies is cut off rather than allowed

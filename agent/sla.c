@@ -1,14 +1,11 @@
 #include "sla.h"
-#include "commands.h"
-#include "notify.h"
-#include "server.h"
+#include "events.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct sla {
     agent *ag;
@@ -45,26 +42,16 @@ static int64_t ti_deadline(const run *r, size_t i)
 static void announce(agent *ag, const run *r, int task, int64_t now)
 {
     const dag *m = r->de->model;
-    const char *tz = m->timezone;
     const char *task_id = task >= 0 ? m->tasks[task].id : NULL;
     int64_t sla_us = task >= 0 ? m->tasks[task].sla_us : m->sla_us;
-    json_t *ev =
-        json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:I, s:o}", "event", "sla_miss", "dag_id",
-                  r->de->dag_id, "run_id", r->run_id, "task_id", task_id, "state",
-                  task >= 0 ? ti_state_name(r->tis[task].state) : run_state_name(r->state),
-                  "logical_date", json_time_or_null(r->logical_us, tz), "sla_s",
-                  (json_int_t)(sla_us / 1000000), "due", json_time_or_null(r->due_us, tz));
-    if (task >= 0)
-        json_object_set_new(ev, "try_number", json_integer(r->tis[task].try_number));
     char sla_text[32];
     duration_format(sla_us, sla_text, sizeof sla_text);
     fprintf(stderr, "dagd: sla_miss: %s %s%s%s not finished %s after it became due (%.1f s late)\n",
             r->de->dag_id, r->run_id, task_id ? " task " : "", task_id ? task_id : "", sla_text,
             (double)(now - r->due_us - sla_us) / 1e6);
     /* Recorded (committed: no batch is open in a timer callback) before it
-     * is announced, like every other event. */
-    notify_on_event(ag, ev);
-    server_broadcast(ag, ev);
+     * is announced, like every other event; held like them if one is. */
+    events_sla_miss(ag, r, task);
 }
 
 /* Once per run / task instance: the store's key decides, so that a
@@ -130,10 +117,10 @@ void sla_arm(agent *ag)
 
 /* A finished run that clear brought back: deadlines already past were met
  * or missed (and recorded) while it ran the first time. */
-static void settle_reopened(agent *ag, json_t *ev)
+static void settle_reopened(agent *ag, const struct event *ev)
 {
-    const char *dag_id = json_string_value(json_object_get(ev, "dag_id"));
-    const char *run_id = json_string_value(json_object_get(ev, "run_id"));
+    const char *dag_id = ev->dag_id;
+    const char *run_id = ev->run_id;
     dag_entry *de = dag_id ? agent_find_dag(ag, dag_id) : NULL;
     run *r = de && run_id ? agent_find_run(ag, de, run_id) : NULL;
     if (!r || !r->de->model)
@@ -154,19 +141,16 @@ static void settle_reopened(agent *ag, json_t *ev)
     }
 }
 
-void sla_on_event(agent *ag, json_t *ev)
+void sla_on_event(void *arg, const struct event *ev)
 {
+    agent *ag = arg;
     if (!ag->sla)
         return;
-    const char *kind = json_string_value(json_object_get(ev, "event"));
-    if (!kind)
-        return;
-    if (strcmp(kind, "run") == 0) {
-        const char *state = json_string_value(json_object_get(ev, "state"));
-        if (state && strcmp(state, "queued") == 0)
+    if (ev->kind == EVENT_RUN) {
+        if (ev->run_state == RUN_QUEUED)
             settle_reopened(ag, ev);
         sla_arm(ag);
-    } else if (strcmp(kind, "dag") == 0) {
+    } else if (ev->kind == EVENT_DAG) {
         sla_arm(ag); /* a reload may have changed an sla */
     }
 }

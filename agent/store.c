@@ -128,6 +128,14 @@ json_t *store_json_time(int64_t t, const char *tz)
     return json_string(buf);
 }
 
+/* A logical date is never NULL and 0 is the epoch, so every value is one. */
+json_t *store_json_date(int64_t t, const char *tz)
+{
+    char buf[48];
+    time_format_iso(t, tz, buf, sizeof buf);
+    return json_string(buf);
+}
+
 int store_schema_version(store *s)
 {
     sqlite3_stmt *st = store_stmt(s, "PRAGMA user_version");

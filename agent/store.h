@@ -59,6 +59,8 @@ typedef struct audit_record {
 int store_audit(store *s, const audit_record *a);
 /* Newest first, times in TZ. */
 json_t *store_audit_json(store *s, int limit, const char *tz);
+/* LIMIT records, newest first, after skipping OFFSET. */
+json_t *store_audit_page(store *s, long long offset, int limit, const char *tz);
 
 /* State of TASK_ID in the run of DAG_ID just before LOGICAL; -1 when there is
  * no earlier run or it has no such task. */
@@ -72,6 +74,13 @@ int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us);
 
 /* The grid of the contract: runs newest first, each with its tasks. */
 json_t *store_grid_json(store *s, const dag_entry *de, int limit);
+/* Grid rows without cells: runs newest first whose logical date is before
+ * BEFORE_US (-1: any), skipping OFFSET, at most LIMIT. */
+json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long long offset,
+                        int limit);
+/* One row's cells {"T":{"state","try_number"}}, only tasks that are keys of
+ * ONLY (NULL: all). */
+json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only);
 /* The last LIMIT run states of a DAG, newest first, as a JSON array. */
 json_t *store_recent_states_json(store *s, const char *dag_id, int limit);
 /* Try number of a task instance (0 if it never ran), -1 if not found. */

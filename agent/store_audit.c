@@ -1,6 +1,9 @@
 /* The store's audit log: who changed what, newest first; retention. */
 #include "store_int.h"
 #include "utf8.h"
+#include "util.h"
+
+#include <stdlib.h>
 
 int store_audit(store *s, const audit_record *a)
 {
@@ -17,20 +20,40 @@ int store_audit(store *s, const audit_record *a)
     return store_write_done(s, st);
 }
 
+/* A stored text for a reply: records written before refusals were
+ * truncated can be huge, so at most AUDIT_SHOWN bytes (cut between UTF-8
+ * sequences) and a note of what was left out. */
+#define AUDIT_SHOWN 1024
 static json_t *column_json_text(sqlite3_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? json_null()
-               : json_text((const char *)sqlite3_column_text(st, i));
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (n <= AUDIT_SHOWN)
+        return json_text(text);
+    size_t cut = AUDIT_SHOWN;
+    while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        cut--;
+    char *shown = xasprintf("%.*s... [%zu more bytes]", (int)cut, text, n - cut);
+    json_t *j = json_text(shown);
+    free(shown);
+    return j;
 }
 
 json_t *store_audit_json(store *s, int limit, const char *tz)
 {
+    return store_audit_page(s, 0, limit, tz);
+}
+
+json_t *store_audit_page(store *s, long long offset, int limit, const char *tz)
+{
     json_t *list = json_array();
     sqlite3_stmt *st =
         store_stmt(s, "SELECT time, uid, user, action, dag_id, run_id, task_id, detail"
-                      " FROM audit ORDER BY id DESC LIMIT ?1");
+                      " FROM audit ORDER BY id DESC LIMIT ?1 OFFSET ?2");
     sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_int64(st, 2, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             list, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "time",

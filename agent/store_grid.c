@@ -2,7 +2,7 @@
  * the grid shows. */
 #include "store_int.h"
 
-static void grid_add_tis(store *s, const char *dag_id, json_t *grid_run, const char *run_id)
+json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
     sqlite3_stmt *st = store_stmt(s, "SELECT task_id, state, try_number FROM task_instances"
@@ -10,36 +10,51 @@ static void grid_add_tis(store *s, const char *dag_id, json_t *grid_run, const c
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(tasks, (const char *)sqlite3_column_text(st, 0),
+        const char *task = (const char *)sqlite3_column_text(st, 0);
+        if (only && !json_object_get(only, task))
+            continue;
+        json_object_set_new(tasks, task,
                             json_pack("{s:s, s:i}", "state", sqlite3_column_text(st, 1),
                                       "try_number", sqlite3_column_int(st, 2)));
     }
-    json_object_set_new(grid_run, "tasks", tasks);
+    return tasks;
 }
 
-json_t *store_grid_json(store *s, const dag_entry *de, int limit)
+json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long long offset,
+                        int limit)
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
     sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
                                      " end_date FROM runs WHERE dag_id = ?1"
-                                     " ORDER BY logical_date DESC LIMIT ?2");
+                                     " AND (?2 < 0 OR logical_date < ?2)"
+                                     " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 2, before_us);
+    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 4, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             runs,
             json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
-                      "logical_date", store_json_time(sqlite3_column_int64(st, 1), tz), "state",
+                      "logical_date", store_json_date(sqlite3_column_int64(st, 1), tz), "state",
                       sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
                       "start_date", store_json_time(store_column_time(st, 4), tz), "end_date",
                       store_json_time(store_column_time(st, 5), tz)));
     }
+    sqlite3_reset(st);
+    return runs;
+}
+
+json_t *store_grid_json(store *s, const dag_entry *de, int limit)
+{
+    json_t *runs = store_grid_runs(s, de, -1, 0, limit);
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)
     {
-        grid_add_tis(s, de->dag_id, r, json_string_value(json_object_get(r, "run_id")));
+        const char *run_id = json_string_value(json_object_get(r, "run_id"));
+        json_object_set_new(r, "tasks", store_grid_cells(s, de->dag_id, run_id, NULL));
     }
     json_t *tasks = json_array();
     for (size_t t = 0; de->model && t < de->model->n_tasks; t++)

@@ -1,5 +1,6 @@
 #include "try_status.h"
 #include "fsutil.h"
+#include "logpath.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,10 +12,7 @@
 
 char *try_status_path(const char *log_path)
 {
-    size_t n = strlen(log_path);
-    if (n > 4 && strcmp(log_path + n - 4, ".log") == 0)
-        n -= 4;
-    return xasprintf("%.*s.status", (int)n, log_path);
+    return logpath_status(log_path);
 }
 
 /* WORD padded with spaces to a whole record. */

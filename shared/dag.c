@@ -7,12 +7,13 @@
 
 bool dag_id_valid(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
+    if (!s || !*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false; /* ids are path parts under logs/ */
+    size_t n = 0;
+    for (; *s; s++, n++) {
         char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+        if (n >= DAG_ID_MAX || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                 (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
             return false;
     }
     return true;

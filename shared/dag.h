@@ -53,8 +53,10 @@ typedef struct dag {
     char *schedule; /* as written, "none" when absent */
     cron_spec cron;
     char *timezone;
-    int64_t start_date; /* 0: none (then scheduled runs start from load time) */
-    int64_t end_date;   /* 0: none */
+    /* DAG_NO_DATE: none (then scheduled runs start from load time); 0 is
+     * the epoch, a valid date. */
+    int64_t start_date;
+    int64_t end_date;
     bool catchup;
     int max_active_runs;
     int max_active_tasks;
@@ -88,7 +90,11 @@ int dag_param_index(const dag *d, const char *name);
 /* Tasks without downstream tasks: the ones that decide a run's state. */
 bool dag_task_is_leaf(const dag *d, size_t i);
 
-/* Ids of DAGs and tasks (and pools): [A-Za-z0-9_.-]+. */
+/* Ids of DAGs, tasks, pools and notifiers (Airflow's rule): [A-Za-z0-9_.-],
+ * 1 to DAG_ID_MAX characters, and not "." or ".." (they are path parts). */
+#define DAG_ID_MAX 250
+/* start_date / end_date not given: before every valid date (timeutil.h). */
+#define DAG_NO_DATE (-1)
 bool dag_id_valid(const char *s);
 
 /* Resolve every task's upstream ids into up/down, report unknown upstream

@@ -8,46 +8,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static const char *const dag_keys[DK_COUNT] = {
-    "id",
-    "schedule",
-    "start_date",
-    "end_date",
-    "timezone",
-    "catchup",
-    "max_active_runs",
-    "max_active_tasks",
-    "depends_on_past",
-    "retries",
-    "retry_delay",
-    "timeout",
-    "notify",
-    "sla",
-};
-
-static const char *const task_keys[TK_COUNT] = {
-    "command",      "upstream", "retries",         "retry_delay", "timeout", "pool",
-    "trigger_rule", "branch",   "depends_on_past", "image",       "env",     "volumes",
-    "network",      "user",     "workdir",         "entrypoint",  "pull",    "keep",
-    "memory",       "cpus",     "notify",          "sla",
-};
-
 #define CONTINUATION_ERROR                                                                         \
     "\"%s\" does not continue on an indented line (only command and the lists upstream, env, "     \
     "volumes and notify do)"
-
-static int lookup(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
 
 static bool parse_bool(const char *v, bool *out)
 {
@@ -174,14 +143,245 @@ static void add_items(ini_parser *p, strlist *l, intvec *lines, strindex **ix, c
     free(copy);
 }
 
+/* How a key's value is read. Where it goes: OFFSET into the model (the
+ * dag for [dag], the task for [task ID]) or, ON_LOADER, into what the
+ * loader keeps beside it (ini_parser / task_meta): defaults and dates. */
+enum key_type {
+    KT_STR,
+    KT_BOOL,
+    KT_INT, /* from MIN */
+    KT_DURATION,
+    KT_CHOICE, /* one of CHOICES, kept as a string */
+    KT_IDS,    /* a list of ids; twice is a warning */
+    KT_ENV,    /* a list of NAME=VALUE */
+    KT_VOLUMES,
+    KT_CUSTOM, /* SET checks and stores */
+};
+
+typedef struct ini_key ini_key;
+struct ini_key {
+    const char *name;
+    enum key_type type;
+    bool on_loader;
+    size_t offset;
+    int min;
+    const char *const *choices; /* KT_CHOICE, NULL-terminated */
+    /* Lists: the loader's intvec of each item's line and strindex * of an
+     * id list (0: none; neither is first in its struct). */
+    size_t lines_at, index_at;
+    bool continues; /* takes indented continuation lines */
+    void (*set)(ini_parser *p, const ini_key *k, void *field, const char *v);
+};
+
+static void set_dag_id(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    if (dag_id_valid(v))
+        set_str(field, v);
+    else
+        ini_err(p, p->lineno, "bad DAG id \"%s\": use letters, digits, '_', '.' and '-'", v);
+}
+
+static void set_schedule(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    char err[200];
+    if (cron_parse(v, &p->d->cron, err, sizeof err) < 0)
+        ini_err(p, p->lineno, "bad schedule \"%s\": %s", v, err);
+    else
+        set_str(field, v);
+}
+
+static void set_timezone(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    if (tz_exists(v))
+        set_str(field, v);
+    else
+        ini_err(p, p->lineno, "unknown timezone \"%s\"", v);
+}
+
+static void set_pool(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    if (dag_id_valid(v))
+        set_str(field, v);
+    else
+        ini_err(p, p->lineno, "bad pool name \"%s\"", v);
+}
+
+static void set_trigger_rule(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    int r = trigger_rule_parse(v);
+    if (r < 0)
+        ini_err(p, p->lineno,
+                "unknown trigger rule \"%s\" (expected all_success, all_failed, all_done, "
+                "all_skipped, one_success, one_failed, one_done, none_failed, "
+                "none_failed_min_one_success, none_skipped or always)",
+                v);
+    else
+        *(enum trigger_rule *)field = (enum trigger_rule)r;
+}
+
+static void set_memory(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    char err[200];
+    int64_t *bytes = field;
+    if (size_parse(v, bytes, err, sizeof err) < 0)
+        ini_err(p, p->lineno, "bad memory: %s", err);
+    else if (*bytes <= 0)
+        ini_err(p, p->lineno, "bad memory \"%s\": must be more than 0", v);
+}
+
+static void set_cpus(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    char *end;
+    errno = 0;
+    double c = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(c) || c <= 0)
+        ini_err(p, p->lineno, "bad cpus \"%s\": expected a positive number", v);
+    else
+        *(double *)field = c;
+}
+
+static void add_command_line(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    ini_append_line(p, field, v);
+    intvec_push(&p->meta[p->task].cmd_lines, p->lineno);
+}
+
+static const char *const pull_choices[] = {"never", "missing", "always", NULL};
+
+#define ROW(n, ty, T, f, ...)                                                                      \
+    {                                                                                              \
+        .name = n, .type = ty, .offset = offsetof(T, f), __VA_ARGS__                               \
+    }
+#define DAG(n, ty, f, ...) ROW(n, ty, dag, f, __VA_ARGS__)
+#define DAG_DEFAULT(n, ty, f, ...) ROW(n, ty, ini_parser, f, .on_loader = true, __VA_ARGS__)
+#define TASK(n, ty, f, ...) ROW(n, ty, dag_task, f, __VA_ARGS__)
+#define CUSTOM(fn) .set = fn
+#define LIST(lines, index) .continues = true, .lines_at = lines, .index_at = index
+#define META(f) offsetof(task_meta, f)
+
+/* [dag]: one row per key, in the order of enum dag_key. */
+static const ini_key dag_keys[DK_COUNT] = {
+    [DK_ID] = DAG("id", KT_CUSTOM, id, CUSTOM(set_dag_id)),
+    [DK_SCHEDULE] = DAG("schedule", KT_CUSTOM, schedule, CUSTOM(set_schedule)),
+    /* Read once the timezone is known (ini_finish). */
+    [DK_START_DATE] = DAG_DEFAULT("start_date", KT_STR, start_date),
+    [DK_END_DATE] = DAG_DEFAULT("end_date", KT_STR, end_date),
+    [DK_TIMEZONE] = DAG("timezone", KT_CUSTOM, timezone, CUSTOM(set_timezone)),
+    [DK_CATCHUP] = DAG("catchup", KT_BOOL, catchup),
+    [DK_MAX_ACTIVE_RUNS] = DAG("max_active_runs", KT_INT, max_active_runs, .min = 1),
+    [DK_MAX_ACTIVE_TASKS] = DAG("max_active_tasks", KT_INT, max_active_tasks, .min = 1),
+    /* Defaults for every task (finish_task). */
+    [DK_DEPENDS_ON_PAST] = DAG_DEFAULT("depends_on_past", KT_BOOL, def_depends_on_past),
+    [DK_RETRIES] = DAG_DEFAULT("retries", KT_INT, def_retries, .min = 0),
+    [DK_RETRY_DELAY] = DAG_DEFAULT("retry_delay", KT_DURATION, def_retry_delay),
+    [DK_TIMEOUT] = DAG_DEFAULT("timeout", KT_DURATION, def_timeout),
+    [DK_NOTIFY] = DAG("notify", KT_IDS, notify, LIST(0, offsetof(ini_parser, notify_ix))),
+    [DK_SLA] = DAG("sla", KT_DURATION, sla_us),
+};
+
+/* [task ID]: one row per key, in the order of enum task_key. */
+static const ini_key task_keys[TK_COUNT] = {
+    [TK_COMMAND] = TASK("command", KT_CUSTOM, command, CUSTOM(add_command_line), .continues = true),
+    [TK_UPSTREAM] = TASK("upstream", KT_IDS, upstream, LIST(META(up_lines), META(up_ix))),
+    [TK_RETRIES] = TASK("retries", KT_INT, retries, .min = 0),
+    [TK_RETRY_DELAY] = TASK("retry_delay", KT_DURATION, retry_delay_us),
+    [TK_TIMEOUT] = TASK("timeout", KT_DURATION, timeout_us),
+    [TK_POOL] = TASK("pool", KT_CUSTOM, pool, CUSTOM(set_pool)),
+    [TK_TRIGGER_RULE] = TASK("trigger_rule", KT_CUSTOM, trigger_rule, CUSTOM(set_trigger_rule)),
+    [TK_BRANCH] = TASK("branch", KT_BOOL, branch),
+    [TK_DEPENDS_ON_PAST] = TASK("depends_on_past", KT_BOOL, depends_on_past),
+    [TK_IMAGE] = TASK("image", KT_STR, image),
+    [TK_ENV] = TASK("env", KT_ENV, env, LIST(META(env_lines), 0)),
+    [TK_VOLUMES] = TASK("volumes", KT_VOLUMES, volumes, LIST(0, 0)),
+    [TK_NETWORK] = TASK("network", KT_STR, network),
+    [TK_USER] = TASK("user", KT_STR, user),
+    [TK_WORKDIR] = TASK("workdir", KT_STR, workdir),
+    [TK_ENTRYPOINT] = TASK("entrypoint", KT_STR, entrypoint),
+    [TK_PULL] = TASK("pull", KT_CHOICE, pull, .choices = pull_choices),
+    [TK_KEEP] = TASK("keep", KT_BOOL, keep),
+    [TK_MEMORY] = TASK("memory", KT_CUSTOM, memory_bytes, CUSTOM(set_memory)),
+    [TK_CPUS] = TASK("cpus", KT_CUSTOM, cpus, CUSTOM(set_cpus)),
+    [TK_NOTIFY] = TASK("notify", KT_IDS, notify, LIST(0, META(notify_ix))),
+    [TK_SLA] = TASK("sla", KT_DURATION, sla_us),
+};
+
+/* "never, missing or always" */
+static void choice_list(const char *const *c, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; c[i] && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s",
+                              i == 0     ? ""
+                              : c[i + 1] ? ", "
+                                         : " or ",
+                              c[i]);
+}
+
+/* Apply V (a key's value or a continuation line) as row K says. MODEL is
+ * the dag or task, LOADER the ini_parser or task_meta. */
+static void apply_key(ini_parser *p, const ini_key *k, void *model, void *loader, const char *v)
+{
+    void *field = (char *)(k->on_loader ? loader : model) + k->offset;
+    intvec *lines = k->lines_at ? (intvec *)((char *)loader + k->lines_at) : NULL;
+    strindex **ix = k->index_at ? (strindex **)((char *)loader + k->index_at) : NULL;
+    switch (k->type) {
+    case KT_STR:
+        set_str(field, v);
+        break;
+    case KT_BOOL:
+        set_bool(p, k->name, v, field);
+        break;
+    case KT_INT:
+        set_int(p, k->name, v, k->min, field);
+        break;
+    case KT_DURATION:
+        set_duration(p, k->name, v, field);
+        break;
+    case KT_CHOICE: {
+        for (size_t i = 0; k->choices[i]; i++) {
+            if (strcmp(v, k->choices[i]) == 0) {
+                set_str(field, v);
+                return;
+            }
+        }
+        char list[200];
+        choice_list(k->choices, list, sizeof list);
+        ini_err(p, p->lineno, "bad %s \"%s\": expected %s", k->name, v, list);
+        break;
+    }
+    case KT_IDS:
+        add_items(p, field, lines, ix, v, ITEM_ID, k->name);
+        break;
+    case KT_ENV:
+        add_items(p, field, lines, ix, v, ITEM_ENV, k->name);
+        break;
+    case KT_VOLUMES:
+        add_items(p, field, lines, ix, v, ITEM_VOLUME, k->name);
+        break;
+    case KT_CUSTOM:
+        k->set(p, k, field, v);
+        break;
+    }
+}
+
 /* Look KEY up in a section's table and refuse a repeated key: returns its
  * index, or -1 after reporting the problem. */
-static int claim_key(ini_parser *p, const char *const *names, int n, int *key_line,
-                     const char *name)
+static int claim_key(ini_parser *p, const ini_key *keys, int n, int *key_line, const char *name)
 {
     char label[128];
-    int k = lookup(names, n, name);
-    if (k < 0) {
+    int k = 0;
+    while (k < n && strcmp(keys[k].name, name) != 0)
+        k++;
+    if (k == n) {
         ini_err(p, p->lineno, "unknown key \"%s\" in %s", name,
                 ini_section_label(p, label, sizeof label));
         return -1;
@@ -197,87 +397,24 @@ static int claim_key(ini_parser *p, const char *const *names, int n, int *key_li
 
 void ini_dag_key(ini_parser *p, const char *name, const char *v)
 {
-    dag *d = p->d;
-    char err[200];
     int k = p->key = claim_key(p, dag_keys, DK_COUNT, p->dag_key_line, name);
-    if (k < 0 || !*v)
-        return; /* an empty value keeps the default */
-    switch ((enum dag_key)k) {
-    case DK_ID:
-        if (dag_id_valid(v))
-            set_str(&d->id, v);
-        else
-            ini_err(p, p->lineno, "bad DAG id \"%s\": use letters, digits, '_', '.' and '-'", v);
-        break;
-    case DK_SCHEDULE:
-        if (cron_parse(v, &d->cron, err, sizeof err) < 0)
-            ini_err(p, p->lineno, "bad schedule \"%s\": %s", v, err);
-        else
-            set_str(&d->schedule, v);
-        break;
-    case DK_START_DATE:
-        set_str(&p->start_date, v);
-        break;
-    case DK_END_DATE:
-        set_str(&p->end_date, v);
-        break;
-    case DK_TIMEZONE:
-        if (tz_exists(v))
-            set_str(&d->timezone, v);
-        else
-            ini_err(p, p->lineno, "unknown timezone \"%s\"", v);
-        break;
-    case DK_CATCHUP:
-        set_bool(p, name, v, &d->catchup);
-        break;
-    case DK_MAX_ACTIVE_RUNS:
-        set_int(p, name, v, 1, &d->max_active_runs);
-        break;
-    case DK_MAX_ACTIVE_TASKS:
-        set_int(p, name, v, 1, &d->max_active_tasks);
-        break;
-    case DK_DEPENDS_ON_PAST:
-        set_bool(p, name, v, &p->def_depends_on_past);
-        break;
-    case DK_RETRIES:
-        set_int(p, name, v, 0, &p->def_retries);
-        break;
-    case DK_RETRY_DELAY:
-        set_duration(p, name, v, &p->def_retry_delay);
-        break;
-    case DK_TIMEOUT:
-        set_duration(p, name, v, &p->def_timeout);
-        break;
-    case DK_NOTIFY:
-        add_items(p, &d->notify, NULL, &p->notify_ix, v, ITEM_ID, name);
-        break;
-    case DK_SLA:
-        set_duration(p, name, v, &d->sla_us);
-        break;
-    case DK_COUNT:
-        break;
-    }
+    if (k >= 0 && *v) /* an empty value keeps the default */
+        apply_key(p, &dag_keys[k], p->d, p, v);
 }
 
 void ini_dag_continuation(ini_parser *p, const char *v)
 {
-    if (p->key == DK_NOTIFY)
-        add_items(p, &p->d->notify, NULL, &p->notify_ix, v, ITEM_ID, "notify");
+    const ini_key *k = &dag_keys[p->key];
+    if (k->continues)
+        apply_key(p, k, p->d, p, v);
     else
-        ini_err(p, p->lineno, CONTINUATION_ERROR, dag_keys[p->key]);
-}
-
-static void add_command_line(ini_parser *p, dag_task *t, task_meta *m, const char *v)
-{
-    ini_append_line(p, &t->command, v);
-    intvec_push(&m->cmd_lines, p->lineno);
+        ini_err(p, p->lineno, CONTINUATION_ERROR, k->name);
 }
 
 void ini_task_key(ini_parser *p, const char *name, const char *v)
 {
     dag_task *t = &p->d->tasks[p->task];
     task_meta *m = &p->meta[p->task];
-    char err[200];
     int k = p->key = claim_key(p, task_keys, TK_COUNT, m->key_line, name);
     if (k < 0)
         return;
@@ -286,127 +423,18 @@ void ini_task_key(ini_parser *p, const char *name, const char *v)
     if (!*v)
         return; /* an empty value keeps the default; a command may start below */
     m->set[k] = true;
-    switch ((enum task_key)k) {
-    case TK_COMMAND:
-        add_command_line(p, t, m, v);
-        break;
-    case TK_UPSTREAM:
-        add_items(p, &t->upstream, &m->up_lines, &m->up_ix, v, ITEM_ID, name);
-        break;
-    case TK_RETRIES:
-        set_int(p, name, v, 0, &t->retries);
-        break;
-    case TK_RETRY_DELAY:
-        set_duration(p, name, v, &t->retry_delay_us);
-        break;
-    case TK_TIMEOUT:
-        set_duration(p, name, v, &t->timeout_us);
-        break;
-    case TK_SLA:
-        set_duration(p, name, v, &t->sla_us);
-        break;
-    case TK_POOL:
-        if (dag_id_valid(v))
-            set_str(&t->pool, v);
-        else
-            ini_err(p, p->lineno, "bad pool name \"%s\"", v);
-        break;
-    case TK_TRIGGER_RULE: {
-        int r = trigger_rule_parse(v);
-        if (r < 0)
-            ini_err(p, p->lineno,
-                    "unknown trigger rule \"%s\" (expected all_success, all_failed, all_done, "
-                    "all_skipped, one_success, one_failed, one_done, none_failed, "
-                    "none_failed_min_one_success, none_skipped or always)",
-                    v);
-        else
-            t->trigger_rule = (enum trigger_rule)r;
-        break;
-    }
-    case TK_BRANCH:
-        set_bool(p, name, v, &t->branch);
-        break;
-    case TK_DEPENDS_ON_PAST:
-        set_bool(p, name, v, &t->depends_on_past);
-        break;
-    case TK_KEEP:
-        set_bool(p, name, v, &t->keep);
-        break;
-    case TK_IMAGE:
-        set_str(&t->image, v);
-        break;
-    case TK_NETWORK:
-        set_str(&t->network, v);
-        break;
-    case TK_USER:
-        set_str(&t->user, v);
-        break;
-    case TK_WORKDIR:
-        set_str(&t->workdir, v);
-        break;
-    case TK_ENTRYPOINT:
-        set_str(&t->entrypoint, v);
-        break;
-    case TK_PULL:
-        if (strcmp(v, "never") && strcmp(v, "missing") && strcmp(v, "always"))
-            ini_err(p, p->lineno, "bad pull \"%s\": expected never, missing or always", v);
-        else
-            set_str(&t->pull, v);
-        break;
-    case TK_ENV:
-        add_items(p, &t->env, &m->env_lines, NULL, v, ITEM_ENV, name);
-        break;
-    case TK_VOLUMES:
-        add_items(p, &t->volumes, NULL, NULL, v, ITEM_VOLUME, name);
-        break;
-    case TK_NOTIFY:
-        add_items(p, &t->notify, NULL, &m->notify_ix, v, ITEM_ID, name);
-        break;
-    case TK_MEMORY:
-        if (size_parse(v, &t->memory_bytes, err, sizeof err) < 0)
-            ini_err(p, p->lineno, "bad memory: %s", err);
-        else if (t->memory_bytes <= 0)
-            ini_err(p, p->lineno, "bad memory \"%s\": must be more than 0", v);
-        break;
-    case TK_CPUS: {
-        char *end;
-        errno = 0;
-        double c = strtod(v, &end);
-        if (errno || end == v || *end || !isfinite(c) || c <= 0)
-            ini_err(p, p->lineno, "bad cpus \"%s\": expected a positive number", v);
-        else
-            t->cpus = c;
-        break;
-    }
-    case TK_COUNT:
-        break;
-    }
+    apply_key(p, &task_keys[k], t, m, v);
 }
 
 void ini_task_continuation(ini_parser *p, const char *v)
 {
-    dag_task *t = &p->d->tasks[p->task];
     task_meta *m = &p->meta[p->task];
+    const ini_key *k = &task_keys[p->key];
     m->set[p->key] = true;
-    switch (p->key) {
-    case TK_COMMAND:
-        add_command_line(p, t, m, v);
-        break;
-    case TK_UPSTREAM:
-        add_items(p, &t->upstream, &m->up_lines, &m->up_ix, v, ITEM_ID, "upstream");
-        break;
-    case TK_ENV:
-        add_items(p, &t->env, &m->env_lines, NULL, v, ITEM_ENV, "env");
-        break;
-    case TK_VOLUMES:
-        add_items(p, &t->volumes, NULL, NULL, v, ITEM_VOLUME, "volumes");
-        break;
-    case TK_NOTIFY:
-        add_items(p, &t->notify, NULL, &m->notify_ix, v, ITEM_ID, "notify");
-        break;
-    default:
-        ini_err(p, p->lineno, CONTINUATION_ERROR, task_keys[p->key]);
-    }
+    if (k->continues)
+        apply_key(p, k, &p->d->tasks[p->task], m, v);
+    else
+        ini_err(p, p->lineno, CONTINUATION_ERROR, k->name);
 }
 
 static void check_template(ini_parser *p, const dag_task *t, const char *what, const char *text,
@@ -470,7 +498,7 @@ static void finish_task(ini_parser *p, size_t i, const char *const *names)
         for (size_t j = 0; j < sizeof docker_only / sizeof *docker_only; j++)
             if (m->set[docker_only[j]])
                 ini_warn(p, m->key_line[docker_only[j]], "task %s: %s has no effect without image",
-                         t->id, task_keys[docker_only[j]]);
+                         t->id, task_keys[docker_only[j]].name);
     }
 }
 
@@ -478,12 +506,13 @@ void ini_finish(ini_parser *p)
 {
     dag *d = p->d;
     char err[200];
+    d->start_date = d->end_date = DAG_NO_DATE;
     if (p->start_date &&
         time_parse(p->start_date, d->timezone, &d->start_date, err, sizeof err) < 0)
         ini_err(p, p->dag_key_line[DK_START_DATE], "bad start_date: %s", err);
     if (p->end_date && time_parse(p->end_date, d->timezone, &d->end_date, err, sizeof err) < 0)
         ini_err(p, p->dag_key_line[DK_END_DATE], "bad end_date: %s", err);
-    else if (p->end_date && d->start_date && d->end_date < d->start_date)
+    else if (p->end_date && p->start_date && d->end_date < d->start_date)
         ini_err(p, p->dag_key_line[DK_END_DATE], "end_date is before start_date");
 
     d->notify_line = p->dag_key_line[DK_NOTIFY];

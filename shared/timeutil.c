@@ -273,6 +273,11 @@ void time_format_date(int64_t t_us, const char *tz, bool nodash, char *buf, size
 
 /* ---- parsing ---- */
 
+bool time_in_range(int64_t t_us)
+{
+    return t_us >= TIME_MIN_US && t_us <= TIME_MAX_US;
+}
+
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -393,8 +398,10 @@ static bool take_offset(const char **p, struct datetime *dt)
 static bool parse_syntax(const char *s, struct datetime *dt)
 {
     const char *p = s;
-    if (!take_digits(&p, 4, &dt->year) || !take_char(&p, '-') || !take_digits(&p, 2, &dt->month) ||
-        !take_char(&p, '-') || !take_digits(&p, 2, &dt->day))
+    /* 4 digits, or 5 for 10000-01-01 (the last instant, east of UTC). */
+    size_t year_digits = strspn(s, "0123456789") == 5 ? 5 : 4;
+    if (!take_digits(&p, (int)year_digits, &dt->year) || !take_char(&p, '-') ||
+        !take_digits(&p, 2, &dt->month) || !take_char(&p, '-') || !take_digits(&p, 2, &dt->day))
         return false;
     if ((*p == 'T' || *p == 't' || *p == ' ') && isdigit((unsigned char)p[1])) {
         p++;
@@ -450,7 +457,14 @@ int time_parse(const char *text, const char *tz, int64_t *out_us, char *err, siz
     else
         secs = tz_from_local(tz, dt.year, dt.month, dt.day, dt.hour, dt.min, dt.sec, NULL) /
                USEC_PER_SEC;
-    *out_us = secs * USEC_PER_SEC + dt.usec;
+    int64_t t = secs * USEC_PER_SEC + dt.usec;
+    if (!time_in_range(t)) {
+        set_err(err, errlen,
+                "date-time \"%.*s\" out of range 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z", len,
+                s);
+        return -1;
+    }
+    *out_us = t;
     return 0;
 }
 

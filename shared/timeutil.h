@@ -44,9 +44,17 @@ size_t time_format_iso(int64_t t_us, const char *tz, char *buf, size_t len);
 /* The date part in TZ: 2026-11-22; with NODASH: 20261122. */
 void time_format_date(int64_t t_us, const char *tz, bool nodash, char *buf, size_t len);
 
+/* The instants a logical date may be (SPEC): 1970-01-01T00:00:00Z ..
+ * 9999-12-31T23:59:59Z, both included. Below it, -1 is free as "none". */
+#define TIME_MIN_US 0LL
+#define TIME_MAX_US (253402300799LL * USEC_PER_SEC)
+bool time_in_range(int64_t t_us);
+
 /* Parse "2026-11-22", "2026-11-22T03:00", "2026-11-22 03:00:00",
  * "2026-11-22T03:00:00.123456", each optionally followed by "Z" or "+09:00"
- * / "-0500". Without an offset the wall-clock time is read in TZ.
+ * / "-0500". Without an offset the wall-clock time is read in TZ. The year
+ * may have 5 digits (9999-12-31T23:59:59Z is 10000-01-01 east of UTC);
+ * an instant out of time_in_range is refused.
  * Returns 0, or -1 with a message in ERR. */
 int time_parse(const char *text, const char *tz, int64_t *out_us, char *err, size_t errlen);
 

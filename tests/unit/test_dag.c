@@ -63,7 +63,7 @@ static void test_spec_example(void **state)
     char err[200];
     assert_int_equal(time_parse("2026-11-01", "Asia/Tokyo", &start, err, sizeof err), 0);
     assert_true(d->start_date == start);
-    assert_true(d->end_date == 0);
+    assert_true(d->end_date == DAG_NO_DATE);
     assert_true(d->catchup);
     assert_int_equal(d->max_active_runs, 2);
     assert_int_equal(d->max_active_tasks, 4);
@@ -142,7 +142,7 @@ static void test_defaults(void **state)
     assert_string_equal(d->schedule, "none");
     assert_true(d->cron.none);
     assert_string_equal(d->timezone, "Europe/Paris");
-    assert_true(d->start_date == 0 && d->end_date == 0);
+    assert_true(d->start_date == DAG_NO_DATE && d->end_date == DAG_NO_DATE);
     assert_true(d->catchup);
     assert_int_equal(d->max_active_runs, DAG_DEFAULT_MAX_ACTIVE_RUNS);
     assert_int_equal(d->max_active_tasks, DAG_DEFAULT_MAX_ACTIVE_TASKS);

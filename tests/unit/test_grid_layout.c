@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/tui_grid_layout.h"
+#include "../../tui/dagtop/tui_grid_layout.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -160,6 +160,58 @@ static void test_parse_errors(void **state)
     expect_parse_error("2026-11-22T03:00:60", "second 60 out of range");
 }
 
+/* SPEC: logical dates lie in 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z,
+ * bounds included, whatever the offset they are written with. */
+static void test_parse_bounds(void **state)
+{
+    (void)state;
+    const int64_t max = 253402300799LL * USEC_PER_SEC;
+    assert_int_equal(parse_ok("1970-01-01T00:00:00Z", "UTC"), 0);
+    assert_int_equal(parse_ok("1970-01-01", "UTC"), 0);
+    assert_int_equal(parse_ok("1970-01-01T14:00:00+14:00", "UTC"), 0);
+    assert_int_equal(parse_ok("1969-12-31T19:00:00-05:00", "UTC"), 0);
+    assert_int_equal(parse_ok("1970-01-01T09:00", "Asia/Tokyo"), 0);
+    assert_int_equal(parse_ok("9999-12-31T23:59:59Z", "UTC"), max);
+    assert_int_equal(parse_ok("9999-12-31T09:59:59-14:00", "UTC"), max);
+    assert_int_equal(parse_ok("10000-01-01T08:59:59+09:00", "UTC"), max);
+    expect_parse_error("1969-12-31T23:59:59Z", "out of range 1970-01-01T00:00:00Z");
+    expect_parse_error("1969-12-31T23:59:59.999999Z", "out of range");
+    expect_parse_error("1970-01-01T00:00:00+00:01", "out of range");
+    expect_parse_error("1970-01-01T13:59:59+14:00", "out of range");
+    expect_parse_error("9999-12-31T23:59:59.000001Z", "out of range");
+    expect_parse_error("9999-12-31T23:59:59-00:01", "out of range");
+    expect_parse_error("9999-12-31T10:00:00-14:00", "out of range");
+    expect_parse_error("10000-01-01", ".. 9999-12-31T23:59:59Z");
+    expect_parse_error("10000-01-01T00:00:00Z", "out of range");
+    expect_parse_error("99999-12-31", "out of range");
+    expect_parse_error("0000-01-01", "out of range");
+    expect_parse_error("0000-01-01T00:00:00Z", "out of range");
+    expect_parse_error("0001-01-01", "out of range");
+    expect_parse_error("100000-01-01", "expected YYYY-MM-DD");
+    int64_t out;
+    assert_int_equal(time_parse("1970-01-01", "Asia/Tokyo", &out, NULL, 0), -1);
+    assert_int_equal(time_parse("9999-12-31T23:59:59", "America/New_York", &out, NULL, 0), -1);
+    assert_true(time_in_range(0) && time_in_range(max));
+    assert_false(time_in_range(-1) || time_in_range(max + 1));
+
+    /* What is formatted parses back to the same instant, in any zone. */
+    static const char *const zones[] = {"UTC", "Asia/Tokyo", "America/New_York",
+                                        "Pacific/Kiritimati", "Etc/GMT+12"};
+    const int64_t edges[] = {0, 1, max, max - USEC_PER_SEC, 86400 * USEC_PER_SEC};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++)
+        for (size_t e = 0; e < sizeof edges / sizeof *edges; e++) {
+            char buf[48];
+            time_format_iso(edges[e], zones[z], buf, sizeof buf);
+            assert_int_equal(parse_ok(buf, "UTC"), edges[e]);
+            assert_int_equal(parse_ok(buf, zones[z]), edges[e]);
+        }
+    char buf[48];
+    time_format_iso(max, "Asia/Tokyo", buf, sizeof buf);
+    assert_string_equal(buf, "10000-01-01T08:59:59+09:00");
+    time_format_iso(0, "UTC", buf, sizeof buf);
+    assert_string_equal(buf, "1970-01-01T00:00:00+00:00");
+}
+
 static void test_tz_from_local_kinds(void **state)
 {
     (void)state;
@@ -469,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_format_date),
         cmocka_unit_test(test_parse_variants),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_bounds),
         cmocka_unit_test(test_tz_from_local_kinds),
         cmocka_unit_test(test_tz_from_local_normalises),
         cmocka_unit_test(test_tz_from_local_round_trip),

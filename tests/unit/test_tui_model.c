@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../tui/tui_json.h"
-#include "../../tui/tui_logbuf.h"
-#include "../../tui/tui_model.h"
-#include "../../tui/tui_text.h"
+#include "../../tui/dagtop/tui_json.h"
+#include "../../tui/dagtop/tui_logbuf.h"
+#include "../../tui/dagtop/tui_model.h"
+#include "../../tui/dagtop/tui_text.h"
 #include "states.h"
 #include "timeutil.h"
 #include "util.h"

@@ -206,14 +206,15 @@ static void print_audit(json_t *list)
 
 int ctl_audit(ctl *x)
 {
-    static const char *const vf[] = {"--limit", NULL};
+    static const char *const vf[] = {"--limit", "--offset", NULL};
     parsed_args p;
-    long limit = 50;
-    if (ctl_parse_args(x, vf, NULL, &p) || ctl_number_flag(&p, "--limit", 1, &limit))
+    long limit = 50, offset = 0;
+    if (ctl_parse_args(x, vf, NULL, &p) || ctl_number_flag(&p, "--limit", 1, &limit) ||
+        ctl_number_flag(&p, "--offset", 0, &offset))
         return EXIT_USAGE;
     if (p.n_pos != 0)
-        return ctl_usage_error("usage: dagctl audit [--limit N]");
+        return ctl_usage_error("usage: dagctl audit [--limit N] [--offset N]");
     int rc;
-    json_t *r = ctl_call(x, "audit", json_pack("{s:i}", "limit", (int)limit), 30000, &rc);
+    json_t *r = ctl_fetch_list(x, "audit", "audit", json_object(), offset, limit, &rc);
     return r ? ctl_finish(x, r, print_audit) : rc;
 }

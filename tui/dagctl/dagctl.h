@@ -40,6 +40,16 @@ json_t *ctl_call(ctl *x, const char *cmd, json_t *args, int timeout_ms, int *exi
 void ctl_print_json(json_t *result);
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Every page of a list reply {"KEY":[…],"more","next_offset"} from OFFSET,
+ * up to LIMIT items (0: all), as one array; ARGS is consumed. */
+json_t *ctl_fetch_list(ctl *x, const char *cmd, const char *key, json_t *args, long offset,
+                       long limit, int *exit_code);
+/* LIMIT runs of a grid from OFFSET / BEFORE (a RUN or NULL), every page of
+ * rows and every window of tasks merged into one grid document with "more"
+ * and "next_offset" for what is left. */
+json_t *ctl_fetch_grid(ctl *x, const char *dag_id, long limit, long offset, const char *before,
+                       int *exit_code);
+
 int ctl_dags(ctl *x);
 int ctl_status(ctl *x);
 int ctl_next(ctl *x);

@@ -17,7 +17,7 @@ static const struct subcommand {
     {"next", "next DAG [--count N]", ctl_next},
     {"trigger", "trigger DAG [--date D] [--param K=V]...", ctl_trigger},
     {"wait", "wait DAG RUN [--timeout S]", ctl_wait},
-    {"grid", "grid DAG [--limit N]", ctl_grid},
+    {"grid", "grid DAG [--limit N] [--offset N] [--before RUN]", ctl_grid},
     {"logs", "logs DAG RUN TASK [--try N] [-f]", ctl_logs},
     {"pause", "pause DAG", ctl_pause},
     {"unpause", "unpause DAG", ctl_unpause},
@@ -30,7 +30,7 @@ static const struct subcommand {
      "[--yes]",
      ctl_mark},
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
-    {"audit", "audit [--limit N]", ctl_audit},
+    {"audit", "audit [--limit N] [--offset N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},
 };
 

@@ -96,7 +96,7 @@ void confirm_backfill(app *a, const char *dag_id, const char *from, const char *
     if (!tc_request(&a->conn, "backfill",
                     json_pack("{s:s, s:s, s:s, s:b}", "dag_id", dag_id, "from", from, "to", to,
                               "dry_run", true),
-                    preview_reply, (void *)(uintptr_t)c->seq)) {
+                    view_confirm.on_reply, (void *)(uintptr_t)c->seq)) {
         app_status(a, true, "not connected to the agent");
         close_confirm(a);
     }
@@ -126,7 +126,7 @@ static int act_no(app *a)
     return RD_DRAW;
 }
 
-const key_action confirm_keys[] = {
+static const key_action confirm_keys[] = {
     {'y', "y Enter", "yes (pause, unpause, backfill)", act_yes},
     {TK_ENTER, NULL, NULL, act_yes},
     {'n', "n Esc q", "no", act_no},
@@ -161,7 +161,7 @@ static void draw_backfill(app *a, int y, int x, int w)
     }
 }
 
-void confirm_draw(app *a)
+static void confirm_draw(app *a)
 {
     bool backfill = a->cf.kind == CF_BACKFILL;
     int w = COLS - 4 < 60 ? COLS - 4 : 60, h = backfill ? 6 : 5;
@@ -187,3 +187,19 @@ void confirm_draw(app *a)
                     : "scheduling resumes (missed intervals with catchup)");
     draw_text(y + 3, x + 2, w - 4, A_BOLD, hints);
 }
+
+static void confirm_hints(app *a, int width, char *out, size_t len)
+{
+    if (a->cf.kind == CF_BACKFILL)
+        VIEW_HINTS(width, out, len, {"y/Enter create", 1}, {"n/Esc cancel", 1}, {"? help", 0});
+    else
+        VIEW_HINTS(width, out, len, {"y/Enter yes", 1}, {"n/Esc no", 1}, {"? help", 0});
+}
+
+const view view_confirm = {
+    .title = "Pause question",
+    .keys = confirm_keys,
+    .draw = confirm_draw,
+    .hints = confirm_hints,
+    .on_reply = preview_reply,
+};

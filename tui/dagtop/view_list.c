@@ -32,11 +32,11 @@ const char *list_selected(app *a)
     size_t n = filtered(a, &idx);
     const char *id = NULL;
     if (n) {
-        if (a->lv.cur >= (int)n)
-            a->lv.cur = (int)n - 1;
-        if (a->lv.cur < 0)
-            a->lv.cur = 0;
-        id = a->dags.rows[idx[a->lv.cur]].dag_id;
+        if (a->lv.sc.cur >= (int)n)
+            a->lv.sc.cur = (int)n - 1;
+        if (a->lv.sc.cur < 0)
+            a->lv.sc.cur = 0;
+        id = a->dags.rows[idx[a->lv.sc.cur]].dag_id;
     }
     free(idx);
     return id;
@@ -50,49 +50,74 @@ void list_keep_cursor(app *a, const char *dag_id)
     size_t n = filtered(a, &idx);
     for (size_t i = 0; i < n; i++)
         if (strcmp(a->dags.rows[idx[i]].dag_id, dag_id) == 0)
-            a->lv.cur = (int)i;
+            a->lv.sc.cur = (int)i;
     free(idx);
 }
 
-static int move_cursor(app *a, int delta)
+static bool request_dags_page(app *a, long long offset)
+{
+    return tc_request(&a->conn, "dags", json_pack("{s:I}", "offset", (json_int_t)offset),
+                      view_list.on_reply, NULL) != 0;
+}
+
+/* The dags come in pages (no reply is too big to be sent): the list is
+ * replaced once every page has arrived. */
+static void dags_reply(void *owner, const tui_reply *r, void *ud)
+{
+    (void)ud;
+    app *a = owner;
+    a->dags_in_flight = false;
+    if (r->ok) {
+        bool more;
+        long long next;
+        page_info(r->result, &more, &next);
+        int rc = a->dags_part.rows ? dag_list_append(&a->dags_part, r->result)
+                                   : dag_list_load(&a->dags_part, r->result);
+        if (rc == 0 && more && next > 0 && a->connected && request_dags_page(a, next)) {
+            a->dags_in_flight = true; /* the next page */
+            return;
+        }
+        const char *sel = a->dags_loaded ? list_selected(a) : NULL;
+        char *keep = sel ? xstrdup(sel) : NULL;
+        if (rc == 0) {
+            dag_list_free(&a->dags);
+            a->dags = a->dags_part;
+            a->dags_part = (dag_list){0};
+            a->dags_loaded = true;
+            list_keep_cursor(a, keep);
+            app_trace(a, "dags n=%zu", a->dags.n);
+        }
+        free(keep);
+        dag_list_free(&a->dags_part);
+    } else if (!app_reply_dropped(r)) {
+        app_status_reply(a, "dags", r);
+    }
+    a->dirty = true;
+    if (a->dags_stale && a->connected) {
+        a->dags_stale = false;
+        list_fetch(a);
+    }
+}
+
+void list_fetch(app *a)
+{
+    if (a->dags_in_flight) {
+        a->dags_stale = true;
+        return;
+    }
+    dag_list_free(&a->dags_part);
+    if (request_dags_page(a, 0))
+        a->dags_in_flight = true;
+}
+
+/* The cursor moves over the DAGs the filter passes. */
+static scroller *list_scroll(app *a, int *lines, int *page)
 {
     size_t *idx;
-    int n = (int)filtered(a, &idx);
+    *lines = (int)filtered(a, &idx);
     free(idx);
-    int c = a->lv.cur + delta;
-    a->lv.cur = c >= n ? n - 1 : c < 0 ? 0 : c;
-    return RD_DRAW;
-}
-
-static int page(void)
-{
-    int p = LINES - 4;
-    return p < 1 ? 1 : p;
-}
-
-static int act_up(app *a)
-{
-    return move_cursor(a, -1);
-}
-static int act_down(app *a)
-{
-    return move_cursor(a, 1);
-}
-static int act_pgup(app *a)
-{
-    return move_cursor(a, -page());
-}
-static int act_pgdn(app *a)
-{
-    return move_cursor(a, page());
-}
-static int act_home(app *a)
-{
-    return move_cursor(a, -(1 << 30));
-}
-static int act_end(app *a)
-{
-    return move_cursor(a, 1 << 30);
+    *page = LINES - 4 < 1 ? 1 : LINES - 4;
+    return &a->lv.sc;
 }
 
 static int act_open(app *a)
@@ -145,17 +170,17 @@ static int act_quit(app *a)
     return RD_QUIT;
 }
 
-const key_action list_keys[] = {
-    {TK_FN(KEY_UP), "↑ k", "previous DAG", act_up},
-    {'k', NULL, NULL, act_up},
-    {TK_FN(KEY_DOWN), "↓ j", "next DAG", act_down},
-    {'j', NULL, NULL, act_down},
-    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page up / down", act_pgup},
-    {TK_FN(KEY_NPAGE), NULL, NULL, act_pgdn},
-    {TK_FN(KEY_HOME), "Home g", "first DAG", act_home},
-    {'g', NULL, NULL, act_home},
-    {TK_FN(KEY_END), "End G", "last DAG", act_end},
-    {'G', NULL, NULL, act_end},
+static const key_action list_keys[] = {
+    {TK_FN(KEY_UP), "↑ k", "previous DAG", view_line_up},
+    {'k', NULL, NULL, view_line_up},
+    {TK_FN(KEY_DOWN), "↓ j", "next DAG", view_line_down},
+    {'j', NULL, NULL, view_line_down},
+    {TK_FN(KEY_PPAGE), "PgUp PgDn", "a page up / down", view_page_up},
+    {TK_FN(KEY_NPAGE), NULL, NULL, view_page_down},
+    {TK_FN(KEY_HOME), "Home g", "first DAG", view_first},
+    {'g', NULL, NULL, view_first},
+    {TK_FN(KEY_END), "End G", "last DAG", view_last},
+    {'G', NULL, NULL, view_last},
     {TK_ENTER, "Enter → l", "open the DAG's grid", act_open},
     {TK_FN(KEY_RIGHT), NULL, NULL, act_open},
     {'l', NULL, NULL, act_open},
@@ -205,7 +230,7 @@ static void draw_row(app *a, const dag_row *r, int y, int id_w, bool cur)
                    theme_ti_glyph(TI_RUNNING, u));
 }
 
-void list_draw(app *a)
+static void list_draw(app *a)
 {
     char title[160];
     snprintf(title, sizeof title, " dagtop — %zu DAG%s%s%s%s", a->dags.n, a->dags.n == 1 ? "" : "s",
@@ -253,10 +278,10 @@ void list_draw(app *a)
         free(idx);
         return;
     }
-    if (a->lv.cur >= (int)n)
-        a->lv.cur = (int)n - 1;
-    if (a->lv.cur < 0)
-        a->lv.cur = 0;
+    if (a->lv.sc.cur >= (int)n)
+        a->lv.sc.cur = (int)n - 1;
+    if (a->lv.sc.cur < 0)
+        a->lv.sc.cur = 0;
     /* Display lines: a DAG, and under a broken one its error. */
     int *line_of = xcalloc(n + 1, sizeof *line_of);
     int lines = 0;
@@ -265,14 +290,13 @@ void list_draw(app *a)
         lines += a->dags.rows[idx[i]].error ? 2 : 1;
     }
     line_of[n] = lines;
-    int cur_first = line_of[a->lv.cur], cur_last = line_of[a->lv.cur + 1] - 1;
-    gl_scroll_rows(lines, rows, cur_last, &a->lv.top);
-    gl_scroll_rows(lines, rows, cur_first, &a->lv.top);
+    int cur_first = line_of[a->lv.sc.cur], cur_last = line_of[a->lv.sc.cur + 1] - 1;
+    scroll_show(&a->lv.sc.top, cur_first, cur_last, lines, rows);
     for (size_t i = 0; i < n; i++) {
         const dag_row *r = &a->dags.rows[idx[i]];
-        int y = y0 + line_of[i] - a->lv.top;
+        int y = y0 + line_of[i] - a->lv.sc.top;
         if (y >= y0 && y < y0 + rows)
-            draw_row(a, r, y, id_w, (int)i == a->lv.cur);
+            draw_row(a, r, y, id_w, (int)i == a->lv.sc.cur);
         if (r->error && y + 1 >= y0 && y + 1 < y0 + rows)
             draw_textf(y + 1, W_MARK + 2, COLS - W_MARK - 2, theme_attr(ROLE_ERROR), "%s %s",
                        a->utf8 ? "✗" : "x", r->error);
@@ -280,3 +304,21 @@ void list_draw(app *a)
     free(line_of);
     free(idx);
 }
+
+static void list_hints(app *a, int width, char *out, size_t len)
+{
+    (void)a;
+    VIEW_HINTS(width, out, len, {"Enter open", 2}, {"p pause", 5}, {"t trigger", 3},
+               {"b backfill", 4}, {"/ filter", 2}, {"? help", 0}, {"q quit", 1});
+}
+
+const view view_list = {
+    .title = "DAG list",
+    .keys = list_keys,
+    .cursor = true,
+    .draw = list_draw,
+    .hints = list_hints,
+    .scroll_of = list_scroll,
+    .fetch = list_fetch,
+    .on_reply = dags_reply,
+};

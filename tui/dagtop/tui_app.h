@@ -8,10 +8,14 @@
 #include "tui_grid_layout.h"
 #include "tui_logbuf.h"
 #include "tui_model.h"
+#include "tui_scroll.h"
 
 #include <stdio.h>
 #include <uv.h>
 #include <wchar.h>
+
+/* A log view keeps the last MiB of text. */
+#define LOG_KEEP (1024 * 1024)
 
 /* What a key handler asks for. */
 enum { RD_NONE = 0, RD_DRAW = 1, RD_QUIT = 2 };
@@ -23,7 +27,7 @@ enum overlay { OV_NONE, OV_HELP, OV_DIALOG, OV_PROMPT, OV_CONFIRM };
 enum { WANT_DAGS = 1, WANT_GRID = 2, WANT_DETAIL = 4 };
 
 typedef struct list_view {
-    int cur, top;
+    scroller sc; /* cur: the DAG among those the filter passes; top: a line */
     char filter[64];
 } list_view;
 
@@ -51,6 +55,12 @@ typedef struct grid_view {
     char *keep_run, *keep_task;
     int limit;
     bool in_flight, stale;
+    /* Pages of the grid so far (rows, then task windows), shown once all
+     * came; fetch_task_offset is the window being read. */
+    grid_model part;
+    bool part_active;
+    long long fetch_task_offset;
+    size_t window_rows; /* rows of the window being read, so far */
     ti_detail det;
     bool det_in_flight, det_stale, det_unsupported;
 } grid_view;
@@ -62,9 +72,9 @@ typedef struct log_view {
     logbuf buf;
     bool finished, in_flight, again;
     unsigned gen; /* replies for an older log are ignored */
-    int top, hscroll;
+    scroller sc;  /* follow: stay on the last line as text arrives */
+    int hscroll;
     size_t seen_dropped; /* lines the buffer had dropped at the last look */
-    bool follow;         /* stay on the last line as text arrives */
     char state[24];
     char error[256];
 } log_view;
@@ -80,7 +90,7 @@ typedef struct dialog {
     bool loading, applying;
     unsigned seq;
     char error[256];
-    int top;
+    scroller sc; /* the list of what it touches */
 } dialog;
 
 enum prompt_kind { PR_FILTER, PR_TRIGGER_DATE, PR_TRIGGER_PARAM, PR_BACKFILL_FROM, PR_BACKFILL_TO };
@@ -123,10 +133,11 @@ typedef struct app {
 
     enum app_screen screen;
     enum overlay overlay;
-    int help_top;
+    scroller help;
 
     dag_list dags;
     bool dags_loaded, dags_in_flight, dags_stale;
+    dag_list dags_part; /* pages of `dags` so far, shown once all came */
     list_view lv;
     grid_view gv;
     log_view logv;
@@ -154,6 +165,17 @@ void app_status(app *a, bool error, const char *fmt, ...) __attribute__((format(
 /* Show a refused request's error: "code: message". */
 void app_status_reply(app *a, const char *what, const tui_reply *r);
 
+/* A line in the trace file (DAGTOP_TRACE), when there is one. */
+void app_trace(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A reply that only says the connection dropped: nothing to show. */
+bool app_reply_dropped(const tui_reply *r);
+/* A paged reply's `more` and `next_offset` (-1 when absent). */
+void page_info(tj_span result, bool *more, long long *next_offset);
+/* The string KEY of O, or "", into BUF. */
+void app_json_str(json_t *o, const char *key, char *buf, size_t len);
+/* tui_events.c: one event from the agent, applied to the models. */
+void app_on_event(void *owner, json_t *ev);
+
 /* Ask for fresh data soon (several wishes become one request each). */
 void app_want(app *a, unsigned what);
 
@@ -167,7 +189,7 @@ void app_log_fetch(app *a);
 /* Requests the views share. */
 void app_send_pause(app *a, const char *dag_id, bool pause);
 
-/* Draw everything now (erase, views, overlays, doupdate). */
+/* tui_views.c: draw everything now (erase, views, overlays, doupdate). */
 void app_draw(app *a);
 /* Handle one key; returns RD_* flags. */
 int app_key(app *a, int key);

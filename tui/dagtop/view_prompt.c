@@ -175,7 +175,7 @@ static void check_date(app *a)
     if (tc_request(
             &a->conn, "trigger",
             json_pack("{s:s, s:s, s:b}", "dag_id", p->dag_id, "date", p->date, "dry_run", true),
-            check_reply, (void *)(uintptr_t)p->seq))
+            view_prompt.on_reply, (void *)(uintptr_t)p->seq))
         p->checking = true;
     else
         snprintf(p->error, sizeof p->error, "not connected to the agent");
@@ -276,8 +276,8 @@ static void filter_changed(app *a)
         input_text(&a->pr, a->gv.filter, sizeof a->gv.filter);
     } else {
         input_text(&a->pr, a->lv.filter, sizeof a->lv.filter);
-        a->lv.cur = 0;
-        a->lv.top = 0;
+        a->lv.sc.cur = 0;
+        a->lv.sc.top = 0;
     }
 }
 
@@ -306,7 +306,7 @@ static int act_kill(app *a)
     return RD_DRAW;
 }
 
-const key_action prompt_keys[] = {
+static const key_action prompt_keys[] = {
     {TK_ENTER, "Enter", "accept (empty: the default shown); the last Enter acts", act_submit},
     {TK_ESC, "Esc", "cancel", act_cancel},
     {TK_BACKSPACE, "Backspace", "delete a character", act_backspace},
@@ -315,7 +315,7 @@ const key_action prompt_keys[] = {
     {0, NULL, NULL, NULL},
 };
 
-int prompt_key(app *a, int key)
+static int prompt_key(app *a, int key)
 {
     bool found;
     int rd = keys_run(prompt_keys, a, key, &found);
@@ -332,7 +332,7 @@ int prompt_key(app *a, int key)
     return RD_NONE;
 }
 
-void prompt_draw(app *a)
+static void prompt_draw(app *a)
 {
     prompt *p = &a->pr;
     char in[512];
@@ -389,3 +389,19 @@ void prompt_draw(app *a)
     else
         draw_text(yy + 2, ix, iw, theme_attr(ROLE_DIM), "Enter accepts   Esc cancels");
 }
+
+static void prompt_hints(app *a, int width, char *out, size_t len)
+{
+    (void)a;
+    VIEW_HINTS(width, out, len, {"Enter accept", 1}, {"Esc cancel", 1});
+}
+
+/* Every printable key types, so keys go to prompt_key, not a table. */
+const view view_prompt = {
+    .title = "Prompts (filter, trigger, backfill)",
+    .keys = prompt_keys,
+    .draw = prompt_draw,
+    .hints = prompt_hints,
+    .key = prompt_key,
+    .on_reply = check_reply,
+};

@@ -1,4 +1,5 @@
 #include "tui_grid_layout.h"
+#include "tui_scroll.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -250,16 +251,7 @@ int gl_scroll_columns(const int *widths, size_t n, int avail, int cur, int *left
 
 void gl_scroll_rows(int n, int visible, int cur, int *top)
 {
-    if (visible < 1)
-        visible = 1;
-    if (cur < *top)
-        *top = cur;
-    if (cur >= *top + visible)
-        *top = cur - visible + 1;
-    if (*top > n - visible)
-        *top = n - visible;
-    if (*top < 0)
-        *top = 0;
+    scroll_show(top, cur, cur, n, visible);
 }
 
 void gl_grid_layout(int width, int height, int label_w, const char *const *names, size_t n_tasks,

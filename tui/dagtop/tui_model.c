@@ -53,6 +53,9 @@ static void row_load(dag_row *r, json_t *o)
 
 int dag_list_load(dag_list *l, tj_span result)
 {
+    tj_span rows;
+    if (tj_member(result, "dags", &rows)) /* a page {"dags":[…],"more",…} */
+        result = rows;
     json_t *arr = tj_parse(result);
     if (!json_is_array(arr)) {
         json_decref(arr);
@@ -70,6 +73,19 @@ int dag_list_load(dag_list *l, tj_span result)
     qsort(nl.rows, nl.n, sizeof *nl.rows, row_cmp);
     dag_list_free(l);
     *l = nl;
+    return 0;
+}
+
+int dag_list_append(dag_list *l, tj_span result)
+{
+    dag_list more = {0};
+    if (dag_list_load(&more, result) != 0)
+        return -1;
+    l->rows = xrealloc(l->rows, (l->n + more.n + 1) * sizeof *l->rows);
+    memcpy(l->rows + l->n, more.rows, more.n * sizeof *more.rows);
+    l->n += more.n;
+    free(more.rows);
+    qsort(l->rows, l->n, sizeof *l->rows, row_cmp);
     return 0;
 }
 
@@ -239,6 +255,65 @@ int grid_model_load(grid_model *g, tj_span result)
         grid_model_free(g);
         return -1;
     }
+    return 0;
+}
+
+int grid_model_merge(grid_model *into, grid_model *page, bool columns)
+{
+    if (strcmp(into->dag_id, page->dag_id) != 0) {
+        grid_model_free(page);
+        return -1;
+    }
+    size_t nt = into->n_tasks;
+    if (!columns) { /* more rows of the same columns */
+        if (page->n_tasks != nt) {
+            grid_model_free(page);
+            return -1;
+        }
+        into->runs = xrealloc(into->runs, (into->n_runs + page->n_runs + 1) * sizeof *into->runs);
+        into->cells =
+            xrealloc(into->cells, ((into->n_runs + page->n_runs) * nt + 1) * sizeof *into->cells);
+        for (size_t i = 0; i < page->n_runs; i++) {
+            if (grid_find_run(into, page->runs[i].run_id) >= 0)
+                continue; /* seen on the page before */
+            into->runs[into->n_runs] = page->runs[i];
+            page->runs[i].run_id = NULL;
+            memcpy(into->cells + into->n_runs * nt, page->cells + i * nt, nt * sizeof *into->cells);
+            into->n_runs++;
+        }
+        grid_model_free(page);
+        return 0;
+    }
+    /* Columns for the rows already known: the first page of a window adds
+     * them (absent until filled), every page fills its rows' cells. */
+    int base = page->n_tasks ? grid_find_task(into, page->tasks[0]) : (int)nt;
+    if (base < 0) {
+        size_t wide = nt + page->n_tasks;
+        grid_cell *cells = xmalloc((into->n_runs * wide + 1) * sizeof *cells);
+        for (size_t r = 0; r < into->n_runs; r++) {
+            memcpy(cells + r * wide, into->cells + r * nt, nt * sizeof *cells);
+            for (size_t t = nt; t < wide; t++)
+                cells[r * wide + t] = (grid_cell){CELL_ABSENT, 0, 0};
+        }
+        free(into->cells);
+        into->cells = cells;
+        into->tasks = xrealloc(into->tasks, (wide + 1) * sizeof *into->tasks);
+        for (size_t t = 0; t < page->n_tasks; t++)
+            into->tasks[nt + t] = xstrdup(page->tasks[t]);
+        into->n_tasks = wide;
+        base = (int)nt;
+    } else if ((size_t)base + page->n_tasks > nt) {
+        grid_model_free(page);
+        return -1;
+    }
+    for (size_t pr = 0; pr < page->n_runs; pr++) {
+        int r = grid_find_run(into, page->runs[pr].run_id);
+        if (r < 0)
+            continue; /* a run newer than the grid's rows: the next reload has it */
+        memcpy(grid_cell_at(into, (size_t)r, (size_t)base), page->cells + pr * page->n_tasks,
+               page->n_tasks * sizeof *into->cells);
+    }
+    grid_model_free(page);
     return 0;
 }
 

@@ -134,7 +134,7 @@ int ctl_dags(ctl *x)
     if (x->argc)
         return ctl_usage_error("usage: dagctl dags");
     int rc;
-    json_t *r = ctl_call(x, "dags", NULL, 30000, &rc);
+    json_t *r = ctl_fetch_list(x, "dags", "dags", json_object(), 0, 0, &rc);
     return r ? ctl_finish(x, r, print_dags) : rc;
 }
 
@@ -280,16 +280,16 @@ static void print_grid(json_t *g)
 
 int ctl_grid(ctl *x)
 {
-    static const char *const vf[] = {"--limit", NULL};
+    static const char *const vf[] = {"--limit", "--offset", "--before", NULL};
     parsed_args p;
-    long limit = 25;
-    if (ctl_parse_args(x, vf, no_flags, &p) || ctl_number_flag(&p, "--limit", 1, &limit))
+    long limit = 25, offset = 0;
+    if (ctl_parse_args(x, vf, no_flags, &p) || ctl_number_flag(&p, "--limit", 1, &limit) ||
+        ctl_number_flag(&p, "--offset", 0, &offset))
         return EXIT_USAGE;
     if (p.n_pos != 1)
-        return ctl_usage_error("usage: dagctl grid DAG [--limit N]");
+        return ctl_usage_error("usage: dagctl grid DAG [--limit N] [--offset N] [--before RUN]");
     int rc;
-    json_t *r = ctl_call(
-        x, "grid", json_pack("{s:s, s:i}", "dag_id", p.pos[0], "limit", (int)limit), 30000, &rc);
+    json_t *r = ctl_fetch_grid(x, p.pos[0], limit, offset, ctl_flag_value(&p, "--before"), &rc);
     return r ? ctl_finish(x, r, print_grid) : rc;
 }
 

@@ -209,7 +209,7 @@ static int act_escape(app *a)
     return RD_DRAW;
 }
 
-const key_action grid_keys[] = {
+static const key_action grid_keys[] = {
     {TK_FN(KEY_UP), "↑ k", "newer run", act_up},
     {'k', NULL, NULL, act_up},
     {TK_FN(KEY_DOWN), "↓ j", "older run", act_down},
@@ -383,7 +383,7 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
     draw_detail(a, L);
 }
 
-void grid_draw(app *a)
+static void grid_draw(app *a)
 {
     grid_view *gv = &a->gv;
     grid_model *g = &gv->g;
@@ -415,3 +415,23 @@ void grid_draw(app *a)
     free(widths);
     cols_free(&c);
 }
+
+static void grid_hints(app *a, int width, char *out, size_t len)
+{
+    (void)a;
+    VIEW_HINTS(width, out, len, {"Enter/l log", 2}, {"c clear", 3}, {"f/s mark", 4}, {"p pause", 7},
+               {"t trigger", 5}, {"b backfill", 6}, {"? help", 0}, {"q back", 1});
+}
+
+/* The runs scroll in gl_grid_layout (the same scroll_show), around a cursor
+ * on two axes; its moving keys are its own. */
+const view view_grid = {
+    .title = "Grid",
+    .keys = grid_keys,
+    .cursor = true,
+    .draw = grid_draw,
+    .hints = grid_hints,
+    .after_key = grid_after_key,
+    .fetch = grid_fetch,
+    .on_reply = grid_reply,
+};

@@ -36,8 +36,11 @@ typedef struct dag_list {
     size_t n;
 } dag_list;
 
-/* Replace L with the `dags` result in SPAN. Returns 0, or -1 (L unchanged). */
+/* Replace L with the `dags` result in SPAN (the list, or a page object
+ * {"dags":[…]}). Returns 0, or -1 (L unchanged). */
 int dag_list_load(dag_list *l, tj_span result);
+/* Add the rows of a further page of `dags` to L. Returns 0, or -1. */
+int dag_list_append(dag_list *l, tj_span result);
 void dag_list_free(dag_list *l);
 /* Index of DAG_ID, or -1. */
 int dag_list_find(const dag_list *l, const char *dag_id);
@@ -69,6 +72,11 @@ typedef struct grid_model {
  * Returns 0, or -1 with G zeroed. */
 int grid_model_load(grid_model *g, tj_span result);
 void grid_model_free(grid_model *g);
+/* Merge a further page of the same grid into INTO, consuming PAGE: more
+ * rows of the same tasks, or (COLUMNS) the cells of a window of tasks for
+ * rows INTO has (the window's columns are added on its first page).
+ * Returns 0, or -1 when the pages do not fit together. */
+int grid_model_merge(grid_model *into, grid_model *page, bool columns);
 int grid_find_run(const grid_model *g, const char *run_id);
 int grid_find_task(const grid_model *g, const char *task_id);
 grid_cell *grid_cell_at(const grid_model *g, size_t run, size_t task);

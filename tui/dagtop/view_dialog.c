@@ -78,7 +78,7 @@ void dialog_preview(app *a)
     dialog *d = &a->dlg;
     d->seq++;
     d->loading = true;
-    if (!tc_request(&a->conn, verb(d->kind), args(d, true), preview_reply,
+    if (!tc_request(&a->conn, verb(d->kind), args(d, true), view_dialog.on_reply,
                     (void *)(uintptr_t)d->seq)) {
         d->loading = false;
         snprintf(d->error, sizeof d->error, "not connected to the agent");
@@ -112,7 +112,7 @@ void dialog_close(app *a)
     d->dag_id = d->run_id = d->task_id = NULL;
     strlist_free(&d->items);
     d->error[0] = '\0';
-    d->top = 0;
+    d->sc.top = 0;
     d->applying = d->loading = false;
     d->seq++;
     if (a->overlay == OV_DIALOG)
@@ -165,7 +165,7 @@ static int toggle(app *a, int which)
     if (which == TOG_FAILED_ONLY && d->kind != DLG_CLEAR)
         return RD_NONE;
     d->tog[which] = !d->tog[which];
-    d->top = 0;
+    d->sc.top = 0;
     dialog_preview(a);
     return RD_DRAW;
 }
@@ -191,29 +191,24 @@ static int act_failed_only(app *a)
     return toggle(a, TOG_FAILED_ONLY);
 }
 
-static int act_scroll_up(app *a)
+/* The list scrolls until its last item is the first shown. */
+static scroller *dialog_scroll(app *a, int *lines, int *page)
 {
-    if (a->dlg.top > 0)
-        a->dlg.top--;
-    return RD_DRAW;
-}
-static int act_scroll_down(app *a)
-{
-    if (a->dlg.top + 1 < (int)a->dlg.items.n)
-        a->dlg.top++;
-    return RD_DRAW;
+    *lines = (int)a->dlg.items.n;
+    *page = 1;
+    return &a->dlg.sc;
 }
 
-const key_action dialog_keys[] = {
+static const key_action dialog_keys[] = {
     {'d', "d", "toggle downstream", act_down},
     {'u', "u", "toggle upstream", act_up},
     {'p', "p", "toggle past (earlier runs)", act_past},
     {'f', "f", "toggle future (later runs)", act_future},
     {'o', "o", "toggle failed only (clear)", act_failed_only},
-    {TK_FN(KEY_UP), "↑ ↓ k j", "scroll the list", act_scroll_up},
-    {'k', NULL, NULL, act_scroll_up},
-    {TK_FN(KEY_DOWN), NULL, NULL, act_scroll_down},
-    {'j', NULL, NULL, act_scroll_down},
+    {TK_FN(KEY_UP), "↑ ↓ k j", "scroll the list", view_line_up},
+    {'k', NULL, NULL, view_line_up},
+    {TK_FN(KEY_DOWN), NULL, NULL, view_line_down},
+    {'j', NULL, NULL, view_line_down},
     {'y', "y Enter", "apply", act_apply},
     {TK_ENTER, NULL, NULL, act_apply},
     {'n', "n Esc q", "cancel", act_cancel},
@@ -223,7 +218,9 @@ const key_action dialog_keys[] = {
     {0, NULL, NULL, NULL},
 };
 
-void dialog_draw(app *a)
+static void dialog_hints(app *a, int width, char *out, size_t len);
+
+static void dialog_draw(app *a)
 {
     dialog *d = &a->dlg;
     int w = COLS - 4 < 76 ? COLS - 4 : 76;
@@ -268,10 +265,10 @@ void dialog_draw(app *a)
                                                  : "failed");
         /* When the list is longer, its last row says how many more: a row
          * of its own, so no item's text shows past it. */
-        int rest = (int)d->items.n - d->top;
+        int rest = (int)d->items.n - d->sc.top;
         int shown = rest > list_rows ? list_rows - 1 : rest;
         for (int i = 0; i < shown; i++)
-            draw_text(ly + 1 + i, ix + 2, iw - 2, A_NORMAL, d->items.items[d->top + i]);
+            draw_text(ly + 1 + i, ix + 2, iw - 2, A_NORMAL, d->items.items[d->sc.top + i]);
         if (shown < rest) {
             draw_fill(ly + list_rows, ix, iw, A_NORMAL);
             draw_textf(ly + list_rows, ix + 2, iw - 2, theme_attr(ROLE_DIM), "… %d more (j/k)",
@@ -292,3 +289,13 @@ void dialog_hints(app *a, int width, char *out, size_t len)
                      {"? help", 0}};
     text_hints(h, sizeof h / sizeof *h, width, out, len);
 }
+
+const view view_dialog = {
+    .title = "Clear / mark dialog",
+    .keys = dialog_keys,
+    .draw = dialog_draw,
+    .hints = dialog_hints,
+    .scroll_of = dialog_scroll,
+    .fetch = dialog_preview,
+    .on_reply = preview_reply,
+};
