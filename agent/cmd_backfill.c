@@ -3,8 +3,9 @@
  * dry_run, only how many there would be (dagtop asks before it makes them). */
 #include "commands.h"
 #include "control.h"
-#include "runner.h"
 #include "timeutil.h"
+#include "engine.h"
+#include "batch.h"
 
 #include <stdio.h>
 
@@ -56,7 +57,7 @@ void cmd_backfill(request *rq)
         return;
     }
     char err[200] = "";
-    runner_batch_begin(rq->ag);
+    batch_begin(rq->ag);
     int n = control_backfill(rq->ag, de, from, to, false, ids, err, sizeof err);
     if (n >= 0) {
         char detail[160];
@@ -64,9 +65,9 @@ void cmd_backfill(request *rq)
                  json_string_value(json_object_get(rq->args, "from")),
                  json_string_value(json_object_get(rq->args, "to")), n, n == 1 ? "" : "s");
         audit_change(rq, "backfill", de->dag_id, NULL, NULL, detail);
-        runner_pass(rq->ag);
+        engine_pass(rq->ag);
     }
-    if (runner_batch_end(rq->ag) && n >= 0) {
+    if (batch_end(rq->ag) && n >= 0) {
         json_decref(ids);
         server_reply_error(
             rq->cl, rq->id, "store",

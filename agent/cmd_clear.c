@@ -2,7 +2,8 @@
  * tries kept, retry budget restarted, finished runs reopened. */
 #include "commands.h"
 #include "control.h"
-#include "runner.h"
+#include "engine.h"
+#include "batch.h"
 
 #include <stdlib.h>
 
@@ -21,15 +22,15 @@ void change_selection(request *rq, const char *action, enum ti_state target)
         return;
     }
     json_t *touched = json_array();
-    runner_batch_begin(rq->ag);
+    batch_begin(rq->ag);
     int n = control_apply(rq->ag, de, run_id, task, target, &f, dry_run, touched);
     if (!dry_run) {
         char *detail = selection_describe(&f, n);
         audit_change(rq, action, de->dag_id, run_id, de->model->tasks[task].id, detail);
         free(detail);
-        runner_pass(rq->ag);
+        engine_pass(rq->ag);
     }
-    int rc = runner_batch_end(rq->ag);
+    int rc = batch_end(rq->ag);
     free(run_id);
     if (rc) {
         json_decref(touched);

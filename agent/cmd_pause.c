@@ -2,15 +2,16 @@
  * task (backfills excepted); running tasks finish. The flag is stored. */
 #include "commands.h"
 #include "events.h"
-#include "runner.h"
 #include "store.h"
+#include "engine.h"
+#include "batch.h"
 
 static void set_paused(request *rq, bool paused)
 {
     dag_entry *de = arg_dag(rq);
     if (!de)
         return;
-    runner_batch_begin(rq->ag);
+    batch_begin(rq->ag);
     int rc = store_dag_set_paused(rq->ag->db, de->dag_id, paused);
     if (rc == 0) {
         bool was = de->paused;
@@ -20,8 +21,8 @@ static void set_paused(request *rq, bool paused)
         events_dag(rq->ag, de, paused ? "paused" : "unpaused");
     }
     /* Unpausing may start what waited; the pass runs in this batch. */
-    runner_pass(rq->ag);
-    if (runner_batch_end(rq->ag))
+    engine_pass(rq->ag);
+    if (batch_end(rq->ag))
         rc = -1;
     if (rc)
         server_reply_error(rq->cl, rq->id, "store", "could not store the pause flag");

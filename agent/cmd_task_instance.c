@@ -3,6 +3,7 @@
 #include "runner.h"
 #include "store.h"
 #include "timeutil.h"
+#include "runs.h"
 
 #include <stdlib.h>
 
@@ -35,6 +36,6 @@ void cmd_task_instance(request *rq)
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
     server_reply_ok(rq->cl, rq->id, o);
     if (loaded)
-        runner_free_run(loaded);
+        runs_free(loaded);
     free(run_id);
 }

@@ -2,9 +2,11 @@
  * declared params overridden. Accepted on paused DAGs too; the run then
  * waits for unpause. With dry_run, only whether it would be accepted. */
 #include "commands.h"
-#include "runner.h"
 #include "store.h"
 #include "timeutil.h"
+#include "runs.h"
+#include "engine.h"
+#include "batch.h"
 
 #include <string.h>
 
@@ -88,9 +90,9 @@ void cmd_trigger(request *rq)
         return;
     }
     int rc;
-    runner_batch_begin(rq->ag);
-    run *r = runner_create_run(rq->ag, de, "manual", logical, logical, end, time_now_us(),
-                               params_text, &rc);
+    batch_begin(rq->ag);
+    run *r =
+        runs_create(rq->ag, de, "manual", logical, logical, end, time_now_us(), params_text, &rc);
     if (r)
         audit_change(rq, "trigger", de->dag_id, r->run_id, NULL,
                      strcmp(params_text, "{}") ? params_text : NULL);
@@ -104,13 +106,13 @@ void cmd_trigger(request *rq)
                                iso);
         else
             server_reply_error(rq->cl, rq->id, "store", "could not store the run");
-        runner_batch_end(rq->ag);
+        batch_end(rq->ag);
         return;
     }
     json_t *result = json_pack("{s:s, s:o}", "run_id", r->run_id, "logical_date",
                                json_date_or_null(r->logical_us, m->timezone));
-    runner_pass(rq->ag);
-    if (runner_batch_end(rq->ag)) { /* committed before the reply */
+    engine_pass(rq->ag);
+    if (batch_end(rq->ag)) { /* committed before the reply */
         json_decref(result);
         server_reply_error(
             rq->cl, rq->id, "store",
