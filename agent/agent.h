@@ -13,10 +13,10 @@
 
 typedef struct store store;
 typedef struct server server;
-typedef struct task_proc task_proc;
 typedef struct notify notify;
 typedef struct sla sla;
-typedef struct docker_task docker_task;
+typedef struct exec_handle exec_handle;
+typedef struct executor_ops executor_ops;
 typedef struct http_client http_client;
 typedef struct docker_api docker_api;
 
@@ -47,18 +47,18 @@ typedef struct ti {
     int try_number; /* tries started so far */
     int max_tries;  /* retries + 1, reset by clear */
     int64_t start_us, end_us;
-    int64_t next_retry_us; /* for up_for_retry */
-    task_proc *proc;       /* while running */
-    docker_task *dock;     /* while running, a Docker task's container */
-    int pid;               /* its process (group leader), 0 when unknown */
-    int64_t pid_start;     /* the process's start time, /proc ticks */
-    bool pid_unsaved;      /* pid not in the store yet (runner.c) */
-    bool log_ready;        /* try 1's log file was created ahead */
-    bool cancelled;        /* cleared / marked while running: ignore its end */
-    bool sla_done;         /* its SLA miss fired or cannot fire any more (sla.c) */
-    char *followed;        /* a branch's decision: the task ids it named, NULL before
-                              its try succeeds (Airflow's skipmixin XCom) */
-    struct run *owner;     /* for the executor's callback */
+    int64_t next_retry_us;   /* for up_for_retry */
+    exec_handle *exec;       /* while running: the try in its executor */
+    const executor_ops *ops; /* the executor of EXEC (executors.h) */
+    int pid;                 /* its process (group leader), 0 when unknown */
+    int64_t pid_start;       /* the process's start time, /proc ticks */
+    bool pid_unsaved;        /* pid not in the store yet (batch.c) */
+    bool log_ready;          /* try 1's log file was created ahead */
+    bool cancelled;          /* cleared / marked while running: ignore its end */
+    bool sla_done;           /* its SLA miss fired or cannot fire any more (sla.c) */
+    char *followed;          /* a branch's decision: the task ids it named, NULL before
+                                its try succeeds (Airflow's skipmixin XCom) */
+    struct run *owner;       /* for the executor's callback */
     size_t index;
 } ti;
 
@@ -101,7 +101,12 @@ typedef struct agent {
     uv_timer_t pid_timer; /* writes the pids of tries still running */
     int64_t started_us;
     bool in_pass, pass_again, stopping;
-    int64_t pass_us;     /* the time the last pass decided at (runner_next_retry) */
+    int64_t pass_us; /* the time the last pass decided at (runner_next_retry) */
+    /* Set by engine_init (engine.h), so that the modules below the pass
+     * can ask for one without knowing it: a pass (scheduler, runner,
+     * scheduler), and the start of a try claimed by a committed batch. */
+    void (*pass)(struct agent *ag);
+    bool (*launch)(struct agent *ag, struct ti *t);
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;

@@ -1,6 +1,7 @@
 /* task_instance: one cell of the grid in detail, with why it waits. */
 #include "commands.h"
 #include "runner.h"
+#include "runs.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -26,6 +27,6 @@ json_t *cmd_task_instance(request *rq)
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
     if (loaded)
-        runner_free_run(loaded);
+        runs_free(loaded);
     return o;
 }

@@ -2,7 +2,7 @@
  * declared params overridden. Accepted on paused DAGs too; the run then
  * waits for unpause. With dry_run, only whether it would be accepted. */
 #include "commands.h"
-#include "runner.h"
+#include "runs.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -75,8 +75,8 @@ json_t *cmd_trigger(request *rq)
         return NULL;
     }
     int rc;
-    run *r = runner_create_run(rq->ag, de, "manual", logical, logical, end, time_now_us(),
-                               params_text, &rc);
+    run *r =
+        runs_create(rq->ag, de, "manual", logical, logical, end, time_now_us(), params_text, &rc);
     if (r)
         audit_change(rq, "trigger", de->dag_id, r->run_id, NULL,
                      strcmp(params_text, "{}") ? params_text : NULL);

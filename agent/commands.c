@@ -4,7 +4,8 @@
 #include "commands.h"
 #include "access.h"
 #include "refusals.h"
-#include "runner.h"
+#include "batch.h"
+#include "engine.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -149,11 +150,11 @@ static void refuse(request *rq, const char *action)
  * stored. The one place that opens and commits a command's batch. */
 static void run_change(request *rq, const command_entry *e)
 {
-    runner_batch_begin(rq->ag);
+    batch_begin(rq->ag);
     json_t *result = e->run(rq);
     if (rq->changed)
-        runner_pass(rq->ag);
-    if (runner_batch_end(rq->ag) && result) {
+        engine_pass(rq->ag);
+    if (batch_end(rq->ag) && result) {
         json_decref(result);
         if (e->refused)
             server_reply_error(rq->cl, rq->id, "store", "%s", e->refused);

@@ -3,6 +3,7 @@
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
+#include "runs.h"
 
 #include <string.h>
 
@@ -71,15 +72,15 @@ static void settle_stored_run(agent *ag, run *r)
 {
     enum run_state outcome;
     if (!runner_run_outcome(r, &outcome)) {
-        runner_reopen(ag, r);
+        runs_reopen(ag, r);
         return;
     }
     if (outcome != r->state) {
         r->state = outcome;
         r->end_us = time_now_us();
-        runner_save_run(ag, r);
+        runs_save(ag, r);
     }
-    runner_free_run(r);
+    runs_free(r);
 }
 
 static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, const bool *tasks,
@@ -116,7 +117,7 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, 
         if (!dry_run && (n || cleared))
             settle_stored_run(ag, r);
         else
-            runner_free_run(r);
+            runs_free(r);
     }
     return n;
 }
@@ -130,7 +131,7 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
         return -1;
     scope sc = {ag, de, (chosen ? chosen : loaded)->logical_us, f, {0}};
     if (loaded)
-        runner_free_run(loaded);
+        runs_free(loaded);
     bool *tasks = xcalloc(de->model->n_tasks, sizeof *tasks);
     selection_tasks(de->model, task, f, tasks);
     store_list_runs(ag->db, de->dag_id, collect_run, &sc);
@@ -188,7 +189,7 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dr
         }
         int64_t end = cron_next(&m->cron, m->timezone, l);
         int rc;
-        run *r = runner_create_run(ag, de, "backfill", l, l, end, time_now_us(), NULL, &rc);
+        run *r = runs_create(ag, de, "backfill", l, l, end, time_now_us(), NULL, &rc);
         if (r) {
             json_array_append_new(run_ids, json_string(r->run_id));
             n++;

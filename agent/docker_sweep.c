@@ -1,6 +1,7 @@
 /* After a start, remove the containers of tries that are over: the agent
  * died before it could remove them. */
 #include "docker_task.h"
+#include "docker_api.h"
 #include "util.h"
 
 #include <stdio.h>

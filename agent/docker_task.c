@@ -1,5 +1,6 @@
 #include "docker_task.h"
 #include "logpath.h"
+#include "exec_docker.h"
 #include "try_status.h"
 #include "template.h"
 #include "timeutil.h"
@@ -128,9 +129,14 @@ static enum docker_pull pull_policy(const char *pull)
     return PULL_MISSING;
 }
 
-docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
-                                const char *command, const char *log_path, exec_done_fn done,
-                                void *arg, char *err, size_t errlen)
+static bool docker_claims(const dag_task *task)
+{
+    return task->image != NULL;
+}
+
+static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v,
+                                 const char *command, const char *log_path, exec_done_fn done,
+                                 void *arg, char *err, size_t errlen)
 {
     const dag_task *task = &r->de->model->tasks[i];
     const ti *t = &r->tis[i];
@@ -185,11 +191,17 @@ docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
     task_env_free(env);
     shell_split_free(argv);
     free(image);
-    return d;
+    return (exec_handle *)d;
 }
 
-docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, void *arg)
+/* A Docker try that was running when the agent stopped: its container
+ * (found by its labels) is followed to its end, the log continuing where it
+ * stopped; no container fails the try (or, if its status file says it was
+ * only claimed, starts it again: res.not_started, from the adapter). */
+static exec_handle *docker_follow(agent *ag, run *r, size_t i, const char *log_path,
+                                  exec_done_fn done, void *arg, bool *not_started)
 {
+    (void)not_started;
     const dag_task *task = &r->de->model->tasks[i];
     const ti *t = &r->tis[i];
     int64_t timeout = 0;
@@ -198,8 +210,6 @@ docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, 
         if (timeout == 0)
             timeout = -1;
     }
-    char *log_path =
-        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     char *status = try_status_path(log_path);
     docker_attach a = {
         .dag_id = r->de->dag_id,
@@ -216,6 +226,37 @@ docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, 
     };
     docker_task *d = ag->docker ? exec_docker_attach(ag->docker, ag->loop, &a) : NULL;
     free(status);
-    free(log_path);
-    return d;
+    return (exec_handle *)d;
 }
+
+static void docker_stop(exec_handle *h)
+{
+    exec_docker_kill((docker_task *)h);
+}
+
+static void docker_release(exec_handle *h, bool kill)
+{
+    (void)kill; /* its container runs on; followed after the next start */
+    exec_docker_abandon((docker_task *)h);
+}
+
+static void docker_discard(exec_handle *h)
+{
+    exec_docker_discard((docker_task *)h);
+}
+
+static void docker_set_arg(exec_handle *h, void *arg)
+{
+    exec_docker_set_arg((docker_task *)h, arg);
+}
+
+const executor_ops docker_executor = {
+    .name = "docker",
+    .claims = docker_claims,
+    .start = docker_start,
+    .follow = docker_follow,
+    .stop = docker_stop,
+    .release = docker_release,
+    .discard = docker_discard,
+    .set_arg = docker_set_arg,
+};

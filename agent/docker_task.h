@@ -1,12 +1,11 @@
 /* A task try as a container: the create request built from the DAG task,
- * and the glue the runner calls to start a try, or to follow one that
- * outlived an agent restart, and to tidy up dagd's containers after one. */
+ * and the glue between the runner's task instance and the Docker executor
+ * (exec_docker.c): start a try, follow one that outlived an agent restart,
+ * tidy up dagd's containers after one. */
 #ifndef DAGD_DOCKER_TASK_H
 #define DAGD_DOCKER_TASK_H
 
-#include "agent.h"
-#include "exec_docker.h"
-#include "task_env.h"
+#include "executor.h"
 
 #include <jansson.h>
 
@@ -28,14 +27,8 @@ typedef struct docker_spec {
 /* The body of POST /containers/create, or NULL with ERR. */
 json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen);
 
-/* Start try T->try_number of task I of R in a container: NULL with ERR when
- * the request cannot be made (bad template, unbalanced quotes). */
-docker_task *docker_task_launch(agent *ag, run *r, size_t i, const task_vars *v,
-                                const char *command, const char *log_path, exec_done_fn done,
-                                void *arg, char *err, size_t errlen);
-
-/* Follow the container of the running try of task I of R (agent restart). */
-docker_task *docker_task_follow(agent *ag, run *r, size_t i, exec_done_fn done, void *arg);
+/* Tasks with an image run as containers. */
+extern const executor_ops docker_executor;
 
 /* After a start: remove dagd's containers whose task instance is no longer
  * running that try (finished in the store), except those kept (keep = true).

@@ -1,8 +1,7 @@
 #include "exec_docker.h"
+#include "exec_docker_int.h"
 #include "try_status.h"
-#include "docker_frames.h"
 #include "fsutil.h"
-#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,186 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The engine's stop: SIGTERM, this grace, then SIGKILL. */
-#define STOP_GRACE_S 10
-/* Once the exit code is in, the rest of the log stream gets this long. */
-#define LOG_DRAIN_MS 5000
-/* Pull progress ("Downloading [==>  ]") is logged at most this often. */
-#define PROGRESS_EVERY_MS 1000
-#define LAST_LINE_MAX 4096
-/* Bounded calls; streams and waits have no limit. */
-#define CALL_TIMEOUT_S 60
-/* After a restart an engine that does not answer yet (restarting too) is
- * asked again before the try is given up, so that a container that runs
- * on is not run a second time by a retry. */
-#define FIND_TRIES 6
-#define FIND_RETRY_MS 2000
-
-enum phase { PH_FIND, PH_PULL, PH_CREATE, PH_START, PH_RUN, PH_DONE };
-
-struct docker_task {
-    docker_api *api;
-    uv_loop_t *loop;
-    char *image;
-    json_t *create;
-    enum docker_pull pull;
-    bool keep, capture;
-    char *log_path;
-    int log_fd;
-    char *id;
-    char *find_path;   /* the query for this try's container, after a restart */
-    char *status_path; /* the try's status file (try_status.h), or NULL */
-    int find_tries;
-    enum phase phase;
-    docker_call *step; /* pull, create, start or remove: one at a time */
-    docker_call *logs, *wait, *stop;
-    frame_demux demux;
-    uv_timer_t timer;    /* a deferred step or report; the log drain */
-    uv_timer_t deadline; /* the task's timeout, from the try's start: pulls count */
-    int open_handles;
-    bool pulled, killing, wait_done, logs_done, reported, abandoned, freed;
-    exec_result res;
-    strbuf line; /* the current unterminated stdout line (branch tasks) */
-    char *last_line;
-    strbuf pull_buf; /* the current unterminated pull progress line */
-    char *pull_error;
-    uint64_t last_progress_ms;
-    exec_done_fn done;
-    void *arg;
-};
+#include "exec_docker_int.h"
 
 static void begin_create(docker_task *t);
-static void begin_start(docker_task *t);
-
-static void log_line(docker_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void log_line(docker_task *t, const char *fmt, ...)
-{
-    if (t->log_fd < 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    dprintf(t->log_fd, "[dagd] %s\n", msg);
-    free(msg);
-}
-
-static void on_timer_closed(uv_handle_t *h)
-{
-    docker_task *t = h->data;
-    if (--t->open_handles > 0)
-        return;
-    free(t->image);
-    json_decref(t->create);
-    free(t->log_path);
-    free(t->id);
-    free(t->find_path);
-    free(t->status_path);
-    free(t->last_line);
-    free(t->pull_error);
-    sb_free(&t->line);
-    sb_free(&t->pull_buf);
-    free(t);
-}
-
-/* Free once nothing refers to T any more: reported (or abandoned) and no
- * call in flight (no new call starts after that). */
-static void maybe_free(docker_task *t)
-{
-    if (!(t->reported || t->abandoned) || t->step || t->logs || t->wait || t->stop || t->freed)
-        return;
-    t->freed = true;
-    uv_close((uv_handle_t *)&t->timer, on_timer_closed);
-    uv_close((uv_handle_t *)&t->deadline, on_timer_closed);
-}
-
-static void close_log(docker_task *t)
-{
-    if (t->log_fd >= 0)
-        close(t->log_fd);
-    t->log_fd = -1;
-}
-
-static void on_removed(void *arg, const docker_reply *rep)
-{
-    docker_task *t = arg;
-    t->step = NULL;
-    if (!rep->cancelled && rep->status != 204 && rep->status != 404)
-        fprintf(stderr, "dagd: docker: cannot remove container %.12s: %s\n", t->id, rep->error);
-    maybe_free(t);
-}
-
-/* Remove the container (unless kept), in the background: the try's outcome
- * is already reported, so the next task does not wait for this. */
-static void remove_container(docker_task *t)
-{
-    if (!t->id || t->keep || t->step)
-        return;
-    char *path = xasprintf("/containers/%s?force=1&v=1", t->id);
-    t->step = docker_request(t->api, "DELETE", path, NULL, NULL, on_removed, t, CALL_TIMEOUT_S);
-    free(path);
-}
-
-/* Hand the outcome to the runner, then clean up. */
-static void report(docker_task *t)
-{
-    if (t->reported || t->abandoned)
-        return;
-    t->reported = true;
-    t->phase = PH_DONE;
-    uv_timer_stop(&t->timer);
-    uv_timer_stop(&t->deadline);
-    /* Normally both are over; not when a request could not even start. */
-    docker_call_cancel(t->logs);
-    docker_call_cancel(t->wait);
-    t->logs = t->wait = NULL;
-    if (t->line.len) { /* output that did not end with a newline */
-        free(t->last_line);
-        t->last_line = sb_take(&t->line);
-    }
-    t->res.last_line = t->last_line;
-    if (t->wait_done && t->res.exit_code >= 0) /* the same line as a local try's */
-        dprintf(t->log_fd, EXEC_EXIT_MARK "%d\n", t->res.exit_code);
-    if (t->res.timed_out && t->id)
-        log_line(t, "task timed out; container %.12s stopped", t->id);
-    else if (t->res.timed_out)
-        log_line(t, "task timed out before its container ran");
-    close_log(t);
-    t->done(t->arg, &t->res);
-    remove_container(t);
-    maybe_free(t);
-}
-
-/* The try failed before its command ran (or the engine went away). */
-static void fail(docker_task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(docker_task *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    log_line(t, "%s", msg);
-    free(msg);
-    t->res.exit_code = -1;
-    t->res.spawn_failed = true;
-    report(t);
-}
-
-static void fail_unreachable(docker_task *t, const char *what, const docker_reply *rep)
-{
-    fail(t, "docker engine at %s unreachable (%s): %s", docker_api_host(t->api), what, rep->error);
-}
-
-/* A reply cancelled because the agent stops: behave as abandoned. */
-static bool cancelled(docker_task *t, const docker_reply *rep)
-{
-    if (!rep->cancelled)
-        return false;
-    t->abandoned = true;
-    close_log(t);
-    maybe_free(t);
-    return true;
-}
 
 /* ---- pull ---- */
 
@@ -212,8 +34,8 @@ static void pull_line(docker_task *t, const char *s, size_t len)
         if (!progress || now - t->last_progress_ms >= PROGRESS_EVERY_MS) {
             if (progress)
                 t->last_progress_ms = now;
-            log_line(t, "pull %s: %s%s%s%s%s", t->image, id ? id : "", id ? ": " : "", status,
-                     progress ? " " : "", progress ? progress : "");
+            dk_log_line(t, "pull %s: %s%s%s%s%s", t->image, id ? id : "", id ? ": " : "", status,
+                        progress ? " " : "", progress ? progress : "");
         }
     }
     json_decref(j);
@@ -238,17 +60,17 @@ static void on_pulled(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->step = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     if (t->pull_buf.len)
         pull_line(t, t->pull_buf.data, t->pull_buf.len);
     if (t->killing)
-        fail(t, "stopped while pulling image %s", t->image);
+        dk_fail(t, "stopped while pulling image %s", t->image);
     else if (rep->transport_error)
-        fail_unreachable(t, "pulling", rep);
+        dk_fail_unreachable(t, "pulling", rep);
     else if (rep->status != 200 || t->pull_error)
-        fail(t, "image %s cannot be pulled: %s", t->image,
-             t->pull_error ? t->pull_error : rep->error);
+        dk_fail(t, "image %s cannot be pulled: %s", t->image,
+                t->pull_error ? t->pull_error : rep->error);
     else {
         t->pulled = true;
         begin_create(t);
@@ -281,7 +103,7 @@ static void begin_pull(docker_task *t)
     char *f = docker_escape(t->api, from), *g = docker_escape(t->api, tag);
     char *path = *tag ? xasprintf("/images/create?fromImage=%s&tag=%s", f, g)
                       : xasprintf("/images/create?fromImage=%s", f);
-    log_line(t, "pulling image %s", t->image);
+    dk_log_line(t, "pulling image %s", t->image);
     t->step = docker_request(t->api, "POST", path, NULL, on_pull_data, on_pulled, t, 0);
     free(path);
     free(f);
@@ -289,7 +111,7 @@ static void begin_pull(docker_task *t)
     free(from);
     free(tag);
     if (!t->step)
-        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
 }
 
 /* ---- run: logs and wait ---- */
@@ -329,7 +151,7 @@ static void on_log_data(void *arg, const char *data, size_t len)
 static void check_finished(docker_task *t)
 {
     if (t->wait_done && t->logs_done)
-        report(t);
+        dk_report(t);
 }
 
 static void on_drain_timeout(uv_timer_t *timer)
@@ -346,12 +168,12 @@ static void on_logs_done(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->logs = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
-        log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
-                 rep->error[0] ? rep->error : "?");
+        dk_log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
+                    rep->error[0] ? rep->error : "?");
     check_finished(t);
 }
 
@@ -359,7 +181,7 @@ static void on_waited(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->wait = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     t->wait_done = true;
     json_t *j = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
@@ -369,14 +191,14 @@ static void on_waited(void *arg, const docker_reply *rep)
         const char *msg =
             json_string_value(json_object_get(json_object_get(j, "Error"), "Message"));
         if (msg && *msg)
-            log_line(t, "docker: %s", msg);
+            dk_log_line(t, "docker: %s", msg);
     } else {
         t->res.exit_code = -1;
         if (rep->transport_error)
-            log_line(t, "docker engine at %s: lost the container %.12s: %s",
-                     docker_api_host(t->api), t->id, rep->error);
+            dk_log_line(t, "docker engine at %s: lost the container %.12s: %s",
+                        docker_api_host(t->api), t->id, rep->error);
         else
-            log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
+            dk_log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
     }
     json_decref(j);
     if (!t->logs_done) {
@@ -390,12 +212,12 @@ static void on_stopped(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->stop = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     /* 304: it had stopped already. */
     if (rep->status != 204 && rep->status != 304)
-        log_line(t, "docker: cannot stop container %.12s: %s", t->id, rep->error);
-    maybe_free(t);
+        dk_log_line(t, "docker: cannot stop container %.12s: %s", t->id, rep->error);
+    dk_maybe_free(t);
 }
 
 static void stop_container(docker_task *t)
@@ -413,7 +235,7 @@ static void stop_container(docker_task *t)
  * the engine has torn the container down, so the next container of a
  * chain does not start while the engine is still busy with this one (which
  * measured slower than waiting: the two contend inside the engine). */
-static void follow(docker_task *t, uint64_t skip)
+void dk_follow(docker_task *t, uint64_t skip)
 {
     t->phase = PH_RUN;
     frame_demux_init(&t->demux, skip);
@@ -425,7 +247,7 @@ static void follow(docker_task *t, uint64_t skip)
     t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
     free(path);
     if (!t->wait) {
-        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
         return;
     }
     if (t->killing)
@@ -438,28 +260,28 @@ static void on_started(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->step = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     if (rep->transport_error)
-        fail_unreachable(t, "starting the container", rep);
+        dk_fail_unreachable(t, "starting the container", rep);
     else if (rep->status != 204 && rep->status != 304)
-        fail(t, "docker: cannot start container %.12s: %s", t->id, rep->error);
+        dk_fail(t, "docker: cannot start container %.12s: %s", t->id, rep->error);
     else
-        follow(t, 0);
+        dk_follow(t, 0);
 }
 
-static void begin_start(docker_task *t)
+void dk_begin_start(docker_task *t)
 {
     t->phase = PH_START;
     if (t->killing) {
-        fail(t, "stopped before the container started");
+        dk_fail(t, "stopped before the container started");
         return;
     }
     char *path = xasprintf("/containers/%s/start", t->id);
     t->step = docker_request(t->api, "POST", path, NULL, NULL, on_started, t, CALL_TIMEOUT_S);
     free(path);
     if (!t->step)
-        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
 }
 
 static bool no_such_image(const docker_reply *rep)
@@ -471,10 +293,10 @@ static void on_created(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->step = NULL;
-    if (cancelled(t, rep))
+    if (dk_cancelled(t, rep))
         return;
     if (rep->transport_error) {
-        fail_unreachable(t, "creating the container", rep);
+        dk_fail_unreachable(t, "creating the container", rep);
         return;
     }
     if (no_such_image(rep) && t->pull == PULL_MISSING && !t->pulled && !t->killing) {
@@ -482,16 +304,16 @@ static void on_created(void *arg, const docker_reply *rep)
         return;
     }
     if (no_such_image(rep)) {
-        fail(t, "image %s not found%s: %s", t->image,
-             t->pull == PULL_NEVER ? " (pull = never)" : "", rep->error);
+        dk_fail(t, "image %s not found%s: %s", t->image,
+                t->pull == PULL_NEVER ? " (pull = never)" : "", rep->error);
         return;
     }
     json_t *j = rep->status == 201 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
     const char *id = json_string_value(json_object_get(j, "Id"));
     if (!id) {
         json_decref(j);
-        fail(t, "docker: cannot create a container of image %s: %s", t->image,
-             rep->error[0] ? rep->error : "no Id in the reply");
+        dk_fail(t, "docker: cannot create a container of image %s: %s", t->image,
+                rep->error[0] ? rep->error : "no Id in the reply");
         return;
     }
     t->id = xstrdup(id);
@@ -501,21 +323,21 @@ static void on_created(void *arg, const docker_reply *rep)
     json_array_foreach(warnings, k, w)
     {
         if (json_string_value(w))
-            log_line(t, "docker: %s", json_string_value(w));
+            dk_log_line(t, "docker: %s", json_string_value(w));
     }
     json_decref(j);
     /* The container exists: from now on a restarted agent must find it
      * (or count it gone), never start the try afresh. */
     if (t->status_path && try_status_started(t->status_path) != 0)
-        log_line(t, "cannot write %s: %s", t->status_path, strerror(errno));
-    begin_start(t);
+        dk_log_line(t, "cannot write %s: %s", t->status_path, strerror(errno));
+    dk_begin_start(t);
 }
 
 static void begin_create(docker_task *t)
 {
     t->phase = PH_CREATE;
     if (t->killing) {
-        fail(t, "stopped before the container was created");
+        dk_fail(t, "stopped before the container was created");
         return;
     }
     /* What the log holds now precedes the container's output. */
@@ -528,14 +350,14 @@ static void begin_create(docker_task *t)
     }
     char *body = json_dumps(t->create, JSON_COMPACT);
     if (!body) {
-        fail(t, "docker: cannot encode the container's spec as JSON");
+        dk_fail(t, "docker: cannot encode the container's spec as JSON");
         return;
     }
     t->step = docker_request(t->api, "POST", "/containers/create", body, NULL, on_created, t,
                              CALL_TIMEOUT_S);
     free(body);
     if (!t->step)
-        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
 }
 
 /* ---- the executor's interface ---- */
@@ -548,11 +370,11 @@ static void on_deferred_begin(uv_timer_t *timer)
     else if (t->phase == PH_CREATE && !t->step)
         begin_create(t);
     else if (t->phase == PH_START && !t->step)
-        begin_start(t);
+        dk_begin_start(t);
 }
 
-static docker_task *task_new(docker_api *api, uv_loop_t *loop, const char *log_path,
-                             exec_done_fn done, void *arg)
+docker_task *dk_task_new(docker_api *api, uv_loop_t *loop, const char *log_path, exec_done_fn done,
+                         void *arg)
 {
     docker_task *t = xcalloc(1, sizeof *t);
     t->api = api;
@@ -576,7 +398,7 @@ static void on_deadline(uv_timer_t *timer)
     exec_docker_kill(t);
 }
 
-static void arm_deadline(docker_task *t, int64_t timeout_us)
+void dk_arm_deadline(docker_task *t, int64_t timeout_us)
 {
     if (timeout_us > 0)
         uv_timer_start(&t->deadline, on_deadline, (uint64_t)((timeout_us + 999) / 1000), 0);
@@ -584,14 +406,14 @@ static void arm_deadline(docker_task *t, int64_t timeout_us)
 
 docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_run_request *req)
 {
-    docker_task *t = task_new(api, loop, req->log_path, req->done, req->arg);
+    docker_task *t = dk_task_new(api, loop, req->log_path, req->done, req->arg);
     t->image = xstrdup(req->image);
     t->create = req->create;
     t->pull = req->pull;
     t->keep = req->keep;
     t->capture = req->capture_last_line;
     t->status_path = req->status_path ? xstrdup(req->status_path) : NULL;
-    arm_deadline(t, req->timeout_us);
+    dk_arm_deadline(t, req->timeout_us);
     /* The first request goes out from the next loop turn, so that DONE is
      * never called before this returns. */
     t->phase = t->pull == PULL_ALWAYS ? PH_PULL : PH_CREATE;
@@ -599,128 +421,10 @@ docker_task *exec_docker_start(docker_api *api, uv_loop_t *loop, const docker_ru
     return t;
 }
 
-static void on_found(void *arg, const docker_reply *rep);
-
-static void send_find(docker_task *t)
-{
-    t->step = docker_request(t->api, "GET", t->find_path, NULL, NULL, on_found, t, CALL_TIMEOUT_S);
-}
-
-static void on_find_retry(uv_timer_t *timer)
-{
-    docker_task *t = timer->data;
-    send_find(t);
-    if (!t->step)
-        fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
-}
-
-/* The container found by its labels: take it over where it is. */
-static void on_found(void *arg, const docker_reply *rep)
-{
-    docker_task *t = arg;
-    t->step = NULL;
-    if (cancelled(t, rep))
-        return;
-    if (rep->transport_error && ++t->find_tries < FIND_TRIES && !t->killing) {
-        fprintf(stderr, "dagd: docker engine at %s: %s; asking again\n", docker_api_host(t->api),
-                rep->error);
-        uv_timer_start(&t->timer, on_find_retry, FIND_RETRY_MS, 0);
-        return;
-    }
-    if (rep->transport_error) {
-        fail_unreachable(t, "finding the container after a restart", rep);
-        return;
-    }
-    json_t *list = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
-    json_t *c = json_array_get(list, 0);
-    const char *id = json_string_value(json_object_get(c, "Id"));
-    const char *state = json_string_value(json_object_get(c, "State"));
-    if (!id || !state) {
-        json_decref(list);
-        int code;
-        if (rep->status != 200) {
-            fail(t, "docker: cannot list containers: %s", rep->error);
-        } else if (t->status_path && try_status_read(t->status_path, &code) == TRY_STATUS_CLAIMED) {
-            /* Claimed, and the agent died before the engine created its
-             * container: nothing of it ran; it starts again, same try. */
-            t->res.not_started = true;
-            report(t);
-        } else {
-            fail(t, "the container of this try is gone (agent restarted)");
-        }
-        return;
-    }
-    t->id = xstrdup(id);
-    const char *off =
-        json_string_value(json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
-    uint64_t offset = off ? strtoull(off, NULL, 10) : 0;
-    bool created = strcmp(state, "created") == 0;
-    fprintf(stderr, "dagd: following container %.12s (%s) of %s\n", t->id, state, t->log_path);
-    json_decref(list);
-    if (created) { /* the agent died between create and start */
-        begin_start(t);
-        return;
-    }
-    off_t size = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : 0;
-    follow(t, size > 0 && (uint64_t)size > offset ? (uint64_t)size - offset : 0);
-}
-
-static void begin_find(docker_task *t, const docker_attach *a)
-{
-    t->phase = PH_FIND;
-    json_t *labels = json_array();
-    char *v = xasprintf("dagd.dag_id=%s", a->dag_id);
-    json_array_append_new(labels, json_string(v));
-    free(v);
-    v = xasprintf("dagd.run_id=%s", a->run_id);
-    json_array_append_new(labels, json_string(v));
-    free(v);
-    v = xasprintf("dagd.task_id=%s", a->task_id);
-    json_array_append_new(labels, json_string(v));
-    free(v);
-    v = xasprintf("dagd.try_number=%d", a->try_number);
-    json_array_append_new(labels, json_string(v));
-    free(v);
-    json_t *filters = json_pack("{s:o}", "label", labels);
-    char *f = json_dumps(filters, JSON_COMPACT);
-    json_decref(filters);
-    if (!f) /* labels are ids and numbers: cannot happen, but never crash */
-        f = xstrdup("{}");
-    char *q = docker_escape(t->api, f);
-    t->find_path = xasprintf("/containers/json?all=1&filters=%s", q);
-    send_find(t);
-    free(q);
-    free(f);
-}
-
-static void on_find_failed(uv_timer_t *timer)
-{
-    docker_task *t = timer->data;
-    fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
-}
-
-docker_task *exec_docker_attach(docker_api *api, uv_loop_t *loop, const docker_attach *a)
-{
-    docker_task *t = task_new(api, loop, a->log_path, a->done, a->arg);
-    t->image = xstrdup("");
-    t->keep = a->keep;
-    t->capture = a->capture_last_line;
-    t->status_path = a->status_path ? xstrdup(a->status_path) : NULL;
-    if (a->timeout_us < 0) {
-        t->res.timed_out = true;
-        t->killing = true; /* stopped as soon as it is found */
-    }
-    arm_deadline(t, a->timeout_us);
-    begin_find(t, a);
-    if (!t->step)
-        uv_timer_start(&t->timer, on_find_failed, 0, 0);
-    return t;
-}
-
 static void on_kill_now(uv_timer_t *timer)
 {
     docker_task *t = timer->data;
-    fail(t, "stopped before the container ran");
+    dk_fail(t, "stopped before the container ran");
 }
 
 void exec_docker_kill(docker_task *t)
@@ -769,7 +473,7 @@ static void release(docker_task *t)
     docker_call_cancel(t->wait);
     docker_call_cancel(t->stop);
     t->step = t->logs = t->wait = t->stop = NULL;
-    close_log(t);
+    dk_close_log(t);
 }
 
 void exec_docker_discard(docker_task *t)
@@ -778,8 +482,8 @@ void exec_docker_discard(docker_task *t)
         return;
     release(t);
     t->keep = false; /* the task is gone: nothing to debug */
-    remove_container(t);
-    maybe_free(t);
+    dk_remove_container(t);
+    dk_maybe_free(t);
 }
 
 void exec_docker_abandon(docker_task *t)
@@ -787,5 +491,5 @@ void exec_docker_abandon(docker_task *t)
     if (t->reported || t->abandoned)
         return;
     release(t);
-    maybe_free(t);
+    dk_maybe_free(t);
 }

@@ -4,23 +4,13 @@
 #ifndef DAGD_EXEC_LOCAL_H
 #define DAGD_EXEC_LOCAL_H
 
+#include "exec_result.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
 typedef struct task_proc task_proc;
-
-typedef struct exec_result {
-    int exit_code; /* -1 when killed by a signal or unknown */
-    int term_signal;
-    bool timed_out;
-    bool spawn_failed;
-    bool status_unknown; /* a followed try ended without its exit line */
-    bool not_started;    /* nothing of the try ever ran: start it again, same try */
-    char *last_line;     /* last stdout line, for branch tasks (else NULL) */
-} exec_result;
-
-typedef void (*exec_done_fn)(void *arg, const exec_result *res);
 
 typedef struct exec_request {
     const char *command; /* rendered */

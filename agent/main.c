@@ -3,8 +3,9 @@
 #include "commands.h"
 #include "dagdir.h"
 #include "events.h"
+#include "docker_api.h"
 #include "docker_task.h"
-#include "exec_local.h"
+#include "http_uv.h"
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
@@ -17,6 +18,9 @@
 #include "store.h"
 #include "timeutil.h"
 #include "version.h"
+#include "runs.h"
+#include "recovery.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <sys/resource.h>
@@ -160,7 +164,7 @@ static void load_dags(agent *ag)
         de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
         if (!de->model)
             continue;
-        runner_adopt_runs(ag, de);
+        recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
     }
 }
@@ -204,7 +208,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     int rc = 1;
     if (open_state(&ag))
         goto out;
-    scheduler_init(&ag);
+    engine_init(&ag);
     load_dags(&ag);
     sla_arm(&ag);      /* deadlines of the runs found in the store */
     docker_sweep(&ag); /* containers of tries that ended while the agent was away */
@@ -222,7 +226,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
     fprintf(stderr, "dagd %s: %zu DAGs from %s, socket %s\n", DAGD_VERSION, ag.n_dags,
             ag.cfg.dags_dir, ag.cfg.socket);
-    runner_pass(&ag);
+    engine_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
 out:
@@ -245,12 +249,12 @@ out:
     while (ag.unsaved) {
         run *r = ag.unsaved;
         ag.unsaved = r->next;
-        runner_free_run(r);
+        runs_free(r);
     }
     while (ag.runs) {
         run *r = ag.runs;
         ag.runs = r->next;
-        runner_free_run(r);
+        runs_free(r);
     }
     for (size_t i = 0; i < ag.n_dags; i++)
         dag_entry_free(ag.dags[i]);

@@ -1,11 +1,15 @@
 #include "reload.h"
 #include "dagdir.h"
 #include "events.h"
-#include "runner.h"
 #include "scheduler.h"
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
+#include "swap.h"
+#include "slots.h"
+#include "runs.h"
+#include "recovery.h"
+#include "engine.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -127,10 +131,10 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
     }
     set_error(de, NULL);
     if (de->model) {
-        runner_swap_model(ag, de, m);
+        swap_model(ag, de, m);
     } else {
         de->model = m; /* first good version of a file that was broken */
-        runner_adopt_runs(ag, de);
+        recovery_adopt_runs(ag, de);
     }
     scheduler_plan(ag, de);
     events_dag(ag, de, "reloaded");
@@ -152,7 +156,7 @@ static void apply_new(agent *ag, load_job *j)
     }
     de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
     if (de->model) {
-        runner_adopt_runs(ag, de);
+        recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
     }
     events_dag(ag, de, de->model ? "added" : "error");
@@ -165,7 +169,7 @@ static void drop_removed(agent *ag)
     size_t kept = 0;
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
-        if (de->removed && runner_open_runs(ag, de) == 0) {
+        if (de->removed && runs_open(ag, de) == 0) {
             events_dag(ag, de, "removed");
             dag_entry_free(de);
         } else {
@@ -187,7 +191,7 @@ static void finish_pass(agent *ag)
     drop_removed(ag);
     if (ag->n_dags) /* no array when the last file went */
         qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
-    runner_pass(ag);
+    engine_pass(ag);
 }
 
 static void batch_add(load_batch *b, dag_entry *de, const char *path, const char *name)
@@ -392,7 +396,7 @@ void reload_config(agent *ag)
     ag->cfg = next;
     config_free(&old);
     chmod(ag->cfg.socket, (mode_t)ag->cfg.socket_mode);
-    runner_recount(ag); /* pools may have changed */
+    slots_recount(ag); /* pools may have changed */
     /* Every file again: pools or the default zone may have changed. */
     for (size_t i = 0; i < ag->n_dags; i++)
         memset(&ag->dags[i]->stamp, 0, sizeof ag->dags[i]->stamp);

@@ -1,59 +1,41 @@
-/* The runner: task-instance state machine of active runs, trigger rules,
- * depends_on_past, retries, admission (parallelism, max_active_tasks, pools)
- * and branching. */
+/* The runner: the task-instance state machine of the active runs — trigger
+ * rules, depends_on_past, retries, branching — and the claim of a slot for
+ * what may start. Tries run in an executor (executor.h), chosen per task by
+ * the table of executors; batches, recovery and the pass are elsewhere
+ * (batch.h, recovery.h, engine.h). */
 #ifndef DAGD_RUNNER_H
 #define DAGD_RUNNER_H
 
 #include "agent.h"
+#include "exec_result.h"
 
-/* Create a run with every task instance in state none, store it, keep it.
- * Returns the run, or NULL with *RC = 1 (a run exists for that id or logical
- * date) or -1 (store error). */
-run *runner_create_run(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
-                       int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
-                       const char *params_json, int *rc);
-
-/* Take over the active runs of DE found in the store after a start. Task
- * instances that were running when the agent stopped are followed to their
- * end (or settled from their log at once), so none stays running for ever
- * and none runs twice at the same time. */
-void runner_adopt_runs(agent *ag, dag_entry *de);
-
-/* Decide and start everything that can move now. Safe to call at any time;
- * a call from inside a pass makes the pass go round once more. */
-void runner_pass(agent *ag);
+/* One turn over the active runs: start the runs that may start, decide and
+ * claim every task instance that can move now, finish the runs that are
+ * done. Inside a batch (engine.h's pass). */
+void runner_step(agent *ag);
 
 /* The earliest moment a task waiting for a retry becomes ready, or -1. */
 int64_t runner_next_retry(const agent *ag);
 
-/* Runs of DE that are queued or running. */
-int runner_open_runs(const agent *ag, const dag_entry *de);
+/* Start the process of claimed try T (after its batch committed); false
+ * when it could not start (then it is settled as a failed try). The
+ * agent's launch hook. */
+bool runner_launch(agent *ag, ti *t);
+/* An executor's DONE for a try; ARG is its task instance. */
+void runner_try_done(void *arg, const exec_result *res);
+/* A claimed try of which nothing ran (the agent died between the claim and
+ * the start): it goes back to be decided again and starts with the same
+ * try number, no retry used up. */
+void runner_unclaim(agent *ag, run *r, size_t task_index);
 
 /* Log file of a try. New string. */
 char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
                       int try_number);
 
-void runner_free_run(run *r);
-
-/* Changes made between begin and end are one store transaction; processes
- * of tries claimed meanwhile start after the commit, events go out after
- * it. Nestable. */
-void runner_batch_begin(agent *ag);
-/* -1 when the store refused the batch: then nothing of it is announced, the
- * agent is degraded (starts nothing) and writes everything again when it
- * can. */
-int runner_batch_end(agent *ag);
-
-/* Shutdown: SIGTERM every running try; or release them all (killing their
- * groups with KILL_GROUP, else leaving them to run on). */
+/* Shutdown: stop every running try; or release them all (killing them with
+ * KILL_GROUP, else leaving them to run on). */
 void runner_kill_all(agent *ag);
 void runner_detach_all(agent *ag, bool kill_group);
-
-/* A DAG file changed: its runs move to the NEXT model (tasks matched by id;
- * new tasks start at none, vanished ones become removed). Takes NEXT. */
-void runner_swap_model(agent *ag, dag_entry *de, dag *next);
-/* Running counts (agent, DAGs, pools) from scratch, after a reload. */
-void runner_recount(agent *ag);
 
 /* For the operator controls (control.c). */
 void runner_kill_try(agent *ag, run *r, size_t task_index);
@@ -61,9 +43,6 @@ void runner_kill_try(agent *ag, run *r, size_t task_index);
  * starting anything: after a mark or clear, on a paused DAG too. */
 void runner_settle(agent *ag, run *r);
 void runner_set_state(agent *ag, run *r, size_t task_index, enum ti_state state);
-void runner_save_run(agent *ag, run *r);
-/* Put a finished run (loaded from the store) back in play as queued. */
-void runner_reopen(agent *ag, run *r);
 /* A run's state from its leaves when nothing is left to run; false if
  * something is. */
 bool runner_run_outcome(const run *r, enum run_state *state);

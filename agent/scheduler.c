@@ -1,5 +1,5 @@
 #include "scheduler.h"
-#include "runner.h"
+#include "runs.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -7,7 +7,8 @@
 
 static void on_wake(uv_timer_t *t)
 {
-    runner_pass(t->data);
+    agent *ag = t->data;
+    ag->pass(ag); /* the agent's pass (engine.h), which arms the timer again */
 }
 
 void scheduler_init(agent *ag)
@@ -85,11 +86,11 @@ void scheduler_create_due_runs(agent *ag)
          * either way the plan moves past it. A plan that does not move
          * (it cannot, but a loop must not rely on that) ends the turn. */
         while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
-               runner_open_runs(ag, de) < de->model->max_active_runs) {
+               runs_open(ag, de) < de->model->max_active_runs) {
             int64_t logical = de->next_logical_us;
             int64_t end = cron_next(&de->model->cron, de->model->timezone, logical);
             int rc;
-            runner_create_run(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
+            runs_create(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
             if (rc < 0) {
                 /* The store refused: the timer tries again in a while, not
                  * at once (a due time in the past would wake it at once). */
@@ -107,9 +108,9 @@ void scheduler_create_due_runs(agent *ag)
     }
 }
 
-void scheduler_arm(agent *ag)
+void scheduler_arm(agent *ag, int64_t next_retry_us)
 {
-    int64_t due = runner_next_retry(ag);
+    int64_t due = next_retry_us;
     for (size_t k = 0; k < ag->n_dags; k++) {
         const dag_entry *de = ag->dags[k];
         /* A store that refuses writes creates nothing: the resync passes
@@ -118,7 +119,7 @@ void scheduler_arm(agent *ag)
         if (!de->model || de->paused || de->next_due_us < 0 || ag->degraded)
             continue;
         /* A DAG at max_active_runs is woken by its runs finishing instead. */
-        if (runner_open_runs(ag, de) >= de->model->max_active_runs)
+        if (runs_open(ag, de) >= de->model->max_active_runs)
             continue;
         if (due < 0 || de->next_due_us < due)
             due = de->next_due_us;

@@ -11,8 +11,9 @@ void scheduler_init(agent *ag);
 void scheduler_plan(agent *ag, dag_entry *de);
 /* Create every scheduled run that is due now and allowed. */
 void scheduler_create_due_runs(agent *ag);
-/* Arm the timer for the earliest of: next run due, next retry ready. */
-void scheduler_arm(agent *ag);
+/* Arm the timer for the earliest of: next run due, NEXT_RETRY_US (the next
+ * retry ready, -1: none). Its wake runs the agent's pass (ag->pass). */
+void scheduler_arm(agent *ag, int64_t next_retry_us);
 
 /* The next COUNT scheduled intervals of DE from now on: logical dates and
  * the moments they start. Returns how many were filled. */

@@ -8,6 +8,7 @@
 
 #include "docker_api.h"
 #include "docker_task.h"
+#include "exec_docker.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,118 @@
+#include "local_task.h"
+#include "exec_local.h"
+#include "procutil.h"
+#include "timeutil.h"
+#include "try_status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static bool local_claims(const dag_task *task)
+{
+    (void)task;
+    return true; /* the default: whatever no other executor takes */
+}
+
+static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *vars,
+                                const char *command, const char *log_path, exec_done_fn done,
+                                void *arg, char *err, size_t errlen)
+{
+    const dag_task *task = &r->de->model->tasks[i];
+    ti *t = &r->tis[i];
+    char **env = task_env_build(vars, task, log_path, err, errlen);
+    if (!env)
+        return NULL;
+    char *status_path = try_status_path(log_path);
+    exec_request req = {
+        .command = command,
+        .cwd = r->de->model->dir,
+        .env = env,
+        .log_path = log_path,
+        .status_path = status_path,
+        .timeout_us = task->timeout_us,
+        .capture_last_line = task->branch,
+        .done = done,
+        .arg = arg,
+    };
+    task_proc *p = exec_local_start(ag->loop, &req);
+    free(status_path);
+    task_env_free(env);
+    t->pid = exec_local_pid(p);
+    t->pid_start = proc_start_ticks(t->pid);
+    t->pid_unsaved = true;
+    return (exec_handle *)p;
+}
+
+/* A try that was running when the agent stopped: follow its process to its
+ * end if it lives on (found by pid and start time, or, if the agent died
+ * before storing the pid, by the log path in its environment), else read
+ * how it ended from its log; never start a second copy meanwhile. */
+static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, exec_done_fn done,
+                                 void *arg, bool *not_started)
+{
+    ti *t = &r->tis[i];
+    const dag_task *task = &r->de->model->tasks[i];
+    char *status = try_status_path(log);
+    int pid = 0;
+    if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))
+        pid = t->pid;
+    else if (t->pid <= 0)
+        pid = proc_find_by_env("DAGD_LOG_FILE", log);
+    /* Its shell is gone without a word: what it left behind must not run
+     * beside the next try. */
+    if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)
+        fprintf(stderr, "dagd: killed what was left of %s %s try %d\n", r->run_id, task->id,
+                t->try_number);
+    /* No process, and its shell never said "started": it never ran. (A
+     * shell that starts writes that first; until then it is found above by
+     * its environment, which it has from the moment uv_spawn returned.) */
+    int code;
+    if (!pid && try_status_read(status, &code) == TRY_STATUS_CLAIMED) {
+        *not_started = true;
+        free(status);
+        return NULL;
+    }
+    int64_t timeout = 0;
+    if (task->timeout_us > 0) {
+        timeout = t->start_us + task->timeout_us - time_now_us();
+        if (timeout <= 0)
+            timeout = -1;
+    }
+    t->pid = pid;
+    task_proc *p = exec_local_follow(ag->loop, pid, log, status, timeout, task->branch, done, arg);
+    fprintf(stderr, "dagd: %s %s %s try %d: %s\n", r->de->dag_id, r->run_id, task->id,
+            t->try_number, pid ? "still running, followed" : "ended while the agent was away");
+    free(status);
+    return (exec_handle *)p;
+}
+
+static void local_stop(exec_handle *h)
+{
+    exec_local_kill((task_proc *)h);
+}
+
+static void local_release(exec_handle *h, bool kill)
+{
+    exec_local_detach((task_proc *)h, kill);
+}
+
+static void local_discard(exec_handle *h)
+{
+    exec_local_detach((task_proc *)h, true);
+}
+
+static void local_set_arg(exec_handle *h, void *arg)
+{
+    exec_local_set_arg((task_proc *)h, arg);
+}
+
+const executor_ops local_executor = {
+    .name = "local",
+    .claims = local_claims,
+    .start = local_start,
+    .follow = local_follow,
+    .stop = local_stop,
+    .release = local_release,
+    .discard = local_discard,
+    .set_arg = local_set_arg,
+};

@@ -1,0 +1,99 @@
+#include "runs.h"
+#include "events.h"
+#include "store.h"
+#include "timeutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void runs_log_store_error(agent *ag, const char *what)
+{
+    fprintf(stderr, "dagd: store: %s: %s\n", what, store_error(ag->db));
+}
+
+void runs_save_ti(agent *ag, run *r, size_t i)
+{
+    if (store_ti_save(ag->db, r, i))
+        runs_log_store_error(ag, "saving a task instance");
+    events_task(ag, r, i);
+}
+
+void runs_save(agent *ag, run *r)
+{
+    if (store_run_save(ag->db, r))
+        runs_log_store_error(ag, "saving a run");
+    events_run(ag, r);
+}
+
+void runs_insert(agent *ag, run *r)
+{
+    run **link = &ag->runs;
+    while (*link && (*link)->logical_us <= r->logical_us)
+        link = &(*link)->next;
+    r->next = *link;
+    *link = r;
+}
+
+run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
+                 int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
+                 const char *params_json, int *rc)
+{
+    const dag *m = de->model;
+    char iso[48];
+    time_format_iso(logical_us, m->timezone, iso, sizeof iso);
+    run *r = xcalloc(1, sizeof *r);
+    r->ag = ag;
+    r->de = de;
+    r->run_id = xasprintf("%s__%s", run_type, iso);
+    r->run_type = xstrdup(run_type);
+    r->logical_us = logical_us;
+    r->interval_start_us = interval_start_us;
+    r->interval_end_us = interval_end_us;
+    r->due_us = due_us;
+    r->state = RUN_QUEUED;
+    r->params_json = xstrdup(params_json ? params_json : "{}");
+    r->n_tis = m->n_tasks;
+    r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
+    for (size_t i = 0; i < m->n_tasks; i++)
+        r->tis[i].max_tries = m->tasks[i].retries + 1;
+    *rc = store_run_insert(ag->db, r);
+    if (*rc) {
+        if (*rc < 0)
+            runs_log_store_error(ag, "creating a run");
+        runs_free(r);
+        return NULL;
+    }
+    runs_insert(ag, r);
+    events_run(ag, r);
+    return r;
+}
+
+void runs_reopen(agent *ag, run *r)
+{
+    r->ag = ag;
+    r->end_us = 0;
+    r->state = RUN_QUEUED; /* started by the pass as max_active_runs allows */
+    runs_save(ag, r);
+    runs_insert(ag, r);
+}
+
+int runs_open(const agent *ag, const dag_entry *de)
+{
+    int n = 0;
+    for (const run *r = ag->runs; r; r = r->next)
+        n += r->de == de;
+    return n;
+}
+
+void runs_free(run *r)
+{
+    free(r->run_id);
+    free(r->run_type);
+    free(r->params_json);
+    for (size_t i = 0; r->tis && i < r->n_tis; i++)
+        free(r->tis[i].followed);
+    free(r->tis);
+    free(r);
+}

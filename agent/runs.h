@@ -1,0 +1,28 @@
+/* The active runs in memory: created, found in the store again, counted,
+ * freed; and the one way a run or a task instance is written (store, then
+ * event). The scheduler, the runner and the commands share them. */
+#ifndef DAGD_RUNS_H
+#define DAGD_RUNS_H
+
+#include "agent.h"
+
+/* Create a run with every task instance in state none, store it, keep it.
+ * Returns the run, or NULL with *RC = 1 (a run exists for that id or logical
+ * date) or -1 (store error). */
+run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
+                 int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
+                 const char *params_json, int *rc);
+/* Keep R among the active runs, in logical date order. */
+void runs_insert(agent *ag, run *r);
+/* Put a finished run (loaded from the store) back in play as queued. */
+void runs_reopen(agent *ag, run *r);
+/* Runs of DE that are queued or running. */
+int runs_open(const agent *ag, const dag_entry *de);
+void runs_free(run *r);
+
+/* Store, then announce (held until the batch commits). */
+void runs_save(agent *ag, run *r);
+void runs_save_ti(agent *ag, run *r, size_t task_index);
+void runs_log_store_error(agent *ag, const char *what);
+
+#endif
