@@ -1,5 +1,6 @@
 #include "dagdir.h"
 #include "admission.h"
+#include "log.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -222,12 +223,15 @@ void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry 
         if (dagdir_is_dag_file(e->d_name))
             strlist_push(&names, e->d_name);
     closedir(dir);
-    qsort(names.items, names.n, sizeof *names.items, by_name);
+    if (names.n) /* an empty list has no array at all */
+        qsort(names.items, names.n, sizeof *names.items, by_name);
     dag_entry **list = xcalloc(names.n, sizeof *list);
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
         list[n++] = dagdir_load_entry(cfg, path, names.items[i], diags);
+        if (list[n - 1]->model)
+            log_debug("loaded DAG %s from %s", list[n - 1]->dag_id, path);
         free(path);
     }
     strlist_free(&names);

@@ -4,6 +4,7 @@
 #include "dagdir.h"
 #include "docker_task.h"
 #include "exec_local.h"
+#include "log.h"
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
@@ -28,9 +29,10 @@
 static void usage(FILE *out)
 {
     fputs(
-        "usage: dagd [-c FILE] [--check] [--stop-tasks]\n"
+        "usage: dagd [-c FILE] [-v] [--check] [--stop-tasks]\n"
         "       dagd --version\n"
         "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
+        "  -v            also log debug lines (each DAG file loaded, ...)\n"
         "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
         "  --stop-tasks  on SIGTERM / SIGINT stop running tasks too (default: they run on and\n"
         "                are followed after the next start)\n",
@@ -79,8 +81,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     agent *ag = s->data;
     if (ag->stopping)
         return;
-    fprintf(stderr, "dagd: %s, stopping%s\n", strsignal(signum),
-            ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
+    log_info("%s, stopping%s", strsignal(signum),
+             ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
     ag->stopping = true;
     uv_timer_stop(&ag->wake_timer);
     if (!ag->stop_tasks || ag->running_tasks == 0) {
@@ -111,7 +113,7 @@ static int open_state(agent *ag)
     int rc = mkdir_all(logs, 0750);
     free(logs);
     if (rc) {
-        fprintf(stderr, "dagd: %s: %s\n", ag->cfg.state_dir, strerror(errno));
+        log_error("%s: %s", ag->cfg.state_dir, strerror(errno));
         return -1;
     }
     char *db = xasprintf("%s/dagd.db", ag->cfg.state_dir);
@@ -119,7 +121,7 @@ static int open_state(agent *ag)
     ag->db = store_open(db, err, sizeof err);
     free(db);
     if (!ag->db) {
-        fprintf(stderr, "dagd: store: %s\n", err);
+        log_error("store: %s", err);
         return -1;
     }
     return 0;
@@ -135,7 +137,7 @@ static void load_dags(agent *ag)
     diag_list diags = {0};
     /* A DAG id in two files stays with the file that held it before. */
     dagdir_load(&ag->cfg, owner_from_store, ag->db, &ag->dags, &ag->n_dags, &diags);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
+    log_diags(&diags, true);
     diag_free(&diags);
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
@@ -154,18 +156,18 @@ static int run_agent(const char *config_file, bool stop_tasks)
     agent ag = {.stop_tasks = stop_tasks};
     diag_list diags = {0};
     if (config_load(&ag.cfg, config_file, &diags)) {
-        diag_print(&diags, stderr);
+        log_diags(&diags, false);
         diag_free(&diags);
         config_free(&ag.cfg);
         return 1;
     }
-    diag_print(&diags, stderr); /* warnings, e.g. a refused url_file */
+    log_diags(&diags, false); /* warnings, e.g. a refused url_file */
     diag_free(&diags);
     /* Before anything touches the store, the socket, a log or a container. */
     char lock_err[512] = "";
     int lock_fd = statelock_acquire(ag.cfg.state_dir, lock_err, sizeof lock_err);
     if (lock_fd < 0) {
-        fprintf(stderr, "dagd: %s\n", lock_err);
+        log_error("%s", lock_err);
         config_free(&ag.cfg);
         return 1;
     }
@@ -177,7 +179,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.http = http_client_new(ag.loop);
     ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
-        fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
+        log_warn("docker: %s", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);
     sla_init(&ag);
     int rc = 1;
@@ -191,7 +193,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     reload_start(&ag);
     retention_start(&ag);
     if (server_start(&ag, err, sizeof err)) {
-        fprintf(stderr, "dagd: socket: %s\n", err);
+        log_error("socket: %s", err);
         goto out;
     }
     uv_signal_init(ag.loop, &ag.sig_term);
@@ -199,8 +201,8 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.sig_term.data = ag.sig_int.data = &ag;
     uv_signal_start(&ag.sig_term, on_stop_signal, SIGTERM);
     uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
-    fprintf(stderr, "dagd %s: %zu DAGs from %s, socket %s\n", DAGD_VERSION, ag.n_dags,
-            ag.cfg.dags_dir, ag.cfg.socket);
+    log_plain(LOG_LEVEL_INFO, "dagd %s: %zu DAGs from %s, socket %s", DAGD_VERSION, ag.n_dags,
+              ag.cfg.dags_dir, ag.cfg.socket);
     runner_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
@@ -245,10 +247,13 @@ out:
 int main(int argc, char **argv)
 {
     const char *config_file = NULL;
-    bool check = false, stop_tasks = false;
+    bool check = false, stop_tasks = false, verbose = false;
+    log_init(false);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             config_file = argv[++i];
+        } else if (strcmp(argv[i], "-v") == 0) {
+            verbose = true;
         } else if (strcmp(argv[i], "--check") == 0) {
             check = true;
         } else if (strcmp(argv[i], "--stop-tasks") == 0) {
@@ -260,11 +265,12 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else {
-            fprintf(stderr, "dagd: unknown argument \"%s\"\n", argv[i]);
+            log_error("unknown argument \"%s\"", argv[i]);
             usage(stderr);
             return 2;
         }
     }
+    log_init(verbose);
     signal(SIGPIPE, SIG_IGN);
     /* Room for many clients and task log files: the soft limit up to the
      * hard one. */

@@ -1,6 +1,7 @@
 #include "reload.h"
 #include "dagdir.h"
 #include "events.h"
+#include "log.h"
 #include "runner.h"
 #include "scheduler.h"
 #include "store.h"
@@ -72,7 +73,7 @@ static dag *finish_job(agent *ag, load_job *j, char **error)
 {
     dag *m = dagdir_check(&ag->cfg, j->model, &j->diags, 0, error);
     j->model = NULL;
-    diag_print_prefixed(&j->diags, stderr, "dagd: ");
+    log_diags(&j->diags, true);
     return m;
 }
 
@@ -88,7 +89,7 @@ static bool take_id(agent *ag, dag_entry *de, dag *m)
     if (holder) {
         dag_free(m);
         dagdir_make_duplicate(de, holder);
-        fprintf(stderr, "dagd: %s\n", de->error);
+        log_error("%s", de->error);
         return false;
     }
     de->duplicate = false;
@@ -133,6 +134,7 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
         runner_adopt_runs(ag, de);
     }
     scheduler_plan(ag, de);
+    log_debug("reloaded DAG %s from %s", de->dag_id, de->file);
     events_dag(ag, de, "reloaded");
 }
 
@@ -146,7 +148,7 @@ static void apply_new(agent *ag, load_job *j)
     dag_entry *holder = de->model ? id_holder(ag, de->dag_id, de) : NULL;
     if (holder) { /* listed with its error; the holder keeps the id */
         dagdir_make_duplicate(de, holder);
-        fprintf(stderr, "dagd: %s\n", de->error);
+        log_error("%s", de->error);
         events_dag(ag, de, "error");
         return;
     }
@@ -154,6 +156,7 @@ static void apply_new(agent *ag, load_job *j)
     if (de->model) {
         runner_adopt_runs(ag, de);
         scheduler_plan(ag, de);
+        log_debug("added DAG %s from %s", de->dag_id, de->file);
     }
     events_dag(ag, de, de->model ? "added" : "error");
 }
@@ -327,7 +330,7 @@ static void on_sighup(uv_signal_t *s, int signum)
 {
     (void)signum;
     agent *ag = s->data;
-    fprintf(stderr, "dagd: SIGHUP, reloading the config and the DAG files\n");
+    log_info("SIGHUP, reloading the config and the DAG files");
     reload_config(ag);
     reload_dags(ag);
 }
@@ -340,8 +343,8 @@ void reload_start(agent *ag)
     ag->dags_watch.data = ag;
     int rc = uv_fs_event_start(&ag->dags_watch, on_dags_changed, ag->cfg.dags_dir, 0);
     if (rc)
-        fprintf(stderr, "dagd: cannot watch %s (%s); send SIGHUP to reload DAG files\n",
-                ag->cfg.dags_dir, uv_strerror(rc));
+        log_warn("cannot watch %s (%s); send SIGHUP to reload DAG files", ag->cfg.dags_dir,
+                 uv_strerror(rc));
     uv_signal_init(ag->loop, &ag->sig_hup);
     ag->sig_hup.data = ag;
     uv_signal_start(&ag->sig_hup, on_sighup, SIGHUP);
@@ -366,16 +369,16 @@ void reload_config(agent *ag)
     config next;
     diag_list diags = {0};
     int rc = config_load(&next, ag->cfg.file, &diags);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
+    log_diags(&diags, true);
     diag_free(&diags);
     if (rc) {
-        fprintf(stderr, "dagd: %s has errors; the running config stays\n", ag->cfg.file);
+        log_error("%s has errors; the running config stays", ag->cfg.file);
         config_free(&next);
         return;
     }
     if (!same(next.state_dir, ag->cfg.state_dir) || !same(next.dags_dir, ag->cfg.dags_dir) ||
         !same(next.socket, ag->cfg.socket))
-        fprintf(stderr, "dagd: state_dir, dags_dir and socket change at the next start\n");
+        log_warn("state_dir, dags_dir and socket change at the next start");
     /* Keep what only a restart may change (paths, the Docker host); take
      * the rest. Notifiers are looked up by name at each use (notify.c), and
      * their url_files were just read again. */

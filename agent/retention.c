@@ -1,5 +1,6 @@
 #include "retention.h"
 #include "fsutil.h"
+#include "log.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -43,9 +44,8 @@ static int step(agent *ag)
             free(dir);
         }
         if (removed)
-            fprintf(stderr,
-                    "dagd: retention: removed %d runs and %d audit records older than %d days\n", n,
-                    audit > 0 ? audit : 0, ag->cfg.keep_days);
+            log_info("retention: removed %d runs and %d audit records older than %d days", n,
+                     audit > 0 ? audit : 0, ag->cfg.keep_days);
     }
     strlist_free(&dags);
     strlist_free(&runs);
