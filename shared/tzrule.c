@@ -1,7 +1,7 @@
 /* POSIX TZ rules (POSIX.1-2017 8.3, with RFC 8536's extensions: hours up
  * to 167 and negative transition times). */
 #include "tzrule.h"
-#include "timeutil.h"
+#include "civil.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -122,23 +122,18 @@ int tz_rule_parse(const char *s, tz_rule *r)
     return *p ? -1 : 0;
 }
 
-static bool leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Local wall-clock seconds (since the epoch, read as UTC) at which D
  * happens in year Y. */
 static int64_t date_wall(const tz_rule_date *d, int64_t y)
 {
     int64_t days = civil_to_days(y, 1, 1);
     if (d->kind == 'J') {
-        days += d->n - 1 + (leap_year(y) && d->n >= 60);
+        days += d->n - 1 + (civil_days_in_month(y, 2) == 29 && d->n >= 60);
     } else if (d->kind == 'n') {
         days += d->n;
     } else {
         int64_t first = civil_to_days(y, d->m, 1);
-        int wday = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
+        int wday = (int)floor_mod(first + 4, 7); /* 1970-01-01 was a Thursday */
         int mday = 1 + (d->d - wday + 7) % 7 + (d->w - 1) * 7;
         while (mday > civil_days_in_month(y, d->m))
             mday -= 7;
@@ -151,7 +146,7 @@ long tz_rule_at(const tz_rule *r, int64_t t, bool *isdst, const char **abbr)
 {
     bool dst = false;
     if (r->has_dst) {
-        int64_t days = (t + r->std_off) / SEC_PER_DAY - ((t + r->std_off) % SEC_PER_DAY < 0);
+        int64_t days = floor_div(t + r->std_off, SEC_PER_DAY);
         int64_t y;
         int m, d;
         civil_from_days(days, &y, &m, &d);
