@@ -10,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define ZONEINFO_DIR "/usr/share/zoneinfo/"
 #define SEC_PER_DAY 86400LL
 
 /* ---- clocks ---- */
@@ -86,31 +84,10 @@ static long offset_at(const tz_zone *z, int64_t s)
 
 bool tz_exists(const char *name)
 {
-    if (!name || !*name)
-        return false;
-    if (strcmp(name, "UTC") == 0)
-        return true;
-    if (name[0] == '/' || strstr(name, "..") || strlen(name) > 200)
-        return false;
-    char path[256];
-    snprintf(path, sizeof path, ZONEINFO_DIR "%s", name);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    /* zone.tab, tzdata.zi and friends live there too: require TZif data.
-     * Refuse leap-second tables (the right/ zones): their time_t counts leap
-     * seconds, the system clock does not, and local = UTC + offset fails. */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    unsigned char head[44]; /* magic, version, 15 reserved, six 4-byte counts */
-    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "TZif", 4) == 0;
-    fclose(f);
-    if (!ok)
-        return false;
-    uint32_t leapcnt =
-        (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 | (uint32_t)head[30] << 8 | head[31];
-    return leapcnt == 0;
+    /* zone.tab, tzdata.zi and friends live there too: only TZif data
+     * counts. Leap-second tables (the right/ zones) are refused: their
+     * time_t counts leap seconds, the system clock does not. */
+    return tz_zone_find(name) != NULL;
 }
 
 void tz_local(const char *tz, int64_t t_us, struct tm *out)

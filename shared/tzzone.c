@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define ZONEINFO_DIR "/usr/share/zoneinfo/"
 #define TZIF_MAX_BYTES (1 << 20)
@@ -219,6 +220,11 @@ static tz_zone *load(const char *name)
     char path[256];
     snprintf(path, sizeof path, ZONEINFO_DIR "%s", name);
     FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))) {
+        fclose(f); /* a directory such as America/ */
+        f = NULL;
+    }
     if (!f)
         return NULL;
     unsigned char *buf = malloc(TZIF_MAX_BYTES);
@@ -237,6 +243,16 @@ const tz_zone *tz_zone_get(const char *name)
 {
     if (!name || !*name || strcmp(name, "UTC") == 0)
         return &utc_zone;
+    const tz_zone *z = tz_zone_find(name);
+    return z ? z : &utc_zone;
+}
+
+const tz_zone *tz_zone_find(const char *name)
+{
+    if (!name || !*name)
+        return NULL;
+    if (strcmp(name, "UTC") == 0)
+        return &utc_zone;
     pthread_mutex_lock(&cache_lock);
     tz_zone *z = cache;
     while (z && strcmp(z->name, name) != 0)
@@ -246,5 +262,5 @@ const tz_zone *tz_zone_get(const char *name)
         cache = z;
     }
     pthread_mutex_unlock(&cache_lock);
-    return z ? z : &utc_zone;
+    return z;
 }

@@ -14,6 +14,8 @@ typedef struct tz_zone tz_zone;
  * NULL, "", "UTC" and names that are no usable zone file give UTC (as glibc
  * does with an unknown TZ). Never NULL; safe from any thread. */
 const tz_zone *tz_zone_get(const char *name);
+/* The same, but NULL when NAME is no usable zone ("UTC" is one). */
+const tz_zone *tz_zone_find(const char *name);
 
 /* The zone parsed from the TZif bytes DATA (for tests), or NULL when they
  * are not a usable TZif file (bad structure, leap-second tables). Free with

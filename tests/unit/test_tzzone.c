@@ -175,6 +175,16 @@ static void test_bad_files(void **state)
         assert_null(t);
         free(copy);
     }
+    /* Leap-second tables count leap seconds in their instants: refused. */
+    FILE *right = fopen("/usr/share/zoneinfo/right/Europe/Berlin", "rb");
+    if (right) {
+        n = fread(buf, 1, sizeof buf, right);
+        fclose(right);
+        assert_null(tz_zone_parse(buf, n));
+        assert_false(tz_exists("right/Europe/Berlin"));
+    }
+    assert_null(tz_zone_find("Europe")); /* a folder */
+    assert_null(tz_zone_find("No/Such_Zone"));
     /* Unknown names are UTC, and the cache returns the same zone. */
     tz_offset o;
     tz_zone_at(tz_zone_get("No/Such_Zone"), 0, &o);
