@@ -1,4 +1,5 @@
 #include "batch.h"
+#include "log.h"
 #include "events.h"
 #include "runs.h"
 #include "slots.h"
@@ -34,7 +35,7 @@ static void arm_resync(agent *ag)
 void batch_hold_starts(agent *ag, const char *path)
 {
     const char *why = strerror(errno);
-    fprintf(stderr, "dagd: cannot write %s (%s); no task starts until it can\n", path, why);
+    log_error("cannot write %s (%s); no task starts until it can", path, why);
     ag->degraded = true;
     free(ag->degraded_reason);
     ag->degraded_reason = xasprintf("cannot write the state folder: %s", why);
@@ -113,8 +114,7 @@ static void unclaim_pending(agent *ag)
 static void enter_degraded(agent *ag)
 {
     if (!ag->degraded)
-        fprintf(stderr, "dagd: store: cannot write (%s); no task starts until it can\n",
-                store_error(ag->db));
+        log_error("store: cannot write (%s); no task starts until it can", store_error(ag->db));
     ag->degraded = true;
     free(ag->degraded_reason);
     ag->degraded_reason = xasprintf("cannot write the store: %s", store_error(ag->db));
@@ -152,7 +152,7 @@ static void on_resync(uv_timer_t *timer)
         uv_timer_start(timer, on_resync, RESYNC_MS, 0);
         return;
     }
-    fprintf(stderr, "dagd: store: writable again; resuming\n");
+    log_info("store: writable again; resuming");
     ag->degraded = false;
     free(ag->degraded_reason);
     ag->degraded_reason = NULL;

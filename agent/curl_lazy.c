@@ -5,6 +5,8 @@
  * calls the agent makes and forward them to the library opened with dlopen
  * on first use. */
 #define CURL_DISABLE_TYPECHECK
+#include "log.h"
+
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -48,7 +50,7 @@ static bool load(void)
     lib.tried = true;
     void *handle = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
-        fprintf(stderr, "dagd: cannot load %s: %s\n", CURL_LIBRARY, dlerror());
+        log_error("cannot load %s: %s", CURL_LIBRARY, dlerror());
         return false;
     }
     bool ok = true;
@@ -71,7 +73,7 @@ static bool load(void)
     BIND(multi_info_read, "curl_multi_info_read");
     BIND(multi_cleanup, "curl_multi_cleanup");
     if (!ok) {
-        fprintf(stderr, "dagd: %s lacks a function dagd needs\n", CURL_LIBRARY);
+        log_error("%s lacks a function dagd needs", CURL_LIBRARY);
         dlclose(handle);
         return false;
     }

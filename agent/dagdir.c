@@ -1,5 +1,6 @@
 #include "dagdir.h"
 #include "admission.h"
+#include "log.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -229,6 +230,8 @@ void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry 
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
         list[n++] = dagdir_load_entry(cfg, path, names.items[i], diags);
+        if (list[n - 1]->model)
+            log_debug("loaded DAG %s from %s", list[n - 1]->dag_id, path);
         free(path);
     }
     strlist_free(&names);

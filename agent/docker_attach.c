@@ -1,4 +1,5 @@
 #include "exec_docker_int.h"
+#include "log.h"
 #include "try_status.h"
 
 #include <stdio.h>
@@ -29,8 +30,7 @@ static void on_found(void *arg, const docker_reply *rep)
     if (dk_cancelled(t, rep))
         return;
     if (rep->transport_error && ++t->find_tries < FIND_TRIES && !t->killing) {
-        fprintf(stderr, "dagd: docker engine at %s: %s; asking again\n", docker_api_host(t->api),
-                rep->error);
+        log_warn("docker engine at %s: %s; asking again", docker_api_host(t->api), rep->error);
         uv_timer_start(&t->timer, on_find_retry, FIND_RETRY_MS, 0);
         return;
     }
@@ -62,7 +62,7 @@ static void on_found(void *arg, const docker_reply *rep)
         json_string_value(json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
     uint64_t offset = off ? strtoull(off, NULL, 10) : 0;
     bool created = strcmp(state, "created") == 0;
-    fprintf(stderr, "dagd: following container %.12s (%s) of %s\n", t->id, state, t->log_path);
+    log_info("following container %.12s (%s) of %s", t->id, state, t->log_path);
     json_decref(list);
     if (created) { /* the agent died between create and start */
         dk_begin_start(t);

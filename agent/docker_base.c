@@ -1,4 +1,5 @@
 #include "exec_docker_int.h"
+#include "log.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -59,7 +60,7 @@ static void on_removed(void *arg, const docker_reply *rep)
     docker_task *t = arg;
     t->step = NULL;
     if (!rep->cancelled && rep->status != 204 && rep->status != 404)
-        fprintf(stderr, "dagd: docker: cannot remove container %.12s: %s\n", t->id, rep->error);
+        log_warn("docker: cannot remove container %.12s: %s", t->id, rep->error);
     dk_maybe_free(t);
 }
 

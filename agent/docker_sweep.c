@@ -2,6 +2,7 @@
  * died before it could remove them. */
 #include "docker_task.h"
 #include "docker_api.h"
+#include "log.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -29,7 +30,7 @@ static void on_removed(void *arg, const docker_reply *rep)
 {
     char *id = arg;
     if (!rep->cancelled && rep->status != 204 && rep->status != 404)
-        fprintf(stderr, "dagd: docker: cannot remove container %.12s: %s\n", id, rep->error);
+        log_warn("docker: cannot remove container %.12s: %s", id, rep->error);
     free(id);
 }
 
@@ -39,8 +40,8 @@ static void on_listed(void *arg, const docker_reply *rep)
     if (rep->cancelled)
         return;
     if (rep->status != 200) {
-        fprintf(stderr, "dagd: docker engine at %s: cannot list dagd's containers: %s\n",
-                docker_api_host(ag->docker), rep->error);
+        log_warn("docker engine at %s: cannot list dagd's containers: %s",
+                 docker_api_host(ag->docker), rep->error);
         return;
     }
     json_t *list = json_loadb(rep->body, rep->len, 0, NULL);
@@ -59,8 +60,8 @@ static void on_listed(void *arg, const docker_reply *rep)
         bool unknown;
         if (try_running(ag, dag_id, run_id, task_id, atoi(try_s), &unknown) || unknown)
             continue;
-        fprintf(stderr, "dagd: removing container %.12s of %s %s %s try %s (over)\n", id, dag_id,
-                run_id, task_id, try_s);
+        log_info("removing container %.12s of %s %s %s try %s (over)", id, dag_id, run_id, task_id,
+                 try_s);
         char *path = xasprintf("/containers/%s?force=1&v=1", id);
         char *copy = xstrdup(id);
         if (!docker_request(ag->docker, "DELETE", path, NULL, NULL, on_removed, copy, 60))

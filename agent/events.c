@@ -1,4 +1,5 @@
 #include "events.h"
+#include "log.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -48,7 +49,7 @@ void events_subscribe(agent *ag, event_fn fn, void *arg)
 {
     struct events *es = state_of(ag);
     if (es->n_subs == EVENTS_MAX_SUBSCRIBERS) {
-        fprintf(stderr, "dagd: too many event subscribers\n");
+        log_error("too many event subscribers");
         abort(); /* a programming error, found by the first start */
     }
     es->subs[es->n_subs].fn = fn;
@@ -200,7 +201,7 @@ void events_dag(agent *ag, const dag_entry *de, const char *what)
     while (c < DAG_CHANGE_COUNT && strcmp(change_names[c], what) != 0)
         c++;
     if (c == DAG_CHANGE_COUNT) {
-        fprintf(stderr, "dagd: unknown DAG change \"%s\"; not announced\n", what);
+        log_warn("unknown DAG change \"%s\"; not announced", what);
         return;
     }
     ev.what = (enum dag_change)c;

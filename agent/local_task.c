@@ -1,4 +1,5 @@
 #include "local_task.h"
+#include "log.h"
 #include "exec_local.h"
 #include "procutil.h"
 #include "timeutil.h"
@@ -61,8 +62,7 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
     /* Its shell is gone without a word: what it left behind must not run
      * beside the next try. */
     if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)
-        fprintf(stderr, "dagd: killed what was left of %s %s try %d\n", r->run_id, task->id,
-                t->try_number);
+        log_info("killed what was left of %s %s try %d", r->run_id, task->id, t->try_number);
     /* No process, and its shell never said "started": it never ran. (A
      * shell that starts writes that first; until then it is found above by
      * its environment, which it has from the moment uv_spawn returned.) */
@@ -80,8 +80,8 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
     }
     t->pid = pid;
     task_proc *p = exec_local_follow(ag->loop, pid, log, status, timeout, task->branch, done, arg);
-    fprintf(stderr, "dagd: %s %s %s try %d: %s\n", r->de->dag_id, r->run_id, task->id,
-            t->try_number, pid ? "still running, followed" : "ended while the agent was away");
+    log_info("%s %s %s try %d: %s", r->de->dag_id, r->run_id, task->id, t->try_number,
+             pid ? "still running, followed" : "ended while the agent was away");
     free(status);
     return (exec_handle *)p;
 }

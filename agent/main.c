@@ -6,6 +6,7 @@
 #include "docker_api.h"
 #include "docker_task.h"
 #include "http_uv.h"
+#include "log.h"
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
@@ -33,9 +34,10 @@
 static void usage(FILE *out)
 {
     fputs(
-        "usage: dagd [-c FILE] [--check | --print-config] [--stop-tasks]\n"
+        "usage: dagd [-c FILE] [-v] [--check | --print-config] [--stop-tasks]\n"
         "       dagd --version\n"
         "  -c FILE       agent config (default: built-in, state in ./var, DAGs in ./examples)\n"
+        "  -v            also log debug lines (each DAG file loaded, ...)\n"
         "  --check       load the config and every DAG file, print each problem, exit 0 if valid\n"
         "  --print-config  print the effective config (every key, its value or default;\n"
         "                secrets as ***) as INI; exit 1 with the config's problems\n"
@@ -99,8 +101,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     agent *ag = s->data;
     if (ag->stopping)
         return;
-    fprintf(stderr, "dagd: %s, stopping%s\n", strsignal(signum),
-            ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
+    log_info("%s, stopping%s", strsignal(signum),
+             ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
     ag->stopping = true;
     uv_timer_stop(&ag->wake_timer);
     if (!ag->stop_tasks || ag->running_tasks == 0) {
@@ -131,7 +133,7 @@ static int open_state(agent *ag)
     int rc = mkdir_all(logs, 0750);
     free(logs);
     if (rc) {
-        fprintf(stderr, "dagd: %s: %s\n", ag->cfg.state_dir, strerror(errno));
+        log_error("%s: %s", ag->cfg.state_dir, strerror(errno));
         return -1;
     }
     char *db = xasprintf("%s/dagd.db", ag->cfg.state_dir);
@@ -139,7 +141,7 @@ static int open_state(agent *ag)
     ag->db = store_open(db, err, sizeof err);
     free(db);
     if (!ag->db) {
-        fprintf(stderr, "dagd: store: %s\n", err);
+        log_error("store: %s", err);
         return -1;
     }
     return 0;
@@ -155,7 +157,7 @@ static void load_dags(agent *ag)
     diag_list diags = {0};
     /* A DAG id in two files stays with the file that held it before. */
     dagdir_load(&ag->cfg, owner_from_store, ag->db, &ag->dags, &ag->n_dags, &diags);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
+    log_diags(&diags, true);
     diag_free(&diags);
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
@@ -174,18 +176,18 @@ static int run_agent(const char *config_file, bool stop_tasks)
     agent ag = {.stop_tasks = stop_tasks};
     diag_list diags = {0};
     if (config_load(&ag.cfg, config_file, &diags)) {
-        diag_print(&diags, stderr);
+        log_diags(&diags, false);
         diag_free(&diags);
         config_free(&ag.cfg);
         return 1;
     }
-    diag_print(&diags, stderr); /* warnings, e.g. a refused url_file */
+    log_diags(&diags, false); /* warnings, e.g. a refused url_file */
     diag_free(&diags);
     /* Before anything touches the store, the socket, a log or a container. */
     char lock_err[512] = "";
     int lock_fd = statelock_acquire(ag.cfg.state_dir, lock_err, sizeof lock_err);
     if (lock_fd < 0) {
-        fprintf(stderr, "dagd: %s\n", lock_err);
+        log_error("%s", lock_err);
         config_free(&ag.cfg);
         return 1;
     }
@@ -197,7 +199,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.http = http_client_new(ag.loop);
     ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
-        fprintf(stderr, "dagd: docker: %s\n", derr[0] ? derr : "cannot set up libcurl");
+        log_warn("docker: %s", derr[0] ? derr : "cannot set up libcurl");
     notify_init(&ag);
     sla_init(&ag);
     /* In the order they have always been told. */
@@ -216,7 +218,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     reload_start(&ag);
     retention_start(&ag);
     if (server_start(&ag, err, sizeof err)) {
-        fprintf(stderr, "dagd: socket: %s\n", err);
+        log_error("socket: %s", err);
         goto out;
     }
     uv_signal_init(ag.loop, &ag.sig_term);
@@ -224,8 +226,8 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.sig_term.data = ag.sig_int.data = &ag;
     uv_signal_start(&ag.sig_term, on_stop_signal, SIGTERM);
     uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
-    fprintf(stderr, "dagd %s: %zu DAGs from %s, socket %s\n", DAGD_VERSION, ag.n_dags,
-            ag.cfg.dags_dir, ag.cfg.socket);
+    log_plain(LOG_LEVEL_INFO, "dagd %s: %zu DAGs from %s, socket %s", DAGD_VERSION, ag.n_dags,
+              ag.cfg.dags_dir, ag.cfg.socket);
     engine_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
@@ -271,10 +273,13 @@ out:
 int main(int argc, char **argv)
 {
     const char *config_file = NULL;
-    bool check = false, print = false, stop_tasks = false;
+    bool check = false, print = false, stop_tasks = false, verbose = false;
+    log_init(false);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
             config_file = argv[++i];
+        } else if (strcmp(argv[i], "-v") == 0) {
+            verbose = true;
         } else if (strcmp(argv[i], "--check") == 0) {
             check = true;
         } else if (strcmp(argv[i], "--print-config") == 0) {
@@ -288,11 +293,12 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else {
-            fprintf(stderr, "dagd: unknown argument \"%s\"\n", argv[i]);
+            log_error("unknown argument \"%s\"", argv[i]);
             usage(stderr);
             return 2;
         }
     }
+    log_init(verbose);
     signal(SIGPIPE, SIG_IGN);
     /* Room for many clients and task log files: the soft limit up to the
      * hard one. */

@@ -1,4 +1,5 @@
 #include "notify.h"
+#include "log.h"
 #include "http_uv.h"
 #include "logpath.h"
 #include "notify_payload.h"
@@ -132,12 +133,12 @@ static void after_try(notifier_rt *rt, job *j, long status, const char *error, b
     } else if (retryable && j->tries <= retries && !rt->nt->ag->stopping) {
         char delay[32];
         duration_format(notify_backoff_ms(j->tries) * 1000, delay, sizeof delay);
-        fprintf(stderr, "dagd: notifier %s: %s: %s; try %d of %d in %s\n", rt->name, j->what, error,
-                j->tries + 1, retries + 1, delay);
+        log_warn("notifier %s: %s: %s; try %d of %d in %s", rt->name, j->what, error, j->tries + 1,
+                 retries + 1, delay);
         back_off(rt, j);
     } else {
-        fprintf(stderr, "dagd: notifier %s: dropped %s after %d tr%s: %s\n", rt->name, j->what,
-                j->tries, j->tries == 1 ? "y" : "ies", error);
+        log_error("notifier %s: dropped %s after %d tr%s: %s", rt->name, j->what, j->tries,
+                  j->tries == 1 ? "y" : "ies", error);
         job_free(j);
     }
     pump(rt);
@@ -264,8 +265,8 @@ static void pump(notifier_rt *rt)
 static void enqueue(notifier_rt *rt, job *j)
 {
     if (rt->n_waiting >= NOTIFY_QUEUE_MAX) {
-        fprintf(stderr, "dagd: notifier %s: dropped %s: %d messages are already waiting\n",
-                rt->name, j->what, NOTIFY_QUEUE_MAX);
+        log_warn("notifier %s: dropped %s: %d messages are already waiting", rt->name, j->what,
+                 NOTIFY_QUEUE_MAX);
         job_free(j);
         return;
     }
@@ -297,7 +298,7 @@ static notifier_rt *rt_for(notify *nt, const char *name)
         if (strcmp(nt->rts[i]->name, name) == 0)
             return nt->rts[i];
     if (!nt->http && !(nt->http = http_client_new(nt->ag->loop)))
-        fprintf(stderr, "dagd: notifiers: libcurl did not start; messages will be dropped\n");
+        log_error("notifiers: libcurl did not start; messages will be dropped");
     notifier_rt *rt = xcalloc(1, sizeof *rt);
     rt->nt = nt;
     rt->name = xstrdup(name);
@@ -348,8 +349,8 @@ void notify_free(agent *ag)
         drop_list(rt->head);
         drop_list(rt->backoff);
         if (lost)
-            fprintf(stderr, "dagd: notifier %s: %zu unsent message%s dropped at exit\n", rt->name,
-                    lost, lost == 1 ? "" : "s");
+            log_warn("notifier %s: %zu unsent message%s dropped at exit", rt->name, lost,
+                     lost == 1 ? "" : "s");
         uv_timer_stop(&rt->timer);
         uv_close((uv_handle_t *)&rt->timer, on_rt_closed);
     }

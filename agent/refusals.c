@@ -1,5 +1,6 @@
 #include "refusals.h"
 #include "access.h"
+#include "log.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -100,7 +101,7 @@ static void write_count(void *arg, uid_t uid, int n)
              n == 1 ? "" : "s", REFUSALS_PER_SECOND);
     audit_record a = {time_now_us(), uid, user, "refused", NULL, NULL, NULL, detail};
     if (store_audit(ag->db, &a))
-        fprintf(stderr, "dagd: store: writing the audit log: %s\n", store_error(ag->db));
+        log_error("store: writing the audit log: %s", store_error(ag->db));
     free(user);
 }
 
@@ -147,7 +148,7 @@ void refusals_record(agent *ag, uid_t uid, const char *action, const char *dag_i
             sb_appendf(&detail, "; %s cut from %zu bytes", names[i], strlen(given[i]));
     audit_record rec = {time_now_us(), uid, user, a, d, r, k, detail.data};
     if (store_audit(ag->db, &rec))
-        fprintf(stderr, "dagd: store: writing the audit log: %s\n", store_error(ag->db));
+        log_error("store: writing the audit log: %s", store_error(ag->db));
     free(user);
     free(d);
     free(r);

@@ -1,6 +1,7 @@
 #include "reload.h"
 #include "dagdir.h"
 #include "events.h"
+#include "log.h"
 #include "scheduler.h"
 #include "store.h"
 #include "utf8.h"
@@ -76,7 +77,7 @@ static dag *finish_job(agent *ag, load_job *j, char **error)
 {
     dag *m = dagdir_check(&ag->cfg, j->model, &j->diags, 0, error);
     j->model = NULL;
-    diag_print_prefixed(&j->diags, stderr, "dagd: ");
+    log_diags(&j->diags, true);
     return m;
 }
 
@@ -92,7 +93,7 @@ static bool take_id(agent *ag, dag_entry *de, dag *m)
     if (holder) {
         dag_free(m);
         dagdir_make_duplicate(de, holder);
-        fprintf(stderr, "dagd: %s\n", de->error);
+        log_error("%s", de->error);
         return false;
     }
     de->duplicate = false;
@@ -137,6 +138,7 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
         recovery_adopt_runs(ag, de);
     }
     scheduler_plan(ag, de);
+    log_debug("reloaded DAG %s from %s", de->dag_id, de->file);
     events_dag(ag, de, "reloaded");
 }
 
@@ -150,7 +152,7 @@ static void apply_new(agent *ag, load_job *j)
     dag_entry *holder = de->model ? id_holder(ag, de->dag_id, de) : NULL;
     if (holder) { /* listed with its error; the holder keeps the id */
         dagdir_make_duplicate(de, holder);
-        fprintf(stderr, "dagd: %s\n", de->error);
+        log_error("%s", de->error);
         events_dag(ag, de, "error");
         return;
     }
@@ -158,6 +160,7 @@ static void apply_new(agent *ag, load_job *j)
     if (de->model) {
         recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
+        log_debug("added DAG %s from %s", de->dag_id, de->file);
     }
     events_dag(ag, de, de->model ? "added" : "error");
 }
@@ -332,7 +335,7 @@ static void on_sighup(uv_signal_t *s, int signum)
 {
     (void)signum;
     agent *ag = s->data;
-    fprintf(stderr, "dagd: SIGHUP, reloading the config and the DAG files\n");
+    log_info("SIGHUP, reloading the config and the DAG files");
     reload_config(ag);
     reload_dags(ag);
 }
@@ -345,8 +348,8 @@ void reload_start(agent *ag)
     ag->dags_watch.data = ag;
     int rc = uv_fs_event_start(&ag->dags_watch, on_dags_changed, ag->cfg.dags_dir, 0);
     if (rc)
-        fprintf(stderr, "dagd: cannot watch %s (%s); send SIGHUP to reload DAG files\n",
-                ag->cfg.dags_dir, uv_strerror(rc));
+        log_warn("cannot watch %s (%s); send SIGHUP to reload DAG files", ag->cfg.dags_dir,
+                 uv_strerror(rc));
     uv_signal_init(ag->loop, &ag->sig_hup);
     ag->sig_hup.data = ag;
     uv_signal_start(&ag->sig_hup, on_sighup, SIGHUP);
@@ -366,10 +369,10 @@ void reload_config(agent *ag)
     config next;
     diag_list diags = {0};
     int rc = config_load(&next, ag->cfg.file, &diags);
-    diag_print_prefixed(&diags, stderr, "dagd: ");
+    log_diags(&diags, true);
     diag_free(&diags);
     if (rc) {
-        fprintf(stderr, "dagd: %s has errors; the running config stays\n", ag->cfg.file);
+        log_error("%s has errors; the running config stays", ag->cfg.file);
         config_free(&next);
         return;
     }
@@ -387,8 +390,7 @@ void reload_config(agent *ag)
                        : i + 1 == changed.n ? " and "
                                             : ", ",
                        changed.items[i]);
-        fprintf(stderr, "dagd: %s change%s at the next start\n", names.data,
-                changed.n == 1 ? "s" : "");
+        log_warn("%s change%s at the next start", names.data, changed.n == 1 ? "s" : "");
         sb_free(&names);
     }
     strlist_free(&changed);

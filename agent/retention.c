@@ -1,6 +1,7 @@
 #include "retention.h"
 #include "fsutil.h"
 #include "logpath.h"
+#include "log.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -44,9 +45,8 @@ static int step(agent *ag)
             free(dir);
         }
         if (removed)
-            fprintf(stderr,
-                    "dagd: retention: removed %d runs and %d audit records older than %d days\n", n,
-                    audit > 0 ? audit : 0, ag->cfg.keep_days);
+            log_info("retention: removed %d runs and %d audit records older than %d days", n,
+                     audit > 0 ? audit : 0, ag->cfg.keep_days);
     }
     strlist_free(&dags);
     strlist_free(&runs);

@@ -1,4 +1,5 @@
 #include "runner.h"
+#include "log.h"
 #include "batch.h"
 #include "branch.h"
 #include "executors.h"
@@ -71,8 +72,8 @@ static void settle_failed_try(agent *ag, run *r, size_t i)
 void runner_unclaim(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
-    fprintf(stderr, "dagd: %s %s %s try %d: claimed but never started; starting it again\n",
-            r->de->dag_id, r->run_id, r->de->model->tasks[i].id, t->try_number);
+    log_info("%s %s %s try %d: claimed but never started; starting it again", r->de->dag_id,
+             r->run_id, r->de->model->tasks[i].id, t->try_number);
     t->try_number--;
     t->state = TI_NONE;
     t->start_us = t->end_us = 0;
@@ -203,7 +204,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
         if (held)
             batch_hold_starts(ag, status);
         else
-            fprintf(stderr, "dagd: cannot write %s: %s\n", status, strerror(errno));
+            log_error("cannot write %s: %s", status, strerror(errno));
     }
     free(status);
     free(log);

@@ -1,4 +1,5 @@
 #include "runs.h"
+#include "log.h"
 #include "events.h"
 #include "store.h"
 #include "timeutil.h"
@@ -10,7 +11,7 @@
 
 void runs_log_store_error(agent *ag, const char *what)
 {
-    fprintf(stderr, "dagd: store: %s: %s\n", what, store_error(ag->db));
+    log_error("store: %s: %s", what, store_error(ag->db));
 }
 
 void runs_save_ti(agent *ag, run *r, size_t i)

@@ -1,4 +1,5 @@
 #include "scheduler.h"
+#include "log.h"
 #include "runs.h"
 #include "store.h"
 #include "timeutil.h"
@@ -99,8 +100,8 @@ void scheduler_create_due_runs(agent *ag)
             }
             scheduler_plan(ag, de);
             if (de->next_logical_us >= 0 && de->next_logical_us <= logical) {
-                fprintf(stderr, "dagd: %s: the schedule does not move past %lld; stopped\n",
-                        de->dag_id, (long long)logical);
+                log_error("%s: the schedule does not move past %lld; stopped", de->dag_id,
+                          (long long)logical);
                 de->next_logical_us = de->next_due_us = -1;
                 break;
             }

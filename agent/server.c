@@ -1,4 +1,5 @@
 #include "server.h"
+#include "log.h"
 #include "access.h"
 #include "commands.h"
 #include "proto.h"
@@ -241,7 +242,7 @@ static void refuse_connection(client *c, const char *message)
     uint64_t now = uv_now(c->pipe.loop);
     if (c->srv->refused_logged == 0 || now - c->srv->refused_logged >= REFUSAL_LOG_MS) {
         c->srv->refused_logged = now;
-        fprintf(stderr, "dagd: refusing connections of uid %u: %s\n", (unsigned)c->uid, message);
+        log_warn("refusing connections of uid %u: %s", (unsigned)c->uid, message);
     }
     client_close(c);
 }

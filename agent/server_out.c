@@ -6,6 +6,7 @@
  * last {"event":"overflow"} line after what is queued, DRAIN_MS to read it,
  * and is closed. */
 #include "server_int.h"
+#include "log.h"
 #include "event_json.h"
 #include "proto.h"
 
@@ -268,7 +269,7 @@ void server_broadcast(agent *ag, json_t *event)
             line = line_new(text, strlen(text), true);
             free(text);
         } else {
-            fprintf(stderr, "dagd: an event could not be encoded; not sent\n");
+            log_error("an event could not be encoded; not sent");
         }
     }
     for (size_t i = 0; i < n; i++) {

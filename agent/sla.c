@@ -1,4 +1,5 @@
 #include "sla.h"
+#include "log.h"
 #include "events.h"
 #include "store.h"
 #include "timeutil.h"
@@ -46,9 +47,9 @@ static void announce(agent *ag, const run *r, int task, int64_t now)
     int64_t sla_us = task >= 0 ? m->tasks[task].sla_us : m->sla_us;
     char sla_text[32];
     duration_format(sla_us, sla_text, sizeof sla_text);
-    fprintf(stderr, "dagd: sla_miss: %s %s%s%s not finished %s after it became due (%.1f s late)\n",
-            r->de->dag_id, r->run_id, task_id ? " task " : "", task_id ? task_id : "", sla_text,
-            (double)(now - r->due_us - sla_us) / 1e6);
+    log_warn("sla_miss: %s %s%s%s not finished %s after it became due (%.1f s late)", r->de->dag_id,
+             r->run_id, task_id ? " task " : "", task_id ? task_id : "", sla_text,
+             (double)(now - r->due_us - sla_us) / 1e6);
     /* Recorded (committed: no batch is open in a timer callback) before it
      * is announced, like every other event; held like them if one is. */
     events_sla_miss(ag, r, task);
@@ -65,7 +66,7 @@ static void miss(agent *ag, run *r, int task, int64_t now)
         r->sla_done = true;
     int rc = store_sla_miss_record(ag->db, r->de->dag_id, r->run_id, task_id, now);
     if (rc < 0)
-        fprintf(stderr, "dagd: store: recording an SLA miss: %s\n", store_error(ag->db));
+        log_error("store: recording an SLA miss: %s", store_error(ag->db));
     if (rc == 0)
         announce(ag, r, task, now);
 }

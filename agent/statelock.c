@@ -1,5 +1,6 @@
 #include "statelock.h"
 #include "fsutil.h"
+#include "log.h"
 #include "util.h"
 
 #include <errno.h>
@@ -106,8 +107,7 @@ int statelock_acquire(const char *state_dir, char *err, size_t errlen)
     int n = snprintf(pidbuf, sizeof pidbuf, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pidbuf, (size_t)n, 0) != n) {
         /* The lock holds without the pid; only the message is poorer. */
-        fprintf(stderr, "dagd: %s/dagd.lock: cannot write the pid: %s\n", state_dir,
-                strerror(errno));
+        log_warn("%s/dagd.lock: cannot write the pid: %s", state_dir, strerror(errno));
     }
     return fd;
 }

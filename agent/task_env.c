@@ -14,6 +14,7 @@ void task_vars_init(task_vars *v, const run *r, size_t task_index)
     const dag *m = r->de->model;
     const char *tz = m->timezone;
     memset(v, 0, sizeof *v);
+    v->timezone = tz;
     time_format_date(r->logical_us, tz, false, v->ds, sizeof v->ds);
     time_format_date(r->logical_us, tz, true, v->ds_nodash, sizeof v->ds_nodash);
     time_format_iso(r->logical_us, tz, v->ts, sizeof v->ts);
@@ -83,7 +84,9 @@ char **task_env_build(const task_vars *v, const dag_task *t, const char *log_pat
                       size_t errlen)
 {
     strlist env = {0};
-    /* A container (LOG_PATH NULL) gets none of the agent's environment. */
+    /* A container (LOG_PATH NULL) gets none of the agent's environment. The
+     * agent never changes its own (zones do not go through TZ), so this is
+     * the environment it was started with. */
     for (char **e = environ; log_path && *e; e++)
         strlist_push(&env, *e);
     const template_ctx *c = &v->ctx;
@@ -96,6 +99,7 @@ char **task_env_build(const task_vars *v, const dag_task *t, const char *log_pat
     env_set(&env, "DAGD_LOGICAL_DATE", c->ts);
     env_set(&env, "DAGD_DATA_INTERVAL_START", c->data_interval_start);
     env_set(&env, "DAGD_DATA_INTERVAL_END", c->data_interval_end);
+    env_set(&env, "DAGD_TIMEZONE", v->timezone);
     if (log_path)
         env_set(&env, "DAGD_LOG_FILE", log_path);
     for (size_t i = 0; i < c->n_params; i++) {

@@ -10,6 +10,7 @@ typedef struct task_vars {
     template_ctx ctx;
     char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
     char try_number[16];
+    const char *timezone; /* the DAG's, for DAGD_TIMEZONE */
     const char **names;
     const char **values;
     void *params; /* the parsed run params (json_t) */
@@ -19,10 +20,10 @@ void task_vars_init(task_vars *v, const run *r, size_t task_index);
 void task_vars_free(task_vars *v);
 
 /* The agent's environment plus the contract's variables and the task's env =
- * lines (rendered), and DAGD_LOG_FILE (the try's log; it also lets a
- * restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL with ERR
- * set when an env template fails. LOG_PATH NULL: a container's environment,
- * only the contract's variables and env = (no agent environment). */
+ * lines (rendered), DAGD_TIMEZONE (the DAG's zone), and DAGD_LOG_FILE (the try's log; it also lets
+ * a restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL with
+ * ERR set when an env template fails. LOG_PATH NULL: a container's environment, only the contract's
+ * variables and env = (no agent environment). */
 char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen);
 void task_env_free(char **env);

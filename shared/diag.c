@@ -41,18 +41,13 @@ char *diag_format(const diag *d)
     return xasprintf("%s: %s%s", d->file, kind, d->message);
 }
 
-void diag_print_prefixed(const diag_list *l, FILE *out, const char *prefix)
+void diag_print(const diag_list *l, FILE *out)
 {
     for (size_t i = 0; i < l->n; i++) {
         char *s = diag_format(&l->items[i]);
-        fprintf(out, "%s%s\n", prefix, s);
+        fprintf(out, "%s\n", s);
         free(s);
     }
-}
-
-void diag_print(const diag_list *l, FILE *out)
-{
-    diag_print_prefixed(l, out, "");
 }
 
 void diag_free(diag_list *l)

@@ -24,9 +24,7 @@ void diag_add(diag_list *l, const char *file, int line, bool warning, const char
 size_t diag_error_count(const diag_list *l);
 /* "FILE:LINE: message" or "FILE:LINE: warning: message"; caller frees. */
 char *diag_format(const diag *d);
-void diag_print(const diag_list *l, FILE *out);
-/* The same, each line after PREFIX (the agent's log: "dagd: "). */
-void diag_print_prefixed(const diag_list *l, FILE *out, const char *prefix);
+void diag_print(const diag_list *l, FILE *out); /* the agent logs them with log_diags */
 void diag_free(diag_list *l);
 
 #endif

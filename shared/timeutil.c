@@ -1,16 +1,16 @@
-/* Clocks, IANA zone conversions through glibc, ISO 8601 date-times,
+/* Clocks, IANA zone conversions (tzzone.c), ISO 8601 date-times,
  * durations and sizes. */
 #include "timeutil.h"
 
-#include <pthread.h>
+#include "tzzone.h"
+
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define ZONEINFO_DIR "/usr/share/zoneinfo/"
 #define SEC_PER_DAY 86400LL
 
 /* ---- clocks ---- */
@@ -32,55 +32,6 @@ int64_t time_mono_us(void)
     return clock_us(CLOCK_MONOTONIC);
 }
 
-/* ---- calendar arithmetic (proleptic Gregorian, no zones) ---- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t floor_mod(int64_t a, int64_t b)
-{
-    return a - floor_div(a, b) * b;
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int civil_days_in_month(int64_t y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Howard Hinnant's days_from_civil: eras of 400 years from March 1st. */
-int64_t civil_to_days(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The inverse (Hinnant's civil_from_days). */
-void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
-{
-    int64_t z = days + 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* Wall-clock seconds ("local time read as if it were UTC") of possibly
  * out-of-range fields, normalised by plain arithmetic. */
 static int64_t wall_seconds(int64_t year, int64_t month, int64_t day, int64_t hour, int64_t min,
@@ -95,86 +46,62 @@ static int64_t wall_seconds(int64_t year, int64_t month, int64_t day, int64_t ho
 
 /* ---- zones ---- */
 
-/* The zone glibc currently has loaded, so switching to it again is free.
- * TZ is process-wide and DAG files load on a worker thread (agent/reload.c)
- * while the loop formats times: whoever switches and reads holds the lock. */
-static char current_tz[256];
-static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void use_zone(const char *tz)
-{
-    if (!tz || !*tz)
-        tz = "UTC";
-    if (strcmp(current_tz, tz) == 0)
-        return;
-    setenv("TZ", tz, 1);
-    tzset();
-    snprintf(current_tz, sizeof current_tz, "%s", tz);
-}
-
-/* Broken-down local time of S in the loaded zone; out of glibc's range the
+/* Broken-down wall-clock time of S in zone Z; out of struct tm's range the
  * result is UTC-like with zero offset rather than garbage. */
-static void local_at(int64_t s, struct tm *out)
+static void local_at(const tz_zone *z, int64_t s, struct tm *out)
 {
-    time_t t = (time_t)s;
-    if (localtime_r(&t, out))
-        return;
+    tz_offset o;
+    tz_zone_at(z, s, &o);
+    int64_t wall = s + o.gmtoff, days = floor_div(wall, SEC_PER_DAY);
+    int64_t y, secs = floor_mod(wall, SEC_PER_DAY);
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
     memset(out, 0, sizeof *out);
-    out->tm_year = 70;
-    out->tm_mday = 1;
+    if (y - 1900 < INT_MIN || y - 1900 > INT_MAX) {
+        out->tm_year = 70;
+        out->tm_mday = 1;
+        return;
+    }
+    out->tm_year = (int)(y - 1900);
+    out->tm_mon = m - 1;
+    out->tm_mday = d;
+    out->tm_hour = (int)(secs / 3600);
+    out->tm_min = (int)(secs / 60 % 60);
+    out->tm_sec = (int)(secs % 60);
+    out->tm_wday = (int)floor_mod(days + 4, 7); /* 1970-01-01 was a Thursday */
+    out->tm_yday = (int)(days - civil_to_days(y, 1, 1));
+    out->tm_isdst = o.isdst;
+    out->tm_gmtoff = o.gmtoff;
+    out->tm_zone = o.abbr;
 }
 
-static long offset_at(int64_t s)
+static long offset_at(const tz_zone *z, int64_t s)
 {
-    struct tm tm;
-    local_at(s, &tm);
-    return tm.tm_gmtoff;
+    tz_offset o;
+    tz_zone_at(z, s, &o);
+    return o.gmtoff;
 }
 
 bool tz_exists(const char *name)
 {
-    if (!name || !*name)
-        return false;
-    if (strcmp(name, "UTC") == 0)
-        return true;
-    if (name[0] == '/' || strstr(name, "..") || strlen(name) > 200)
-        return false;
-    char path[256];
-    snprintf(path, sizeof path, ZONEINFO_DIR "%s", name);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    /* zone.tab, tzdata.zi and friends live there too: require TZif data.
-     * Refuse leap-second tables (the right/ zones): their time_t counts leap
-     * seconds, the system clock does not, and local = UTC + offset fails. */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    unsigned char head[44]; /* magic, version, 15 reserved, six 4-byte counts */
-    bool ok = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "TZif", 4) == 0;
-    fclose(f);
-    if (!ok)
-        return false;
-    uint32_t leapcnt =
-        (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 | (uint32_t)head[30] << 8 | head[31];
-    return leapcnt == 0;
+    /* zone.tab, tzdata.zi and friends live there too: only TZif data
+     * counts. Leap-second tables (the right/ zones) are refused: their
+     * time_t counts leap seconds, the system clock does not. */
+    return tz_zone_find(name) != NULL;
 }
 
 void tz_local(const char *tz, int64_t t_us, struct tm *out)
 {
-    pthread_mutex_lock(&zone_lock);
-    use_zone(tz);
-    local_at(floor_div(t_us, USEC_PER_SEC), out);
-    pthread_mutex_unlock(&zone_lock);
+    local_at(tz_zone_get(tz), floor_div(t_us, USEC_PER_SEC), out);
 }
 
 /* First instant in [lo, hi] whose wall-clock time is past W: the change that
  * opens a gap around W. */
-static int64_t gap_change(int64_t w, int64_t lo, int64_t hi)
+static int64_t gap_change(const tz_zone *z, int64_t w, int64_t lo, int64_t hi)
 {
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (mid + offset_at(mid) > w)
+        if (mid + offset_at(z, mid) > w)
             hi = mid;
         else
             lo = mid + 1;
@@ -182,19 +109,19 @@ static int64_t gap_change(int64_t w, int64_t lo, int64_t hi)
     return lo;
 }
 
-static int64_t from_local_locked(const char *tz, int year, int month, int day, int hour, int min,
-                                 int sec, enum tz_local_kind *kind)
+int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, int min, int sec,
+                      enum tz_local_kind *kind)
 {
-    use_zone(tz);
+    const tz_zone *z = tz_zone_get(tz);
     int64_t w = wall_seconds(year, month, day, hour, min, sec);
     /* Offsets can be at most ~14 h, so a day either side of W (read as UTC)
      * is safely before / after the instant sought; the offset at each guess
      * catches a change between them. */
     long offs[4];
-    offs[0] = offset_at(w - SEC_PER_DAY);
-    offs[1] = offset_at(w + SEC_PER_DAY);
-    offs[2] = offset_at(w - offs[0]);
-    offs[3] = offset_at(w - offs[1]);
+    offs[0] = offset_at(z, w - SEC_PER_DAY);
+    offs[1] = offset_at(z, w + SEC_PER_DAY);
+    offs[2] = offset_at(z, w - offs[0]);
+    offs[3] = offset_at(z, w - offs[1]);
     int64_t first = 0, lo = w - offs[0], hi = w - offs[0];
     int found = 0;
     for (int i = 0; i < 4; i++) {
@@ -204,7 +131,7 @@ static int64_t from_local_locked(const char *tz, int year, int month, int day, i
         bool seen = false;
         for (int j = 0; j < i; j++)
             seen = seen || offs[j] == offs[i];
-        if (seen || offset_at(t) != offs[i])
+        if (seen || offset_at(z, t) != offs[i])
             continue; /* already tried, or does not round-trip to W */
         first = found++ == 0 || t < first ? t : first;
     }
@@ -214,17 +141,8 @@ static int64_t from_local_locked(const char *tz, int year, int month, int day, i
     if (kind)
         *kind = k;
     if (k == TZ_LOCAL_GAP)
-        first = gap_change(w, lo, hi);
+        first = gap_change(z, w, lo, hi);
     return first * USEC_PER_SEC;
-}
-
-int64_t tz_from_local(const char *tz, int year, int month, int day, int hour, int min, int sec,
-                      enum tz_local_kind *kind)
-{
-    pthread_mutex_lock(&zone_lock);
-    int64_t t = from_local_locked(tz, year, month, day, hour, min, sec, kind);
-    pthread_mutex_unlock(&zone_lock);
-    return t;
 }
 
 /* ---- formatting ---- */

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "civil.h" /* the calendar arithmetic it is built on */
+
 #define USEC_PER_SEC 1000000LL
 #define USEC_PER_MIN (60 * USEC_PER_SEC)
 #define USEC_PER_HOUR (60 * USEC_PER_MIN)
@@ -63,12 +65,6 @@ int time_parse(const char *text, const char *tz, int64_t *out_us, char *err, siz
 int duration_parse(const char *text, int64_t *out_us, char *err, size_t errlen);
 /* "1h30m", "45s", "2d", "0s" — the shortest exact form. */
 void duration_format(int64_t us, char *buf, size_t len);
-
-/* Proleptic Gregorian calendar arithmetic, no zones: days since 1970-01-01
- * of Y-M-D (M in 1..12), its inverse, and the length of a month. */
-int64_t civil_to_days(int64_t y, int m, int d);
-void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-int civil_days_in_month(int64_t y, int m);
 
 /* Sizes: "256M", "1G", "512k", "1024" (bytes); binary multiples. */
 int size_parse(const char *text, int64_t *out_bytes, char *err, size_t errlen);
