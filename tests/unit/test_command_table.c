@@ -180,6 +180,11 @@ static void test_descriptions(void **state)
     arg_spec flag = {.name = "dry_run", .type = ARG_BOOL};
     arg_describe_default(&flag, buf, sizeof buf);
     assert_string_equal(buf, "false");
+    arg_spec offset = {.name = "offset", .type = ARG_INT, .max = ARG_NO_MAX, .def_text = "none"};
+    arg_describe_bounds(&offset, buf, sizeof buf);
+    assert_string_equal(buf, ">= 0");
+    arg_describe_default(&offset, buf, sizeof buf);
+    assert_string_equal(buf, "none");
     arg_spec unbounded = {.name = "try", .type = ARG_INT, .def_text = "latest"};
     arg_describe_bounds(&unbounded, buf, sizeof buf);
     assert_string_equal(buf, "");
