@@ -40,9 +40,9 @@ json_t *cmd_backfill(request *rq)
         }
         const char *tz = de->model->timezone;
         json_t *first =
-            n ? json_time_or_null(json_integer_value(json_array_get(ids, 0)), tz) : json_null();
+            n ? json_date_or_null(json_integer_value(json_array_get(ids, 0)), tz) : json_null();
         json_t *last =
-            n ? json_time_or_null(json_integer_value(json_array_get(ids, n - 1)), tz) : json_null();
+            n ? json_date_or_null(json_integer_value(json_array_get(ids, n - 1)), tz) : json_null();
         json_decref(ids);
         return json_pack("{s:b, s:i, s:o, s:o}", "dry_run", true, "count", n, "first", first,
                          "last", last);

@@ -2,6 +2,7 @@
  * checked here, in table order, before its handler runs, so that handlers
  * read values that are already checked and resolved. */
 #include "commands.h"
+#include "log.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@ static size_t spec_index(const request *rq, const char *name)
     for (size_t k = 0; k < ARGS_MAX && rq->cmd->args[k].name; k++)
         if (strcmp(rq->cmd->args[k].name, name) == 0)
             return k;
-    fprintf(stderr, "dagd: command %s reads \"%s\", not in its table\n", rq->cmd->name, name);
+    log_error("command %s reads \"%s\", not in its table", rq->cmd->name, name);
     abort(); /* a handler reading what its table does not declare */
 }
 

@@ -2,6 +2,7 @@
  * and, for changes, the batch are handled here, once, so that each cmd_*.c
  * holds only its command's logic. */
 #include "commands.h"
+#include "log.h"
 #include "access.h"
 #include "refusals.h"
 #include "batch.h"
@@ -128,7 +129,7 @@ void audit_change(request *rq, const char *action, const char *dag_id, const cha
     audit_record a = {time_now_us(), client_uid(rq->cl), user, action, dag_id, run_id, task_id,
                       detail};
     if (store_audit(rq->ag->db, &a))
-        fprintf(stderr, "dagd: store: writing the audit log: %s\n", store_error(rq->ag->db));
+        log_error("store: writing the audit log: %s", store_error(rq->ag->db));
     free(user);
 }
 

@@ -2,6 +2,7 @@
  * here), batches, and the helpers the query files share (store_int.h). The
  * queries are in store_dags.c, store_runs.c, store_grid.c, store_audit.c. */
 #include "store_int.h"
+#include "log.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -53,7 +54,7 @@ sqlite3_stmt *store_stmt(store *s, const char *sql)
     }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "dagd: store: %s\n", sqlite3_errmsg(s->db));
+        log_error("store: %s", sqlite3_errmsg(s->db));
         abort(); /* a bad statement is a programming error */
     }
     for (int i = 0; i < STMT_CACHE; i++) {
@@ -109,7 +110,7 @@ int store_exec(store *s, const char *sql)
     if (!rollback)
         snprintf(s->last_error, sizeof s->last_error, "%s", msg ? msg : "?");
     if (!already)
-        fprintf(stderr, "dagd: store: %s\n", msg ? msg : "?");
+        log_error("store: %s", msg ? msg : "?");
     sqlite3_free(msg);
     return already ? 0 : -1;
 }

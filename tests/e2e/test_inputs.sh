@@ -57,6 +57,14 @@ max_active_runs = 3
 [task a]
 command = echo {{ ds }}
 DAG
+cat >"$T/dags/epochfill.ini" <<'DAG'
+[dag]
+schedule = @daily
+start_date = 1970-01-01
+catchup = false
+[task a]
+command = true
+DAG
 cat >"$T/dags/leak.ini" <<'DAG'
 [task a]
 command = echo visible
@@ -94,6 +102,10 @@ check_eq "wait reads the date back" "1970-01-01T00:00:00+00:00" "$(jq -r .logica
 check_eq "grid reads the date back" "1970-01-01T00:00:00+00:00" \
     "$(jctl grid d | jq -r --arg r "$run" '.runs[] | select(.run_id == $r) | .logical_date')"
 ti=$(req "{\"id\":1,\"cmd\":\"task_instance\",\"args\":{\"dag_id\":\"d\",\"run_id\":\"$run\",\"task_id\":\"a\"}}")
+bf=$(printf '{"id":1,"cmd":"backfill","args":{"dag_id":"epochfill","from":"1970-01-01","to":"1970-01-02","dry_run":true}}\n' |
+    socat -t 5 - "UNIX-CONNECT:$SOCK")
+check_eq "a backfill dry run from the epoch names its first date" "2 1970-01-01T00:00:00+00:00" \
+    "$(jq -r '"\(.result.count) \(.result.first)"' <<<"$bf")"
 check_eq "task_instance reads the date back" "1970-01-01T00:00:00+00:00" \
     "$(jq -r .result.logical_date <<<"$ti")"
 check_eq "the task saw the epoch as ds" "hello" "$(task_log d "$run" a)"
