@@ -36,8 +36,9 @@ deadline() {
 mkdir -p "$T/state" "$T/dags"
 printf '[agent]\nstate_dir = state\ndags_dir = dags\nparallelism = 64\n' >"$T/dagd.ini"
 {
-    # Never scheduled by itself (starts in 2099): only the backfill's runs.
-    printf '[dag]\nschedule = @daily\nstart_date = 2099-01-01\ncatchup = false\n'
+    # Never scheduled by itself (its intervals ended with 2025): only the
+    # backfill's runs (a backfill covers ended intervals after start_date).
+    printf '[dag]\nschedule = @daily\nstart_date = 2025-01-01\nend_date = 2025-12-31\ncatchup = false\n'
     printf 'max_active_runs = 64\nmax_active_tasks = 64\n'
     # Five layers of eight, each task after its namesake in the layer before:
     # realistic, long-ish names in a real topological order.
