@@ -21,7 +21,8 @@ dag_entry *agent_find_dag(agent *ag, const char *dag_id)
 
 run *agent_find_run(agent *ag, dag_entry *de, const char *run_id)
 {
-    for (run *r = ag->runs; r; r = r->next)
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
         if (r->de == de && strcmp(r->run_id, run_id) == 0)
             return r;
     return NULL;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 typedef struct store store;
@@ -74,9 +75,12 @@ typedef struct run {
     char *params_json; /* the trigger's params, "{}" when none */
     ti *tis;           /* one per task of de->model, same order */
     size_t n_tis;
-    bool sla_done; /* the run's SLA miss fired or cannot any more (sla.c) */
-    struct run *next;
+    bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
+    TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */
+    struct run *next;       /* store.c's own list while it loads runs */
 } run;
+
+TAILQ_HEAD(run_list, run);
 
 typedef struct agent {
     uv_loop_t *loop;
@@ -85,7 +89,7 @@ typedef struct agent {
     server *srv;
     dag_entry **dags;
     size_t n_dags;
-    run *runs;             /* active runs, sorted by logical date */
+    struct run_list runs;  /* active runs, sorted by logical date */
     int running_tasks;     /* whole agent, for parallelism */
     admission adm;         /* memory / cpus of the running tasks vs the budgets */
     http_client *http;     /* libcurl on the loop: Docker, webhooks */
@@ -110,9 +114,9 @@ typedef struct agent {
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
-    run *finished; /* finished in this batch: freed after the commit */
-    run *unsaved;  /* finished but not stored yet (degraded) */
-    bool degraded; /* the store refuses writes: nothing starts */
+    struct run_list finished; /* finished in this batch: freed after the commit */
+    struct run_list unsaved;  /* finished but not stored yet (degraded) */
+    bool degraded;            /* the store refuses writes: nothing starts */
     char *degraded_reason;
     uv_timer_t resync_timer;
     int events_held;           /* >0: events wait for the commit (events.h) */

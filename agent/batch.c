@@ -57,7 +57,8 @@ static void on_save_pids(uv_timer_t *timer)
     if (ag->degraded)
         return; /* the resync writes them */
     store_batch_begin(ag->db);
-    for (run *r = ag->runs; r; r = r->next) {
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry) {
         for (size_t i = 0; i < r->n_tis; i++) {
             ti *t = &r->tis[i];
             if (t->pid_unsaved && t->state == TI_RUNNING)
@@ -85,15 +86,6 @@ void batch_begin(agent *ag)
     events_hold(ag);
 }
 
-static void free_list(run *list)
-{
-    while (list) {
-        run *r = list;
-        list = r->next;
-        runs_free(r);
-    }
-}
-
 /* The claimed tries of a batch that did not commit never started. */
 static void unclaim_pending(agent *ag)
 {
@@ -118,11 +110,10 @@ static void enter_degraded(agent *ag)
     ag->degraded = true;
     free(ag->degraded_reason);
     ag->degraded_reason = xasprintf("cannot write the store: %s", store_error(ag->db));
-    while (ag->finished) { /* finished runs are kept until they are stored */
-        run *r = ag->finished;
-        ag->finished = r->next;
-        r->next = ag->unsaved;
-        ag->unsaved = r;
+    run *r;
+    while ((r = TAILQ_FIRST(&ag->finished))) { /* finished runs are kept until they are stored */
+        TAILQ_REMOVE(&ag->finished, r, entry);
+        TAILQ_INSERT_HEAD(&ag->unsaved, r, entry);
     }
     unclaim_pending(ag);
     events_discard_held(ag);
@@ -142,9 +133,10 @@ static void on_resync(uv_timer_t *timer)
     agent *ag = timer->data;
     store_batch_begin(ag->db);
     events_hold(ag);
-    for (run *r = ag->runs; r; r = r->next)
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
         save_whole_run(ag, r);
-    for (run *r = ag->unsaved; r; r = r->next)
+    TAILQ_FOREACH(r, &ag->unsaved, entry)
         save_whole_run(ag, r);
     if (store_batch_commit(ag->db)) {
         events_discard_held(ag);
@@ -156,8 +148,7 @@ static void on_resync(uv_timer_t *timer)
     ag->degraded = false;
     free(ag->degraded_reason);
     ag->degraded_reason = NULL;
-    free_list(ag->unsaved);
-    ag->unsaved = NULL;
+    runs_free_list(&ag->unsaved);
     events_release(ag);
     ag->pass(ag);
 }
@@ -177,8 +168,7 @@ int batch_end(agent *ag)
         events_release(ag);
         return -1;
     }
-    free_list(ag->finished);
-    ag->finished = NULL;
+    runs_free_list(&ag->finished);
     bool failed = false;
     {
         size_t n = ag->n_pending;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 /* An error reply is small; a runaway one must not eat the agent's memory. */
 #define REPLY_MAX (1 << 20)
@@ -12,9 +13,9 @@
 struct docker_api {
     http_client *http;
     char *host;
-    char *sock; /* unix socket path, NULL for tcp */
-    char *base; /* http://…/v1.41 */
-    docker_call *calls;
+    char *sock;                     /* unix socket path, NULL for tcp */
+    char *base;                     /* http://…/v1.41 */
+    LIST_HEAD(, docker_call) calls; /* started, not done nor cancelled */
     bool freeing;
 };
 
@@ -27,7 +28,7 @@ struct docker_call {
     docker_data_fn data;
     docker_reply_fn done;
     void *arg;
-    docker_call *prev, *next;
+    LIST_ENTRY(docker_call) entry; /* api->calls */
 };
 
 static int parse_host(const char *host, char **sock, char **base, char *err, size_t errlen)
@@ -61,6 +62,7 @@ int docker_host_check(const char *host, char *err, size_t errlen)
 docker_api *docker_api_new(http_client *http, const char *host, char *err, size_t errlen)
 {
     docker_api *api = xcalloc(1, sizeof *api);
+    LIST_INIT(&api->calls);
     if (parse_host(host, &api->sock, &api->base, err, errlen)) {
         free(api);
         return NULL;
@@ -77,14 +79,7 @@ const char *docker_api_host(const docker_api *api)
 
 static void unlink_call(docker_call *c)
 {
-    docker_api *api = c->api;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        api->calls = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
+    LIST_REMOVE(c, entry);
 }
 
 static void free_call(docker_call *c)
@@ -184,10 +179,7 @@ docker_call *docker_request(docker_api *api, const char *method, const char *pat
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
     }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, c->headers);
-    c->next = api->calls;
-    if (api->calls)
-        api->calls->prev = c;
-    api->calls = c;
+    LIST_INSERT_HEAD(&api->calls, c, entry);
     if (http_start(api->http, easy, on_done, c)) {
         unlink_call(c);
         free_call(c);
@@ -210,8 +202,8 @@ void docker_api_free(docker_api *api)
     if (!api)
         return;
     api->freeing = true;
-    while (api->calls) {
-        docker_call *c = api->calls;
+    docker_call *c;
+    while ((c = LIST_FIRST(&api->calls))) {
         unlink_call(c);
         http_cancel(api->http, c->easy);
         docker_reply rep = {.cancelled = true, .body = "", .error = "agent stopping"};

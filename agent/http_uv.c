@@ -11,12 +11,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 typedef struct sock_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
     struct http_client *h;
-    struct sock_ctx *prev, *next; /* so that free can close the ones curl leaves */
+    LIST_ENTRY(sock_ctx) entry; /* h->socks: free closes the ones curl leaves */
 } sock_ctx;
 
 typedef struct xfer {
@@ -24,48 +25,26 @@ typedef struct xfer {
     http_done_fn done;
     void *arg;
     char errbuf[CURL_ERROR_SIZE];
-    struct xfer *prev, *next;
+    LIST_ENTRY(xfer) entry; /* h->xfers */
 } xfer;
 
 struct http_client {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;
-    sock_ctx *socks;
-    xfer *xfers;
+    LIST_HEAD(, sock_ctx) socks; /* watched for curl */
+    LIST_HEAD(, xfer) xfers;     /* added to the multi handle */
     bool freeing;
 };
-
-static void sock_unlink(http_client *h, sock_ctx *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        h->socks = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void xfer_unlink(http_client *h, xfer *x)
-{
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        h->xfers = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-    x->prev = x->next = NULL;
-}
 
 static void on_sock_closed(uv_handle_t *handle)
 {
     free(handle->data);
 }
 
-static void sock_close(http_client *h, sock_ctx *c)
+static void sock_close(sock_ctx *c)
 {
-    sock_unlink(h, c);
+    LIST_REMOVE(c, entry);
     if (uv_is_closing((uv_handle_t *)&c->poll)) {
         free(c); /* see http_client_free: the loop already closed it */
         return;
@@ -91,7 +70,7 @@ static void check_done(http_client *h)
         long status = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         curl_multi_remove_handle(h->multi, easy);
-        xfer_unlink(h, x);
+        LIST_REMOVE(x, entry);
         if (rc != CURLE_OK && !x->errbuf[0])
             strncpy(x->errbuf, curl_easy_strerror(rc), sizeof x->errbuf - 1);
         x->done(x->arg, rc, status, x->errbuf);
@@ -146,7 +125,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
     sock_ctx *c = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (c) {
-            sock_close(h, c);
+            sock_close(c);
             if (!h->freeing)
                 curl_multi_assign(h->multi, s, NULL);
         }
@@ -161,10 +140,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
             return -1; /* curl fails the transfer */
         }
         c->poll.data = c;
-        c->next = h->socks;
-        if (h->socks)
-            h->socks->prev = c;
-        h->socks = c;
+        LIST_INSERT_HEAD(&h->socks, c, entry);
         curl_multi_assign(h->multi, s, c);
     }
     int events = 0;
@@ -180,6 +156,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 http_client *http_client_new(uv_loop_t *loop)
 {
     http_client *h = xcalloc(1, sizeof *h);
+    LIST_INIT(&h->socks);
+    LIST_INIT(&h->xfers);
     h->loop = loop;
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
@@ -209,9 +187,9 @@ void http_client_free(http_client *h)
 {
     if (!h)
         return;
-    while (h->xfers) {
-        xfer *x = h->xfers;
-        xfer_unlink(h, x);
+    xfer *x;
+    while ((x = LIST_FIRST(&h->xfers))) {
+        LIST_REMOVE(x, entry);
         curl_multi_remove_handle(h->multi, x->easy);
         curl_easy_cleanup(x->easy);
         free(x);
@@ -220,8 +198,8 @@ void http_client_free(http_client *h)
     if (h->multi)
         curl_multi_cleanup(h->multi);
     /* Sockets curl did not report as removed (kept-alive connections). */
-    while (h->socks)
-        sock_close(h, h->socks);
+    while (!LIST_EMPTY(&h->socks))
+        sock_close(LIST_FIRST(&h->socks));
     uv_timer_stop(&h->timer);
     if (uv_is_closing((uv_handle_t *)&h->timer)) {
         /* Called after a walk closed every handle and the loop ran their
@@ -247,10 +225,7 @@ int http_start(http_client *h, CURL *easy, http_done_fn done, void *arg)
         free(x);
         return -1;
     }
-    x->next = h->xfers;
-    if (h->xfers)
-        h->xfers->prev = x;
-    h->xfers = x;
+    LIST_INSERT_HEAD(&h->xfers, x, entry);
     return 0;
 }
 
@@ -260,7 +235,7 @@ void http_cancel(http_client *h, CURL *easy)
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
     curl_multi_remove_handle(h->multi, easy);
     if (x)
-        xfer_unlink(h, x);
+        LIST_REMOVE(x, entry);
     curl_easy_cleanup(easy);
     free(x);
 }

@@ -174,6 +174,9 @@ static void load_dags(agent *ag)
 static int run_agent(const char *config_file, bool stop_tasks)
 {
     agent ag = {.stop_tasks = stop_tasks};
+    TAILQ_INIT(&ag.runs);
+    TAILQ_INIT(&ag.finished);
+    TAILQ_INIT(&ag.unsaved);
     diag_list diags = {0};
     if (config_load(&ag.cfg, config_file, &diags)) {
         log_diags(&diags, false);
@@ -248,16 +251,8 @@ out:
     uv_run(ag.loop, UV_RUN_DEFAULT);
     uv_loop_close(ag.loop);
     free(ag.degraded_reason);
-    while (ag.unsaved) {
-        run *r = ag.unsaved;
-        ag.unsaved = r->next;
-        runs_free(r);
-    }
-    while (ag.runs) {
-        run *r = ag.runs;
-        ag.runs = r->next;
-        runs_free(r);
-    }
+    runs_free_list(&ag.unsaved);
+    runs_free_list(&ag.runs);
     for (size_t i = 0; i < ag.n_dags; i++)
         dag_entry_free(ag.dags[i]);
     free(ag.dags);

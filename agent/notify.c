@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 /* One message to one notifier. */
 typedef struct job {
-    struct job *next;
+    STAILQ_ENTRY(job) entry; /* in rt->queue or rt->backoff; in none while sent */
     char *body;
     char *what;               /* for log lines: "failure etl_orders run … task load try 2" */
     int tries;                /* made so far */
@@ -24,9 +25,11 @@ typedef struct job {
     void *test_arg;
 } job;
 
+STAILQ_HEAD(job_list, job);
+
 /* A message on the wire. */
 typedef struct sending {
-    struct sending *prev, *next;
+    LIST_ENTRY(sending) entry; /* rt->sendings */
     struct notifier_rt *rt;
     job *j;
     struct curl_slist *headers;
@@ -38,10 +41,10 @@ typedef struct sending {
 typedef struct notifier_rt {
     struct notify *nt;
     char *name;
-    job *head, *tail;  /* ready to send, oldest first */
-    job *backoff;      /* waiting for a retry, soonest first */
-    size_t n_waiting;  /* both lists */
-    sending *sendings; /* in flight */
+    struct job_list queue;         /* ready to send, oldest first */
+    struct job_list backoff;       /* waiting for a retry, soonest first */
+    size_t n_waiting;              /* both lists */
+    LIST_HEAD(, sending) sendings; /* in flight */
     int in_flight;
     bool pumping;
     uv_timer_t timer; /* the soonest retry */
@@ -73,11 +76,12 @@ static void on_retry_timer(uv_timer_t *t);
 
 static void arm_timer(notifier_rt *rt)
 {
-    if (!rt->backoff) {
+    const job *first = STAILQ_FIRST(&rt->backoff);
+    if (!first) {
         uv_timer_stop(&rt->timer);
         return;
     }
-    int64_t delay_ms = (rt->backoff->ready_us - time_mono_us() + 999) / 1000;
+    int64_t delay_ms = (first->ready_us - time_mono_us() + 999) / 1000;
     uv_timer_start(&rt->timer, on_retry_timer, delay_ms > 0 ? (uint64_t)delay_ms : 0, 0);
 }
 
@@ -87,23 +91,14 @@ static void on_retry_timer(uv_timer_t *t)
 {
     notifier_rt *rt = t->data;
     int64_t now = time_mono_us() + 1000;
-    job *first = NULL, *last = NULL;
-    while (rt->backoff && rt->backoff->ready_us <= now) {
-        job *j = rt->backoff;
-        rt->backoff = j->next;
-        j->next = NULL;
-        if (last)
-            last->next = j;
-        else
-            first = j;
-        last = j;
+    struct job_list ready = STAILQ_HEAD_INITIALIZER(ready);
+    job *j;
+    while ((j = STAILQ_FIRST(&rt->backoff)) && j->ready_us <= now) {
+        STAILQ_REMOVE_HEAD(&rt->backoff, entry);
+        STAILQ_INSERT_TAIL(&ready, j, entry);
     }
-    if (first) {
-        last->next = rt->head;
-        if (!rt->head)
-            rt->tail = last;
-        rt->head = first;
-    }
+    STAILQ_CONCAT(&ready, &rt->queue); /* the ready ones, then the queue */
+    STAILQ_CONCAT(&rt->queue, &ready);
     arm_timer(rt);
     pump(rt);
 }
@@ -111,11 +106,16 @@ static void on_retry_timer(uv_timer_t *t)
 static void back_off(notifier_rt *rt, job *j)
 {
     j->ready_us = time_mono_us() + notify_backoff_ms(j->tries) * 1000;
-    job **l = &rt->backoff;
-    while (*l && (*l)->ready_us <= j->ready_us)
-        l = &(*l)->next;
-    j->next = *l;
-    *l = j;
+    job *after = NULL, *k; /* the last one ready no later */
+    STAILQ_FOREACH(k, &rt->backoff, entry) {
+        if (k->ready_us > j->ready_us)
+            break;
+        after = k;
+    }
+    if (after)
+        STAILQ_INSERT_AFTER(&rt->backoff, after, j, entry);
+    else
+        STAILQ_INSERT_HEAD(&rt->backoff, j, entry);
     rt->n_waiting++;
     arm_timer(rt);
 }
@@ -160,12 +160,7 @@ static void sending_free(sending *s)
 
 static void sending_unlink(notifier_rt *rt, sending *s)
 {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        rt->sendings = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
+    LIST_REMOVE(s, entry);
     rt->in_flight--;
 }
 
@@ -231,10 +226,7 @@ static void start_send(notifier_rt *rt, job *j)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->timeout_us / 1000));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
-    s->next = rt->sendings;
-    if (rt->sendings)
-        rt->sendings->prev = s;
-    rt->sendings = s;
+    LIST_INSERT_HEAD(&rt->sendings, s, entry);
     rt->in_flight++;
     if (http_start(rt->nt->http, e, on_sent, s) != 0) {
         sending_unlink(rt, s);
@@ -250,12 +242,10 @@ static void pump(notifier_rt *rt)
     if (rt->pumping)
         return;
     rt->pumping = true;
-    while (rt->in_flight < NOTIFY_MAX_IN_FLIGHT && rt->head && !rt->nt->ag->stopping) {
-        job *j = rt->head;
-        rt->head = j->next;
-        if (!rt->head)
-            rt->tail = NULL;
-        j->next = NULL;
+    job *j;
+    while (rt->in_flight < NOTIFY_MAX_IN_FLIGHT && (j = STAILQ_FIRST(&rt->queue)) &&
+           !rt->nt->ag->stopping) {
+        STAILQ_REMOVE_HEAD(&rt->queue, entry);
         rt->n_waiting--;
         start_send(rt, j);
     }
@@ -270,11 +260,7 @@ static void enqueue(notifier_rt *rt, job *j)
         job_free(j);
         return;
     }
-    if (rt->tail)
-        rt->tail->next = j;
-    else
-        rt->head = j;
-    rt->tail = j;
+    STAILQ_INSERT_TAIL(&rt->queue, j, entry);
     rt->n_waiting++;
     pump(rt);
 }
@@ -302,6 +288,9 @@ static notifier_rt *rt_for(notify *nt, const char *name)
     notifier_rt *rt = xcalloc(1, sizeof *rt);
     rt->nt = nt;
     rt->name = xstrdup(name);
+    STAILQ_INIT(&rt->queue);
+    STAILQ_INIT(&rt->backoff);
+    LIST_INIT(&rt->sendings);
     uv_timer_init(nt->ag->loop, &rt->timer);
     rt->timer.data = rt;
     nt->rts = xrealloc(nt->rts, (nt->n + 1) * sizeof *nt->rts);
@@ -316,14 +305,19 @@ static void on_rt_closed(uv_handle_t *h)
     free(rt);
 }
 
-static void drop_list(job *j)
+static void drop_job(job *j)
 {
-    while (j) {
-        job *next = j->next;
-        if (j->test_done)
-            j->test_done(j->test_arg, 0, "the agent is stopping");
-        job_free(j);
-        j = next;
+    if (j->test_done)
+        j->test_done(j->test_arg, 0, "the agent is stopping");
+    job_free(j);
+}
+
+static void drop_list(struct job_list *list)
+{
+    job *j;
+    while ((j = STAILQ_FIRST(list))) {
+        STAILQ_REMOVE_HEAD(list, entry);
+        drop_job(j);
     }
 }
 
@@ -339,15 +333,14 @@ void notify_free(agent *ag)
     for (size_t i = 0; i < nt->n; i++) {
         notifier_rt *rt = nt->rts[i];
         size_t lost = rt->n_waiting + (size_t)rt->in_flight;
-        while (rt->sendings) {
-            sending *s = rt->sendings;
-            rt->sendings = s->next;
-            s->j->next = NULL;
-            drop_list(s->j);
+        sending *s;
+        while ((s = LIST_FIRST(&rt->sendings))) {
+            LIST_REMOVE(s, entry);
+            drop_job(s->j);
             sending_free(s);
         }
-        drop_list(rt->head);
-        drop_list(rt->backoff);
+        drop_list(&rt->queue);
+        drop_list(&rt->backoff);
         if (lost)
             log_warn("notifier %s: %zu unsent message%s dropped at exit", rt->name, lost,
                      lost == 1 ? "" : "s");

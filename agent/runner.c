@@ -429,21 +429,20 @@ void runner_step(agent *ag)
 {
     int64_t now = time_now_us();
     ag->pass_us = now;
-    run **link = &ag->runs;
-    while (*link) {
-        run *r = *link;
+    /* R may leave the list, and glibc's sys/queue.h has no
+     * TAILQ_FOREACH_SAFE: the next one is taken by hand, after the step
+     * and before R leaves. */
+    for (run *r = TAILQ_FIRST(&ag->runs), *next; r; r = next) {
         if (!r->de->model || !start_run_if_allowed(ag, r, now)) {
-            link = &r->next;
+            next = TAILQ_NEXT(r, entry);
             continue;
         }
         step_run(ag, r, now);
+        next = TAILQ_NEXT(r, entry);
         if (finish_run_if_done(ag, r)) {
-            *link = r->next;
-            r->next = ag->finished; /* freed once its state is committed */
-            ag->finished = r;
-            ag->pass_again = true; /* a slot for another run, maybe */
-        } else {
-            link = &r->next;
+            TAILQ_REMOVE(&ag->runs, r, entry);
+            TAILQ_INSERT_HEAD(&ag->finished, r, entry); /* freed once its state is committed */
+            ag->pass_again = true;                      /* a slot for another run, maybe */
         }
     }
 }
@@ -451,7 +450,8 @@ void runner_step(agent *ag)
 int64_t runner_next_retry(const agent *ag)
 {
     int64_t best = -1;
-    for (const run *r = ag->runs; r; r = r->next) {
+    const run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry) {
         for (size_t i = 0; i < r->n_tis; i++) {
             const ti *t = &r->tis[i];
             /* One that was due at the last pass and did not start waits for
@@ -467,7 +467,8 @@ int64_t runner_next_retry(const agent *ag)
 
 void runner_kill_all(agent *ag)
 {
-    for (run *r = ag->runs; r; r = r->next)
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
         for (size_t i = 0; i < r->n_tis; i++)
             if (r->tis[i].exec)
                 r->tis[i].ops->stop(r->tis[i].exec);
@@ -475,7 +476,8 @@ void runner_kill_all(agent *ag)
 
 void runner_detach_all(agent *ag, bool kill_group)
 {
-    for (run *r = ag->runs; r; r = r->next) {
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry) {
         for (size_t i = 0; i < r->n_tis; i++) {
             if (r->tis[i].exec) {
                 r->tis[i].ops->release(r->tis[i].exec, kill_group);

@@ -30,11 +30,15 @@ void runs_save(agent *ag, run *r)
 
 void runs_insert(agent *ag, run *r)
 {
-    run **link = &ag->runs;
-    while (*link && (*link)->logical_us <= r->logical_us)
-        link = &(*link)->next;
-    r->next = *link;
-    *link = r;
+    /* After every run of the same date or earlier. */
+    run *at;
+    TAILQ_FOREACH(at, &ag->runs, entry)
+        if (at->logical_us > r->logical_us)
+            break;
+    if (at)
+        TAILQ_INSERT_BEFORE(at, r, entry);
+    else
+        TAILQ_INSERT_TAIL(&ag->runs, r, entry);
 }
 
 run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
@@ -83,7 +87,8 @@ void runs_reopen(agent *ag, run *r)
 int runs_open(const agent *ag, const dag_entry *de)
 {
     int n = 0;
-    for (const run *r = ag->runs; r; r = r->next)
+    const run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
         n += r->de == de;
     return n;
 }
@@ -97,4 +102,13 @@ void runs_free(run *r)
         free(r->tis[i].followed);
     free(r->tis);
     free(r);
+}
+
+void runs_free_list(struct run_list *list)
+{
+    run *r;
+    while ((r = TAILQ_FIRST(list))) {
+        TAILQ_REMOVE(list, r, entry);
+        runs_free(r);
+    }
 }

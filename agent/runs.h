@@ -19,6 +19,8 @@ void runs_reopen(agent *ag, run *r);
 /* Runs of DE that are queued or running. */
 int runs_open(const agent *ag, const dag_entry *de);
 void runs_free(run *r);
+/* Empty LIST (ag->runs, finished or unsaved), freeing each run. */
+void runs_free_list(struct run_list *list);
 
 /* Store, then announce (held until the batch commits). */
 void runs_save(agent *ag, run *r);

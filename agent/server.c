@@ -104,13 +104,7 @@ void client_close(client *c)
     server_out_forget(c);
     c->closed = true;
     server *srv = c->srv;
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (srv->clients == c)
-        srv->clients = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->next = c->prev = NULL;
+    LIST_REMOVE(c, entry); /* linked once accepted; CLOSED guards the rest */
     srv->n_clients--;
     if (c->counted) {
         user_count *u = user_of(srv, c->uid, false);
@@ -294,10 +288,7 @@ static void on_connection(uv_stream_t *listener, int status)
     if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
         getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
         c->uid = cred.uid;
-    c->next = srv->clients;
-    if (c->next)
-        c->next->prev = c;
-    srv->clients = c;
+    LIST_INSERT_HEAD(&srv->clients, c, entry);
     srv->n_clients++;
     char why[256];
     if (over_limit(ag, c, why, sizeof why)) {
@@ -348,6 +339,7 @@ int server_start(agent *ag, char *err, size_t errlen)
     if (clear_stale_socket(path, err, errlen))
         return -1;
     server *srv = xcalloc(1, sizeof *srv);
+    LIST_INIT(&srv->clients);
     srv->path = xstrdup(path);
     set_fd_reserve(srv, ag->cfg.parallelism);
     uv_pipe_init(ag->loop, &srv->listener, 0);
@@ -388,8 +380,8 @@ void server_stop(agent *ag)
     server *srv = ag->srv;
     if (!srv)
         return;
-    while (srv->clients)
-        client_close(srv->clients);
+    while (!LIST_EMPTY(&srv->clients))
+        client_close(LIST_FIRST(&srv->clients));
     unlink(srv->path);
     srv->listener.data = srv;
     uv_close((uv_handle_t *)&srv->listener, on_listener_closed);

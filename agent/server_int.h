@@ -8,12 +8,13 @@
 #include "util.h"
 
 #include <stdint.h>
+#include <sys/queue.h>
 
 struct client {
     uv_pipe_t pipe;
     agent *ag;
-    server *srv;                /* outlives the client's handle (server_stop) */
-    struct client *next, *prev; /* srv->clients, while open */
+    server *srv;              /* outlives the client's handle (server_stop) */
+    LIST_ENTRY(client) entry; /* srv->clients, while open */
     strbuf in;
     bool discarding; /* inside a line that was too long */
     bool subscribed;
@@ -41,8 +42,8 @@ typedef struct user_count {
 
 struct server {
     uv_pipe_t listener;
-    uv_timer_t timer; /* closes draining clients, returns freed memory */
-    client *clients;
+    uv_timer_t timer;            /* closes draining clients, returns freed memory */
+    LIST_HEAD(, client) clients; /* newest first */
     size_t n_clients;
     char *path;
     int handles;   /* listener, timer and client pipes not yet closed */

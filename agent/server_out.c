@@ -187,8 +187,8 @@ void server_out_release(client *c)
 static void enforce_drain_budget(server *srv)
 {
     while (srv->drain_charged > DRAIN_BUDGET) {
-        client *oldest = NULL;
-        for (client *c = srv->clients; c; c = c->next)
+        client *oldest = NULL, *c;
+        LIST_FOREACH(c, &srv->clients, entry)
             if (c->draining && (!oldest || c->drain_by < oldest->drain_by))
                 oldest = c;
         if (!oldest)
@@ -217,8 +217,8 @@ static void cut(client *c)
 
 static client *slowest(server *srv)
 {
-    client *worst = NULL;
-    for (client *c = srv->clients; c; c = c->next)
+    client *worst = NULL, *c;
+    LIST_FOREACH(c, &srv->clients, entry)
         if (c->subscribed && !c->draining && (!worst || c->charged > worst->charged))
             worst = c;
     return worst;
@@ -252,7 +252,8 @@ void server_broadcast(agent *ag, json_t *event)
     }
     /* Cutting one subscriber may close others: send to a snapshot. */
     size_t n = 0;
-    for (client *c = srv->clients; c; c = c->next) {
+    client *c;
+    LIST_FOREACH(c, &srv->clients, entry) {
         if (!c->subscribed || c->draining)
             continue;
         if (n == srv->cap_snap) {
@@ -273,7 +274,7 @@ void server_broadcast(agent *ag, json_t *event)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        client *c = srv->snap[i];
+        c = srv->snap[i];
         if (line && !c->closed && !c->draining)
             send_event(c, line);
         client_unref(c);
@@ -287,8 +288,11 @@ void server_on_event(void *arg, const struct event *ev)
     agent *ag = arg;
     server *srv = ag->srv;
     bool anyone = false;
-    for (client *c = srv ? srv->clients : NULL; c && !anyone; c = c->next)
-        anyone = c->subscribed && !c->draining;
+    client *c;
+    if (srv)
+        LIST_FOREACH(c, &srv->clients, entry)
+            if ((anyone = c->subscribed && !c->draining))
+                break;
     if (anyone) /* the one place an event becomes JSON */
         server_broadcast(ag, event_json(ev));
 }
@@ -343,8 +347,10 @@ static void on_tick(uv_timer_t *t)
     server *srv = t->data;
     uint64_t now = uv_now(t->loop);
     bool draining = false;
-    for (client *c = srv->clients, *next; c; c = next) {
-        next = c->next; /* client_close unlinks only c */
+    /* By hand, as glibc's sys/queue.h has no LIST_FOREACH_SAFE: the next
+     * one is taken first (client_close unlinks only c). */
+    for (client *c = LIST_FIRST(&srv->clients), *next; c; c = next) {
+        next = LIST_NEXT(c, entry);
         if (c->draining && now >= c->drain_by)
             client_close(c);
         else if (c->draining)

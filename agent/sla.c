@@ -80,7 +80,8 @@ static void check(agent *ag, bool fire)
     if (!s)
         return;
     int64_t now = time_now_us(), next = -1;
-    for (run *r = ag->runs; r; r = r->next) {
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry) {
         if (!r->de->model)
             continue;
         int64_t d = run_deadline(r);

@@ -46,7 +46,8 @@ void slots_recount(agent *ag)
     memset(ag->pool_used, 0, (ag->cfg.n_pools + 1) * sizeof *ag->pool_used);
     for (size_t k = 0; k < ag->n_dags; k++)
         ag->dags[k]->running_tasks = 0;
-    for (run *r = ag->runs; r; r = r->next)
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
         for (size_t i = 0; i < r->n_tis; i++)
             if (r->tis[i].state == TI_RUNNING)
                 slots_count(ag, r, i, +1);

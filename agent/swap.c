@@ -32,7 +32,8 @@ void swap_model(agent *ag, dag_entry *de, dag *next)
 {
     dag *old = de->model;
     batch_begin(ag);
-    for (run *r = ag->runs; r; r = r->next) {
+    run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry) {
         if (r->de != de)
             continue;
         remove_vanished(ag, r, old, next);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #define ZONEINFO_DIR "/usr/share/zoneinfo/"
@@ -27,7 +28,7 @@ struct tz_zone {
     char *abbrs;
     bool has_rule; /* the footer: times after the last transition */
     tz_rule rule;
-    struct tz_zone *next; /* in the cache */
+    SLIST_ENTRY(tz_zone) entry; /* in the cache */
 };
 
 /* ---- parsing ---- */
@@ -210,7 +211,7 @@ static const tz_zone utc_zone = {
 /* Zones are added, never changed or removed: a reader that found one may
  * use it without the lock. Only names of existing zone files get in, so the
  * list is bounded by /usr/share/zoneinfo. */
-static tz_zone *cache;
+static SLIST_HEAD(, tz_zone) cache = SLIST_HEAD_INITIALIZER(cache);
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static tz_zone *load(const char *name)
@@ -254,13 +255,12 @@ const tz_zone *tz_zone_find(const char *name)
     if (strcmp(name, "UTC") == 0)
         return &utc_zone;
     pthread_mutex_lock(&cache_lock);
-    tz_zone *z = cache;
-    while (z && strcmp(z->name, name) != 0)
-        z = z->next;
-    if (!z && (z = load(name))) {
-        z->next = cache;
-        cache = z;
-    }
+    tz_zone *z;
+    SLIST_FOREACH(z, &cache, entry)
+        if (strcmp(z->name, name) == 0)
+            break;
+    if (!z && (z = load(name)))
+        SLIST_INSERT_HEAD(&cache, z, entry);
     pthread_mutex_unlock(&cache_lock);
     return z;
 }

@@ -131,6 +131,9 @@ static fixture *setup_dag(const char *text)
     assert_int_equal(uv_loop_init(&f->loop), 0);
     agent *ag = &f->ag;
     ag->loop = &f->loop;
+    TAILQ_INIT(&ag->runs);
+    TAILQ_INIT(&ag->finished);
+    TAILQ_INIT(&ag->unsaved);
     ag->cfg.state_dir = xstrdup(f->dir);
     ag->cfg.parallelism = 16;
     ag->pool_used = xcalloc(1, sizeof *ag->pool_used);
@@ -177,13 +180,9 @@ static int teardown(void **state)
     fixture *f = *state;
     agent *ag = &f->ag;
     executor_unregister_all();
-    for (run **list = (run *[]){ag->runs, ag->finished, ag->unsaved}, **end = list + 3; list < end;
-         list++)
-        while (*list) {
-            run *r = *list;
-            *list = r->next;
-            runs_free(r);
-        }
+    runs_free_list(&ag->runs);
+    runs_free_list(&ag->finished);
+    runs_free_list(&ag->unsaved);
     free(ag->pending);
     events_free(ag);
     store_close(ag->db);
@@ -280,7 +279,7 @@ static void test_trigger_rules(void **state)
     end_try("f", 0, NULL);
     end_try("g", 0, NULL);
     /* d, a leaf, is upstream_failed: the run failed, and left memory. */
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_run_state(f, run_id), RUN_FAILED);
     assert_int_equal(stored_state(f, run_id, "d"), TI_UPSTREAM_FAILED);
     assert_int_equal(f->ag.running_tasks, 0);
@@ -300,7 +299,7 @@ static void test_all_failed_skips_on_success(void **state)
     assert_int_equal(state_of(f, r, "f"), TI_SKIPPED);
     end_try("d", 0, NULL);
     end_try("g", 0, NULL);
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_run_state(f, run_id), RUN_SUCCESS);
     free(run_id);
 }
@@ -328,7 +327,7 @@ static void test_branch_skips(void **state)
     end_try("left", 0, NULL);
     assert_int_equal(state_of(f, r, "join"), TI_RUNNING);
     end_try("join", 0, NULL);
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
 }
 
 static void test_branch_naming_a_stranger_fails(void **state)
@@ -337,7 +336,7 @@ static void test_branch_naming_a_stranger_fails(void **state)
     char *run_id = xstrdup(trigger(f)->run_id);
     end_try("br", 0, "after_right"); /* not a direct downstream task */
     /* The branch failed, so did everything below it: the run is over. */
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_state(f, run_id, "br"), TI_FAILED);
     assert_int_equal(stored_state(f, run_id, "left"), TI_UPSTREAM_FAILED);
     assert_int_equal(stored_state(f, run_id, "right"), TI_UPSTREAM_FAILED);
@@ -403,7 +402,7 @@ static void test_clear_reruns_with_a_new_try(void **state)
     end_try("a", 0, NULL);
     end_try("b", 1, NULL);
     /* c is upstream_failed, the run failed and left memory. */
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_state(f, run_id, "c"), TI_UPSTREAM_FAILED);
     /* Clear b and downstream: the run is back, b runs again as try 2, c
      * waits for it. */
@@ -419,7 +418,7 @@ static void test_clear_reruns_with_a_new_try(void **state)
     assert_int_equal(state_of(f, r, "a"), TI_SUCCESS); /* not in the selection */
     end_try("b", 0, NULL);
     end_try("c", 0, NULL);
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_run_state(f, run_id), RUN_SUCCESS);
     free(run_id);
 }
@@ -455,7 +454,7 @@ static void test_mark_success_runs_downstream(void **state)
     assert_int_equal(state_of(f, r, "a"), TI_SUCCESS);
     end_try("b", 0, NULL);
     end_try("c", 0, NULL);
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
 }
 
 static void test_mark_failed_settles_downstream(void **state)
@@ -466,7 +465,7 @@ static void test_mark_failed_settles_downstream(void **state)
     assert_int_equal(clear_or_mark(f, r->run_id, "a", TI_FAILED, false), 1);
     end_try("a", 0, NULL); /* the stopped try's end: the mark stands */
     /* Everything is settled: the run is over, failed. */
-    assert_null(f->ag.runs);
+    assert_true(TAILQ_EMPTY(&f->ag.runs));
     assert_int_equal(stored_state(f, run_id, "a"), TI_FAILED);
     assert_int_equal(stored_state(f, run_id, "b"), TI_UPSTREAM_FAILED);
     assert_int_equal(stored_state(f, run_id, "c"), TI_UPSTREAM_FAILED);
