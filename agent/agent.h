@@ -77,7 +77,6 @@ typedef struct run {
     size_t n_tis;
     bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */
-    struct run *next;       /* store.c's own list while it loads runs */
 } run;
 
 TAILQ_HEAD(run_list, run);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 typedef struct waiter {
     uv_timer_t timer;
@@ -12,10 +13,10 @@ typedef struct waiter {
     json_t *id;
     char *dag_id, *run_id;
     json_t *logical_date; /* read back in the reply, as everywhere */
-    struct waiter *next;
+    LIST_ENTRY(waiter) entry;
 } waiter;
 
-static waiter *waiters;
+static LIST_HEAD(waiter_list, waiter) waiters = LIST_HEAD_INITIALIZER(waiters);
 
 static void on_waiter_closed(uv_handle_t *h)
 {
@@ -30,12 +31,7 @@ static void on_waiter_closed(uv_handle_t *h)
 
 static void drop(waiter *w)
 {
-    for (waiter **l = &waiters; *l; l = &(*l)->next) {
-        if (*l == w) {
-            *l = w->next;
-            break;
-        }
-    }
+    LIST_REMOVE(w, entry);
     uv_close((uv_handle_t *)&w->timer, on_waiter_closed);
 }
 
@@ -59,8 +55,9 @@ void wait_on_event(void *arg, const struct event *ev)
     if (ev->kind != EVENT_RUN || !run_state_finished(ev->run_state))
         return;
     const char *state = run_state_name(ev->run_state);
-    for (waiter *w = waiters, *next; w; w = next) {
-        next = w->next;
+    /* reply() unlinks W: the next one is read first (no _SAFE in glibc). */
+    for (waiter *w = LIST_FIRST(&waiters), *next; w; w = next) {
+        next = LIST_NEXT(w, entry);
         if (strcmp(w->dag_id, ev->dag_id) == 0 && strcmp(w->run_id, ev->run_id) == 0)
             reply(w, state, false);
     }
@@ -69,8 +66,9 @@ void wait_on_event(void *arg, const struct event *ev)
 void wait_shutdown(agent *ag)
 {
     (void)ag;
-    while (waiters)
-        drop(waiters);
+    waiter *w;
+    while ((w = LIST_FIRST(&waiters)))
+        drop(w);
 }
 
 json_t *cmd_wait(request *rq)
@@ -92,7 +90,6 @@ json_t *cmd_wait(request *rq)
     w->timer.data = w;
     if (timeout_s > 0)
         uv_timer_start(&w->timer, on_timeout, (uint64_t)timeout_s * 1000, 0);
-    w->next = waiters;
-    waiters = w;
+    LIST_INSERT_HEAD(&waiters, w, entry);
     return NULL; /* the reply comes when the run finishes */
 }

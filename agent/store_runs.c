@@ -195,16 +195,16 @@ int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg)
     sqlite3_stmt *st = store_stmt(s, "SELECT " RUN_COLUMNS " FROM runs WHERE dag_id = ?1"
                                      " AND state IN ('queued', 'running') ORDER BY logical_date");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
-    run *list = NULL, **tail = &list;
+    /* A run is in no list of the agent's yet: its entry serves this one
+     * until FN takes it. */
+    struct run_list list = TAILQ_HEAD_INITIALIZER(list);
     while (sqlite3_step(st) == SQLITE_ROW) {
         run *r = run_from_row(st, de);
-        *tail = r;
-        tail = &r->next;
+        TAILQ_INSERT_TAIL(&list, r, entry);
     }
-    while (list) {
-        run *r = list;
-        list = r->next;
-        r->next = NULL;
+    run *r;
+    while ((r = TAILQ_FIRST(&list))) {
+        TAILQ_REMOVE(&list, r, entry);
         load_tis(s, r);
         fn(arg, r);
     }
