@@ -5,7 +5,7 @@
 set -u
 export DAGD_BIN=$PWD/bin
 export DAGD_WRAP="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=97 --trace-children=no"
-export START_TIMEOUT=60 SUITE_TIMEOUT=1200
+export START_TIMEOUT=60 SUITE_TIMEOUT=1200 LIVENESS_TIMEOUT=15
 passed=0 failed=0
 for t in ${VALGRIND_SUITES:-test_basics test_controls test_protocol test_reload test_retention}; do
     out=$(mktemp)

@@ -22,7 +22,8 @@ not_ok() {
 
 # After every step: the agent (when one is up) answers `status` within 1 s,
 # so no suite passes while the agent hangs or spins. LIVENESS=0 turns it off
-# for a step that stops the agent on purpose.
+# for a step that stops the agent on purpose; LIVENESS_TIMEOUT (s) gives a
+# slowed agent (make valgrind) more room.
 IN_LIVENESS=
 agent_answers() {
     [ -n "$AGENT_PID" ] && [ -z "$IN_LIVENESS" ] && [ "${LIVENESS:-1}" = 1 ] || return 0
@@ -30,8 +31,8 @@ agent_answers() {
     if ! kill -0 "$AGENT_PID" 2>/dev/null; then
         echo "not ok - the agent is alive after: $1"
         AGENT_PID=
-    elif ! timeout -k 1 1 "$BIN/dagctl" -s "$SOCK" status >/dev/null 2>&1; then
-        echo "not ok - the agent answers status within 1 s after: $1"
+    elif ! timeout -k 1 "${LIVENESS_TIMEOUT:-1}" "$BIN/dagctl" -s "$SOCK" status >/dev/null 2>&1; then
+        echo "not ok - the agent answers status within ${LIVENESS_TIMEOUT:-1} s after: $1"
     fi
     IN_LIVENESS=
 }
