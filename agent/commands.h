@@ -3,6 +3,7 @@
 #define DAGD_COMMANDS_H
 
 #include "agent.h"
+#include "json_time.h"
 #include "events.h"
 #include "selection.h"
 #include "server.h"
@@ -114,11 +115,6 @@ bool arg_bool(const request *rq, const char *name);
 json_t *arg_object(const request *rq, const char *name);
 /* Whether the argument was given (not absent, not null). */
 bool arg_given(const request *rq, const char *name);
-
-/* A wall-clock instant (start, end, due), where 0 means "not yet". */
-json_t *json_time_or_null(int64_t t_us, const char *tz);
-/* A logical date: 0 is the epoch, a valid date; only < 0 means "none". */
-json_t *json_date_or_null(int64_t t_us, const char *tz);
 
 /* One audit record for a change by the requesting peer (inside the
  * change's batch, so both commit together). */

@@ -1,25 +1,6 @@
 #include "event_json.h"
-#include "timeutil.h"
+#include "json_time.h"
 #include "utf8.h"
-
-static json_t *time_or_null(int64_t t_us, const char *tz)
-{
-    if (t_us <= 0)
-        return json_null();
-    char buf[48];
-    time_format_iso(t_us, tz, buf, sizeof buf);
-    return json_string(buf);
-}
-
-/* A logical date: 0 is the epoch, a date like any other. */
-static json_t *date_or_null(int64_t t_us, const char *tz)
-{
-    if (t_us < 0)
-        return json_null();
-    char buf[48];
-    time_format_iso(t_us, tz, buf, sizeof buf);
-    return json_string(buf);
-}
 
 /* Keys in the order the protocol has always sent them. */
 json_t *event_json(const struct event *ev)
@@ -33,7 +14,7 @@ json_t *event_json(const struct event *ev)
     case EVENT_RUN:
         return json_pack("{s:s, s:o, s:o, s:s, s:o}", "event", "run", "dag_id",
                          json_text(ev->dag_id), "run_id", json_text(ev->run_id), "state", state,
-                         "logical_date", date_or_null(ev->logical_us, ev->timezone));
+                         "logical_date", json_date_or_null(ev->logical_us, ev->timezone));
     case EVENT_DAG:
         return json_pack("{s:s, s:s, s:o, s:b, s:o, s:o}", "event", "dag", "what",
                          dag_change_name(ev->what), "dag_id", json_text(ev->dag_id), "paused",
@@ -42,9 +23,9 @@ json_t *event_json(const struct event *ev)
         json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:I, s:o}", "event", "sla_miss",
                               "dag_id", json_text(ev->dag_id), "run_id", json_text(ev->run_id),
                               "task_id", json_text(ev->task_id), "state", state, "logical_date",
-                              date_or_null(ev->logical_us, ev->timezone), "sla_s",
+                              json_date_or_null(ev->logical_us, ev->timezone), "sla_s",
                               (json_int_t)(ev->sla_us / 1000000), "due",
-                              time_or_null(ev->due_us, ev->timezone));
+                              json_time_or_null(ev->due_us, ev->timezone));
         if (o && ev->task_id)
             json_object_set_new(o, "try_number", json_integer(ev->try_number));
         return o;

@@ -3,7 +3,6 @@
  * queries are in store_dags.c, store_runs.c, store_grid.c, store_audit.c. */
 #include "store_int.h"
 #include "log.h"
-#include "timeutil.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -118,23 +117,6 @@ int store_exec(store *s, const char *sql)
 int64_t store_column_time(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
-}
-
-json_t *store_json_time(int64_t t, const char *tz)
-{
-    if (t <= 0)
-        return json_null();
-    char buf[48];
-    time_format_iso(t, tz, buf, sizeof buf);
-    return json_string(buf);
-}
-
-/* A logical date is never NULL and 0 is the epoch, so every value is one. */
-json_t *store_json_date(int64_t t, const char *tz)
-{
-    char buf[48];
-    time_format_iso(t, tz, buf, sizeof buf);
-    return json_string(buf);
 }
 
 int store_schema_version(store *s)

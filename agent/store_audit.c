@@ -1,4 +1,5 @@
 /* The store's audit log: who changed what, newest first; retention. */
+#include "json_time.h"
 #include "store_int.h"
 #include "utf8.h"
 #include "util.h"
@@ -57,7 +58,7 @@ json_t *store_audit_page(store *s, long long offset, int limit, const char *tz)
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
             list, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "time",
-                            store_json_time(sqlite3_column_int64(st, 0), tz), "uid",
+                            json_time_or_null(sqlite3_column_int64(st, 0), tz), "uid",
                             (json_int_t)sqlite3_column_int64(st, 1), "user",
                             column_json_text(st, 2), "action", column_json_text(st, 3), "dag_id",
                             column_json_text(st, 4), "run_id", column_json_text(st, 5), "task_id",

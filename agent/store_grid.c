@@ -1,5 +1,6 @@
 /* The store's views for the grid and the DAG list, and the SLA misses
  * the grid shows. */
+#include "json_time.h"
 #include "store_int.h"
 
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
@@ -37,10 +38,10 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
         json_array_append_new(
             runs,
             json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
-                      "logical_date", store_json_date(sqlite3_column_int64(st, 1), tz), "state",
+                      "logical_date", json_date_or_null(sqlite3_column_int64(st, 1), tz), "state",
                       sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
-                      "start_date", store_json_time(store_column_time(st, 4), tz), "end_date",
-                      store_json_time(store_column_time(st, 5), tz)));
+                      "start_date", json_time_or_null(store_column_time(st, 4), tz), "end_date",
+                      json_time_or_null(store_column_time(st, 5), tz)));
     }
     sqlite3_reset(st);
     return runs;

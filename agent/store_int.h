@@ -31,9 +31,5 @@ void store_bind_opt_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t store_column_time(sqlite3_stmt *st, int i);
 /* SQL text outside the cache (savepoints, transactions). */
 int store_exec(store *s, const char *sql);
-/* An ISO time in TZ, or null for 0 (NULL: not yet). */
-json_t *store_json_time(int64_t t, const char *tz);
-/* A logical date in TZ: 0 is the epoch, never null. */
-json_t *store_json_date(int64_t t, const char *tz);
 
 #endif
