@@ -33,17 +33,20 @@ int64_t proc_start_ticks(int pid)
     return p ? strtoll(p + 1, NULL, 10) : -1;
 }
 
-static char proc_state(int pid)
+char proc_state(int pid)
 {
-    char path[64], state = 0;
+    char path[64], stat[256];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%*d %*s %c", &state) != 1)
-            state = 0;
-        fclose(f);
-    }
-    return state;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    /* The name in parentheses may hold spaces and ')': the state follows
+     * the last ')'. */
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' ? paren[2] : 0;
 }
 
 /* A zombie has ended: it only waits for a parent that may never reap it. */

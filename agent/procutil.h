@@ -9,6 +9,8 @@
 /* Start time of PID in clock ticks since boot (field 22 of /proc/PID/stat),
  * or -1 when there is no such process. */
 int64_t proc_start_ticks(int pid);
+/* The state letter of PID (R S D Z X …), 0 when there is no such process. */
+char proc_state(int pid);
 /* PID is alive and is the process that started at START (not a reuse). */
 bool proc_is_same(int pid, int64_t start);
 /* The group leader of a live process whose environment holds exactly

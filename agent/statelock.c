@@ -1,5 +1,6 @@
 #include "statelock.h"
 #include "fsutil.h"
+#include "procutil.h"
 #include "log.h"
 #include "util.h"
 
@@ -46,16 +47,8 @@ static bool holder_gone(long pid)
         return false;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return true;
-    char path[64], stat[256];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return true;
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+    char state = proc_state((int)pid);
+    return state == 0 || state == 'Z' || state == 'X';
 }
 
 static int lock_or_wait_for_dead_holder(int fd, long *holder)
