@@ -23,9 +23,7 @@ static json_t *error_json(const char *error)
     size_t n = strlen(error);
     if (n <= ERROR_SHOWN)
         return json_text(error);
-    size_t cut = ERROR_SHOWN;
-    while (cut > 0 && ((unsigned char)error[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = utf8_cut(error, n, ERROR_SHOWN);
     char *shown =
         xasprintf("%.*s\n... [%zu more bytes: see dagd --check]", (int)cut, error, n - cut);
     json_t *j = json_text(shown);

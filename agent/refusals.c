@@ -1,4 +1,5 @@
 #include "refusals.h"
+#include "utf8.h"
 #include "access.h"
 #include "log.h"
 #include "store.h"
@@ -19,9 +20,7 @@ char *audit_truncate(const char *s, size_t max)
     if (len <= max)
         return xstrdup(s);
     static const char mark[] = "\xe2\x80\xa6"; /* … */
-    size_t keep = max - (sizeof mark - 1);
-    while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-        keep--; /* not inside a character */
+    size_t keep = utf8_cut(s, len, max - (sizeof mark - 1));
     char *out = xmalloc(keep + sizeof mark);
     memcpy(out, s, keep);
     memcpy(out + keep, mark, sizeof mark);

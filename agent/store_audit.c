@@ -33,9 +33,7 @@ static json_t *column_json_text(sqlite3_stmt *st, int i)
     size_t n = (size_t)sqlite3_column_bytes(st, i);
     if (n <= AUDIT_SHOWN)
         return json_text(text);
-    size_t cut = AUDIT_SHOWN;
-    while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = utf8_cut(text, n, AUDIT_SHOWN);
     char *shown = xasprintf("%.*s... [%zu more bytes]", (int)cut, text, n - cut);
     json_t *j = json_text(shown);
     free(shown);

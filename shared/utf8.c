@@ -76,3 +76,13 @@ json_t *json_text(const char *s)
     free(clean);
     return j ? j : json_null(); /* out of memory */
 }
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--; /* not inside a character */
+    return cut;
+}

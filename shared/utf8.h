@@ -15,6 +15,9 @@ bool utf8_valid(const char *s);
 /* S with every byte that is not part of valid UTF-8 written as \xNN (NULL
  * gives NULL). New string. */
 char *utf8_escape(const char *s);
+/* The longest prefix of S (of LEN bytes) no longer than MAX that does not
+ * end inside a character: where a long text is cut for showing. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
 /* A JSON string of S, escaped as above: never NULL (json_null for NULL). */
 json_t *json_text(const char *s);
 
