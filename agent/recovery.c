@@ -1,4 +1,5 @@
 #include "recovery.h"
+#include "logpath.h"
 #include "executors.h"
 #include "runner.h"
 #include "runs.h"
@@ -12,7 +13,7 @@ static void follow_try(agent *ag, run *r, size_t i)
     ti *t = &r->tis[i];
     const dag_task *task = &r->de->model->tasks[i];
     const executor_ops *ops = executor_for(task);
-    char *log = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     t->owner = r;
     t->index = i;
     bool not_started = false;

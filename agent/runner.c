@@ -28,12 +28,6 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
     runs_save_ti(ag, r, i);
 }
 
-char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
-                      int try_number)
-{
-    return logpath_try(ag->cfg.state_dir, dag_id, run_id, task_id, try_number);
-}
-
 /* Skip the direct downstream tasks that the branch's last line does not
  * follow, whatever their state (a running one is stopped), as Airflow's
  * skip_all_except does; the decision is kept on the branch's instance.
@@ -109,7 +103,8 @@ void runner_try_done(void *arg, const exec_result *res)
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
     if (ok && task->branch) {
-        char *log = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+        char *log =
+            logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
         ok = follow_branch(ag, r, i, res->last_line, log);
         free(log);
     }
@@ -157,7 +152,8 @@ static bool prefetch_one(agent *ag, run *r, size_t d)
     ti *t = &r->tis[d];
     if (t->try_number != 0 || t->log_ready)
         return false;
-    char *path = runner_log_path(ag, r->de->dag_id, r->run_id, r->de->model->tasks[d].id, 1);
+    char *path =
+        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->de->model->tasks[d].id, 1);
     mkdir_parents(path, 0750);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
     if (fd >= 0)
@@ -198,8 +194,8 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
 static bool claim_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
-    char *log =
-        runner_log_path(ag, r->de->dag_id, r->run_id, r->de->model->tasks[i].id, t->try_number + 1);
+    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->de->model->tasks[i].id,
+                            t->try_number + 1);
     char *status = try_status_path(log);
     bool held = false;
     if (try_status_claim(status) != 0) {
@@ -237,7 +233,8 @@ bool runner_launch(agent *ag, ti *t)
     run *r = t->owner;
     size_t i = t->index;
     const dag_task *task = &r->de->model->tasks[i];
-    char *log_path = runner_log_path(ag, r->de->dag_id, r->run_id, task->id, t->try_number);
+    char *log_path =
+        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     task_vars vars;
     task_vars_init(&vars, r, i);
     char err[256] = "";

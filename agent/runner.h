@@ -28,10 +28,6 @@ void runner_try_done(void *arg, const exec_result *res);
  * try number, no retry used up. */
 void runner_unclaim(agent *ag, run *r, size_t task_index);
 
-/* Log file of a try. New string. */
-char *runner_log_path(const agent *ag, const char *dag_id, const char *run_id, const char *task_id,
-                      int try_number);
-
 /* Shutdown: stop every running try; or release them all (killing them with
  * KILL_GROUP, else leaving them to run on). */
 void runner_kill_all(agent *ag);
