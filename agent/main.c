@@ -7,6 +7,7 @@
 #include "docker_task.h"
 #include "http_uv.h"
 #include "log.h"
+#include "logpath.h"
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
@@ -129,7 +130,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 static int open_state(agent *ag)
 {
-    char *logs = xasprintf("%s/logs", ag->cfg.state_dir);
+    char *logs = logpath_root(ag->cfg.state_dir);
     int rc = mkdir_all(logs, 0750);
     free(logs);
     if (rc) {
