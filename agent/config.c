@@ -73,6 +73,11 @@ static const cfg_key docker_keys[] = {
            docker_host_check),
 };
 
+/* Default: the [docker] host (config_load), a manager of the swarm. */
+static const cfg_key swarm_keys[] = {
+    STRING(config, "host", swarm_host, NULL, CF_RESTART, docker_host_check),
+};
+
 static const cfg_key pool_keys[] = {
     INT(pool_config, "slots", slots, 0, 100000, NULL, 0),
 };
@@ -107,6 +112,7 @@ static const cfg_section sections[] = {
     {"agent", KEYS(agent_keys), false, 0, 0, 0, 0},
     {"access", KEYS(access_keys), false, 0, 0, 0, 0},
     {"docker", KEYS(docker_keys), false, 0, 0, 0, 0},
+    {"swarm", KEYS(swarm_keys), false, 0, 0, 0, 0},
     {"pool", KEYS(pool_keys), NAMED(pools, n_pools, pool_config), 0},
     {"notifier", KEYS(notifier_keys), NAMED(notifiers, n_notifiers, notifier_config),
      offsetof(notifier_config, line)},
@@ -295,6 +301,7 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     if (!file) {
         set_all_defaults(cfg, cwd);
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+        cfg->swarm_host = xstrdup(cfg->docker_host);
         admission_resolve_auto(cfg);
         return 0;
     }
@@ -320,6 +327,8 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     check_notifiers(cfg, file, diags);
     if (!cfg->socket)
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+    if (!cfg->swarm_host)
+        cfg->swarm_host = xstrdup(cfg->docker_host);
     admission_resolve_auto(cfg); /* auto: 80% of the memory, every CPU */
     return diag_error_count(diags) ? -1 : 0;
 }

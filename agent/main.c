@@ -5,6 +5,7 @@
 #include "events.h"
 #include "docker_api.h"
 #include "docker_task.h"
+#include "swarm_task.h"
 #include "http_uv.h"
 #include "log.h"
 #include "logpath.h"
@@ -204,6 +205,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
         log_warn("docker: %s", derr[0] ? derr : "cannot set up libcurl");
+    ag.swarm = ag.http ? docker_api_new(ag.http, ag.cfg.swarm_host, derr, sizeof derr) : NULL;
     notify_init(&ag);
     sla_init(&ag);
     /* In the order they have always been told. */
@@ -218,6 +220,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     load_dags(&ag);
     sla_arm(&ag);      /* deadlines of the runs found in the store */
     docker_sweep(&ag); /* containers of tries that ended while the agent was away */
+    swarm_sweep(&ag);  /* and services */
     char err[512] = "";
     reload_start(&ag);
     retention_start(&ag);
@@ -243,6 +246,7 @@ out:
     if (ag.reload_timer.loop)
         reload_stop(&ag);
     docker_api_free(ag.docker); /* before the loop closes its handles */
+    docker_api_free(ag.swarm);
     http_client_free(ag.http);
     notify_free(&ag); /* unsent messages are dropped, with a log line */
     sla_free(&ag);
