@@ -42,6 +42,7 @@ typedef struct ti_detail {
     char start[40];
     char executor[16];
     char waiting[128];
+    char node[64]; /* a swarm try: the node it runs on */
 } ti_detail;
 
 typedef struct grid_view {

@@ -167,6 +167,7 @@ static void detail_reply(void *owner, const tui_reply *r, void *ud)
         app_json_str(o, "state", d->state, sizeof d->state);
         app_json_str(o, "executor", d->executor, sizeof d->executor);
         app_json_str(o, "waiting_for", d->waiting, sizeof d->waiting);
+        app_json_str(o, "node", d->node, sizeof d->node);
         app_json_str(o, "start_date", d->start, sizeof d->start);
         d->try_number = (int)json_integer_value(json_object_get(o, "try_number"));
         d->max_tries = (int)json_integer_value(json_object_get(o, "max_tries"));
