@@ -73,6 +73,16 @@ static const cfg_key docker_keys[] = {
            docker_host_check),
 };
 
+/* Empty: the [docker] host is the swarm's manager too. */
+static int check_swarm_host(const char *v, char *err, size_t errlen)
+{
+    return v[0] ? docker_host_check(v, err, errlen) : 0;
+}
+
+static const cfg_key swarm_keys[] = {
+    STRING(config, "host", swarm_host, "", CF_RESTART, check_swarm_host),
+};
+
 static const cfg_key pool_keys[] = {
     INT(pool_config, "slots", slots, 0, 100000, NULL, 0),
 };
@@ -107,6 +117,7 @@ static const cfg_section sections[] = {
     {"agent", KEYS(agent_keys), false, 0, 0, 0, 0},
     {"access", KEYS(access_keys), false, 0, 0, 0, 0},
     {"docker", KEYS(docker_keys), false, 0, 0, 0, 0},
+    {"swarm", KEYS(swarm_keys), false, 0, 0, 0, 0},
     {"pool", KEYS(pool_keys), NAMED(pools, n_pools, pool_config), 0},
     {"notifier", KEYS(notifier_keys), NAMED(notifiers, n_notifiers, notifier_config),
      offsetof(notifier_config, line)},

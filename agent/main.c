@@ -5,6 +5,7 @@
 #include "events.h"
 #include "docker_api.h"
 #include "docker_task.h"
+#include "swarm_info.h"
 #include "http_uv.h"
 #include "log.h"
 #include "logpath.h"
@@ -204,6 +205,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     ag.docker = ag.http ? docker_api_new(ag.http, ag.cfg.docker_host, derr, sizeof derr) : NULL;
     if (!ag.docker)
         log_warn("docker: %s", derr[0] ? derr : "cannot set up libcurl");
+    swarm_info_start(&ag);
     notify_init(&ag);
     sla_init(&ag);
     /* In the order they have always been told. */
@@ -242,6 +244,7 @@ out:
     runner_detach_all(&ag, ag.stop_tasks);
     if (ag.reload_timer.loop)
         reload_stop(&ag);
+    swarm_info_stop(&ag);       /* its fetches may be on ag.docker */
     docker_api_free(ag.docker); /* before the loop closes its handles */
     http_client_free(ag.http);
     notify_free(&ag); /* unsent messages are dropped, with a log line */
