@@ -59,7 +59,12 @@ typedef struct ti {
     bool sla_done;           /* its SLA miss fired or cannot fire any more (sla.c) */
     char *followed;          /* a branch's decision: the task ids it named, NULL before
                                 its try succeeds (Airflow's skipmixin XCom) */
-    struct run *owner;       /* for the executor's callback */
+    /* A claimed try that waits for a place to run (a swarm job no node
+     * takes yet): why, as the executor says; NULL once it runs. Shown as
+     * state queued (ti_shown_state) while the slot stays taken. */
+    char *waiting_for;
+    char *node;        /* where the try runs or ran (a swarm node's hostname), NULL: here */
+    struct run *owner; /* for the executor's callback */
     size_t index;
 } ti;
 
@@ -81,6 +86,13 @@ typedef struct run {
 
 TAILQ_HEAD(run_list, run);
 
+/* The state the outside sees (store, grid, events, commands): a claimed
+ * try still waiting for a place to run is queued. */
+static inline enum ti_state ti_shown_state(const ti *t)
+{
+    return t->state == TI_RUNNING && t->waiting_for ? TI_QUEUED : t->state;
+}
+
 typedef struct agent {
     uv_loop_t *loop;
     config cfg;
@@ -93,6 +105,7 @@ typedef struct agent {
     admission adm;         /* memory / cpus of the running tasks vs the budgets */
     http_client *http;     /* libcurl on the loop: Docker, webhooks */
     docker_api *docker;    /* the [docker] host */
+    docker_api *swarm;     /* the [swarm] host: a manager of the swarm */
     int *pool_used;        /* per cfg.pools */
     uv_timer_t wake_timer; /* the one timer: next run due or retry ready */
     uv_signal_t sig_term, sig_int, sig_hup;

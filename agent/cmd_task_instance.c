@@ -1,5 +1,6 @@
 /* task_instance: one cell of the grid in detail, with why it waits. */
 #include "commands.h"
+#include "executors.h"
 #include "runner.h"
 #include "runs.h"
 #include "store.h"
@@ -21,11 +22,13 @@ json_t *cmd_task_instance(request *rq)
     json_t *o = json_pack(
         "{s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:s?}", "dag_id", de->dag_id,
         "run_id", run_id, "logical_date", json_date_or_null(shown->logical_us, tz), "task_id",
-        de->model->tasks[task].id, "state", ti_state_name(t->state), "try_number", t->try_number,
-        "max_tries", t->max_tries, "start_date", json_time_or_null(t->start_us, tz), "end_date",
-        json_time_or_null(t->end_us, tz), "duration_s",
+        de->model->tasks[task].id, "state", ti_state_name(ti_shown_state(t)), "try_number",
+        t->try_number, "max_tries", t->max_tries, "start_date", json_time_or_null(t->start_us, tz),
+        "end_date", json_time_or_null(t->end_us, tz), "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
-        "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
+        "executor", executor_for(&de->model->tasks[task])->name, "waiting_for", why);
+    if (o && t->node)
+        json_object_set_new(o, "node", json_string(t->node));
     if (loaded)
         runs_free(loaded);
     return o;

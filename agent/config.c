@@ -73,14 +73,9 @@ static const cfg_key docker_keys[] = {
            docker_host_check),
 };
 
-/* Empty: the [docker] host is the swarm's manager too. */
-static int check_swarm_host(const char *v, char *err, size_t errlen)
-{
-    return v[0] ? docker_host_check(v, err, errlen) : 0;
-}
-
+/* Default: the [docker] host (config_load), a manager of the swarm. */
 static const cfg_key swarm_keys[] = {
-    STRING(config, "host", swarm_host, "", CF_RESTART, check_swarm_host),
+    STRING(config, "host", swarm_host, NULL, CF_RESTART, docker_host_check),
 };
 
 static const cfg_key pool_keys[] = {
@@ -306,6 +301,7 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     if (!file) {
         set_all_defaults(cfg, cwd);
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+        cfg->swarm_host = xstrdup(cfg->docker_host);
         admission_resolve_auto(cfg);
         return 0;
     }
@@ -331,6 +327,8 @@ int config_load(config *cfg, const char *file, diag_list *diags)
     check_notifiers(cfg, file, diags);
     if (!cfg->socket)
         cfg->socket = xasprintf("%s/dagd.sock", cfg->state_dir);
+    if (!cfg->swarm_host)
+        cfg->swarm_host = xstrdup(cfg->docker_host);
     admission_resolve_auto(cfg); /* auto: 80% of the memory, every CPU */
     return diag_error_count(diags) ? -1 : 0;
 }

@@ -33,7 +33,7 @@ typedef struct config {
     char *operators;
     int max_clients_per_user; /* root and the agent's own user are exempt */
     char *docker_host;
-    char *swarm_host; /* a swarm manager's Engine API; "": the docker host */
+    char *swarm_host; /* a swarm manager's Engine API; default: docker_host */
     pool_config *pools;
     size_t n_pools;
     notifier_config *notifiers;

@@ -39,6 +39,8 @@ static void check_budgets(const config *cfg, const dag *m, diag_list *diags)
 {
     for (size_t i = 0; i < m->n_tasks; i++) {
         const dag_task *t = &m->tasks[i];
+        if (t->executor == EXECUTOR_SWARM)
+            continue; /* the cluster's nodes hold its reservations, not this host */
         const char *why =
             admission_never_fits(cfg->memory_budget, cfg->cpu_budget, t->memory_bytes, t->cpus);
         if (why && strcmp(why, "memory") == 0)

@@ -57,6 +57,9 @@ static void on_listed(void *arg, const docker_reply *rep)
         const char *try_s = json_string_value(json_object_get(labels, "dagd.try_number"));
         if (!id || !dag_id || !run_id || !task_id || !try_s || json_object_get(labels, "dagd.keep"))
             continue;
+        /* A swarm task's container is its service's: the swarm sweep's. */
+        if (json_object_get(labels, "com.docker.swarm.task.id"))
+            continue;
         bool unknown;
         if (try_running(ag, dag_id, run_id, task_id, atoi(try_s), &unknown) || unknown)
             continue;

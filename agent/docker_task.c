@@ -50,7 +50,7 @@ static void clean_path(char *path)
 
 /* HOST:CTR[:MODE]: an absolute HOST as is, "./x" or "../x" under the DAG's
  * folder (where local commands run too), anything else a named volume. */
-static char *resolve_bind(const char *volume, const char *dag_dir)
+char *docker_resolve_bind(const char *volume, const char *dag_dir)
 {
     if (volume[0] != '.' || !dag_dir)
         return xstrdup(volume);
@@ -105,7 +105,7 @@ json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
     if (s->volumes && s->volumes->n) {
         json_t *binds = json_array();
         for (size_t k = 0; k < s->volumes->n; k++) {
-            char *b = resolve_bind(s->volumes->items[k], s->dag_dir);
+            char *b = docker_resolve_bind(s->volumes->items[k], s->dag_dir);
             json_array_append_new(binds, json_string(b));
             free(b);
         }
@@ -131,7 +131,7 @@ static enum docker_pull pull_policy(const char *pull)
 
 static bool docker_claims(const dag_task *task)
 {
-    return task->image != NULL;
+    return task->image != NULL && task->executor != EXECUTOR_SWARM;
 }
 
 static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v,

@@ -24,6 +24,10 @@ typedef struct docker_spec {
     bool keep;
 } docker_spec;
 
+/* A volume item with a relative HOST ("./x", "../x") under DAG_DIR, the
+ * others as they are (new string). */
+char *docker_resolve_bind(const char *volume, const char *dag_dir);
+
 /* The body of POST /containers/create, or NULL with ERR. */
 json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen);
 

@@ -7,10 +7,17 @@ json_t *event_json(const struct event *ev)
 {
     const char *state = event_state_name(ev);
     switch (ev->kind) {
-    case EVENT_TASK:
-        return json_pack("{s:s, s:o, s:o, s:o, s:s, s:i}", "event", "task", "dag_id",
-                         json_text(ev->dag_id), "run_id", json_text(ev->run_id), "task_id",
-                         json_text(ev->task_id), "state", state, "try_number", ev->try_number);
+    case EVENT_TASK: {
+        json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:i}", "event", "task", "dag_id",
+                              json_text(ev->dag_id), "run_id", json_text(ev->run_id), "task_id",
+                              json_text(ev->task_id), "state", state, "try_number", ev->try_number);
+        /* Only where set (swarm tries), after the keys always sent. */
+        if (o && ev->waiting_for)
+            json_object_set_new(o, "waiting_for", json_text(ev->waiting_for));
+        if (o && ev->node)
+            json_object_set_new(o, "node", json_text(ev->node));
+        return o;
+    }
     case EVENT_RUN:
         return json_pack("{s:s, s:o, s:o, s:s, s:o}", "event", "run", "dag_id",
                          json_text(ev->dag_id), "run_id", json_text(ev->run_id), "state", state,

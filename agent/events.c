@@ -10,7 +10,7 @@
  * freed, or its state move on, before the commit lets it out. */
 typedef struct held {
     struct event ev;
-    char *strings[6];
+    char *strings[8];
 } held;
 
 struct events {
@@ -96,6 +96,8 @@ void events_emit(agent *ag, const struct event *ev)
     h->ev.timezone = keep(h, 3, ev->timezone);
     h->ev.file = keep(h, 4, ev->file);
     h->ev.error = keep(h, 5, ev->error);
+    h->ev.waiting_for = keep(h, 6, ev->waiting_for);
+    h->ev.node = keep(h, 7, ev->node);
 }
 
 void events_hold(agent *ag)
@@ -159,8 +161,10 @@ void events_task(agent *ag, const run *r, size_t i)
     struct event ev = about_run(r);
     ev.kind = EVENT_TASK;
     ev.task_id = r->de->model->tasks[i].id;
-    ev.ti_state = r->tis[i].state;
+    ev.ti_state = ti_shown_state(&r->tis[i]);
     ev.try_number = r->tis[i].try_number;
+    ev.waiting_for = r->tis[i].state == TI_RUNNING ? r->tis[i].waiting_for : NULL;
+    ev.node = r->tis[i].node;
     events_emit(ag, &ev);
 }
 

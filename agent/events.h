@@ -33,15 +33,17 @@ struct event {
     /* With a task_id: the task instance's state, else the run's. */
     enum ti_state ti_state;
     enum run_state run_state;
-    int try_number;       /* a task instance's; 0 for a run */
-    int64_t logical_us;   /* the run's logical date, < 0: none (0 is the epoch) */
-    const char *timezone; /* the DAG's, for dates in text */
-    int64_t sla_us;       /* EVENT_SLA_MISS: the SLA that was missed */
-    int64_t due_us;       /* EVENT_SLA_MISS: when the run became due */
-    enum dag_change what; /* EVENT_DAG */
-    bool paused;          /* EVENT_DAG */
-    const char *file;     /* EVENT_DAG */
-    const char *error;    /* EVENT_DAG: the current load problems, NULL when fine */
+    int try_number;          /* a task instance's; 0 for a run */
+    int64_t logical_us;      /* the run's logical date, < 0: none (0 is the epoch) */
+    const char *timezone;    /* the DAG's, for dates in text */
+    int64_t sla_us;          /* EVENT_SLA_MISS: the SLA that was missed */
+    int64_t due_us;          /* EVENT_SLA_MISS: when the run became due */
+    enum dag_change what;    /* EVENT_DAG */
+    bool paused;             /* EVENT_DAG */
+    const char *file;        /* EVENT_DAG */
+    const char *error;       /* EVENT_DAG: the current load problems, NULL when fine */
+    const char *waiting_for; /* EVENT_TASK: a queued swarm try's reason, or NULL */
+    const char *node;        /* EVENT_TASK: the node it runs on, or NULL */
 };
 
 /* ARG is the subscriber's own; EV is valid during the call only. */

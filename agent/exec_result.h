@@ -16,4 +16,10 @@ typedef struct exec_result {
 
 typedef void (*exec_done_fn)(void *arg, const exec_result *res);
 
+/* A try that waits before it runs (a swarm job no node takes yet) says why
+ * (WAITING_FOR; NULL once it runs) and where it runs (NODE, NULL: not
+ * known). Optional: executors whose tries never wait do not call it. ARG
+ * is DONE's. */
+typedef void (*exec_progress_fn)(void *arg, const char *waiting_for, const char *node);
+
 #endif

@@ -1,12 +1,13 @@
 #include "executors.h"
 #include "docker_task.h"
 #include "local_task.h"
+#include "swarm_task.h"
 
 #include <stddef.h>
 
 /* The built-in executors, asked in this order: the first that claims a task
  * runs it. A new executor is one more row (and its own files). */
-static const executor_ops *const builtin[] = {&docker_executor, &local_executor};
+static const executor_ops *const builtin[] = {&swarm_executor, &docker_executor, &local_executor};
 
 #define REGISTERED_MAX 4
 static const executor_ops *registered[REGISTERED_MAX];

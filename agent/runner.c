@@ -23,6 +23,10 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
 {
     ti *t = &r->tis[i];
     t->state = state;
+    if (state != TI_RUNNING) { /* only a claimed try waits for a place */
+        free(t->waiting_for);
+        t->waiting_for = NULL;
+    }
     if (ti_state_finished(state) && !t->end_us)
         t->end_us = time_now_us();
     runs_save_ti(ag, r, i);
@@ -70,10 +74,37 @@ void runner_unclaim(agent *ag, run *r, size_t i)
              r->run_id, r->de->model->tasks[i].id, t->try_number);
     t->try_number--;
     t->state = TI_NONE;
+    free(t->waiting_for);
+    t->waiting_for = NULL;
     t->start_us = t->end_us = 0;
     t->pid = 0;
     t->pid_start = 0;
     runs_save_ti(ag, r, i);
+}
+
+/* Both NULL or equal. */
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void runner_try_progress(void *arg, const char *waiting_for, const char *node)
+{
+    ti *t = arg;
+    run *r = t->owner;
+    if (t->state != TI_RUNNING || t->cancelled || !t->exec)
+        return;
+    if (same_text(t->waiting_for, waiting_for) && (!node || same_text(t->node, node)))
+        return;
+    free(t->waiting_for);
+    t->waiting_for = waiting_for ? xstrdup(waiting_for) : NULL;
+    if (node && !same_text(t->node, node)) {
+        free(t->node);
+        t->node = xstrdup(node);
+    }
+    batch_begin(r->ag);
+    runs_save_ti(r->ag, r, t->index); /* its row and its event: queued or running */
+    batch_end(r->ag);
 }
 
 void runner_try_done(void *arg, const exec_result *res)
@@ -84,6 +115,8 @@ void runner_try_done(void *arg, const exec_result *res)
     size_t i = t->index;
     const dag_task *task = &r->de->model->tasks[i];
     t->exec = NULL;
+    free(t->waiting_for); /* it ran or it gave up: it waits no more */
+    t->waiting_for = NULL;
     slots_count(ag, r, i, -1);
     if (t->cancelled) {
         /* Cleared or marked while running: the new state stands. */
@@ -219,6 +252,9 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->start_us = time_now_us();
     t->end_us = 0;
     t->next_retry_us = 0;
+    free(t->waiting_for);
+    free(t->node);
+    t->waiting_for = t->node = NULL;
     t->state = TI_RUNNING;
     t->owner = r;
     t->index = i;
@@ -509,7 +545,9 @@ void runner_set_state(agent *ag, run *r, size_t i, enum ti_state state)
 const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, size_t len)
 {
     const ti *t = &r->tis[i];
-    if (ti_state_finished(t->state) || t->state == TI_RUNNING)
+    if (t->state == TI_RUNNING)
+        return t->waiting_for; /* a claimed try that waits for a node, or NULL */
+    if (ti_state_finished(t->state))
         return NULL;
     if (run_held(r))
         return "paused";

@@ -93,13 +93,20 @@ int runs_open(const agent *ag, const dag_entry *de)
     return n;
 }
 
+void runs_ti_free(ti *t)
+{
+    free(t->followed);
+    free(t->waiting_for);
+    free(t->node);
+}
+
 void runs_free(run *r)
 {
     free(r->run_id);
     free(r->run_type);
     free(r->params_json);
     for (size_t i = 0; r->tis && i < r->n_tis; i++)
-        free(r->tis[i].followed);
+        runs_ti_free(&r->tis[i]);
     free(r->tis);
     free(r);
 }

@@ -19,6 +19,8 @@ void runs_reopen(agent *ag, run *r);
 /* Runs of DE that are queued or running. */
 int runs_open(const agent *ag, const dag_entry *de);
 void runs_free(run *r);
+/* The strings a task instance owns. */
+void runs_ti_free(ti *t);
 /* Empty LIST (ag->runs, finished or unsaved), freeing each run. */
 void runs_free_list(struct run_list *list);
 

@@ -12,6 +12,18 @@ static int pool_index(const agent *ag, const char *pool)
     return -1;
 }
 
+/* The agent's memory and cpu budgets are for what runs here: a swarm
+ * job's reservations are the cluster's to meet. */
+static int64_t budget_memory(const dag_task *task)
+{
+    return task->executor == EXECUTOR_SWARM ? 0 : task->memory_bytes;
+}
+
+static double budget_cpus(const dag_task *task)
+{
+    return task->executor == EXECUTOR_SWARM ? 0 : task->cpus;
+}
+
 bool slots_admit(const agent *ag, const run *r, size_t i)
 {
     const dag_task *task = &r->de->model->tasks[i];
@@ -24,7 +36,7 @@ bool slots_admit(const agent *ag, const run *r, size_t i)
     int p = pool_index(ag, task->pool);
     if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots)
         return false;
-    return admission_check(&ag->adm, task->memory_bytes, task->cpus) == NULL;
+    return admission_check(&ag->adm, budget_memory(task), budget_cpus(task)) == NULL;
 }
 
 void slots_count(agent *ag, run *r, size_t i, int delta)
@@ -35,7 +47,7 @@ void slots_count(agent *ag, run *r, size_t i, int delta)
     int p = pool_index(ag, task->pool);
     if (p >= 0)
         ag->pool_used[p] += delta;
-    admission_account(&ag->adm, task->memory_bytes, task->cpus, delta);
+    admission_account(&ag->adm, budget_memory(task), budget_cpus(task), delta);
 }
 
 void slots_recount(agent *ag)
@@ -65,5 +77,5 @@ const char *slots_waiting_for(const agent *ag, const run *r, size_t i, char *buf
         snprintf(buf, len, "pool %s", task->pool);
         return buf;
     }
-    return admission_check(&ag->adm, task->memory_bytes, task->cpus); /* memory, cpus */
+    return admission_check(&ag->adm, budget_memory(task), budget_cpus(task)); /* memory, cpus */
 }

@@ -40,6 +40,10 @@ static const char *const migrations[] = {
     /* A branch's decision, so that a task it did not follow is skipped
      * again when cleared, after a restart too. */
     "ALTER TABLE task_instances ADD COLUMN branch_followed TEXT;",
+    /* A claimed swarm try waiting for a node (state queued, why) and the
+     * node a try runs on: a restarted agent follows the waiting one. */
+    "ALTER TABLE task_instances ADD COLUMN waiting_for TEXT;"
+    "ALTER TABLE task_instances ADD COLUMN node TEXT;",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

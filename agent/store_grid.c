@@ -2,21 +2,29 @@
  * the grid shows. */
 #include "json_time.h"
 #include "store_int.h"
+#include "utf8.h"
 
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
-    sqlite3_stmt *st = store_stmt(s, "SELECT task_id, state, try_number FROM task_instances"
-                                     " WHERE dag_id = ?1 AND run_id = ?2");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT task_id, state, try_number, waiting_for, node FROM task_instances"
+                      " WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *task = (const char *)sqlite3_column_text(st, 0);
         if (only && !json_object_get(only, task))
             continue;
-        json_object_set_new(tasks, task,
-                            json_pack("{s:s, s:i}", "state", sqlite3_column_text(st, 1),
-                                      "try_number", sqlite3_column_int(st, 2)));
+        json_t *cell = json_pack("{s:s, s:i}", "state", sqlite3_column_text(st, 1), "try_number",
+                                 sqlite3_column_int(st, 2));
+        /* Only where set (swarm tries): the cells of other tasks stay as small. */
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            json_object_set_new(cell, "waiting_for",
+                                json_text((const char *)sqlite3_column_text(st, 3)));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            json_object_set_new(cell, "node", json_text((const char *)sqlite3_column_text(st, 4)));
+        json_object_set_new(tasks, task, cell);
     }
     return tasks;
 }

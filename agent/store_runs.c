@@ -72,16 +72,18 @@ int store_ti_save(store *s, const run *r, size_t i)
     sqlite3_stmt *st =
         store_stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
                       " try_number, max_tries, start_date, end_date, next_retry_at, pid, pid_start,"
-                      " branch_followed)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                      " branch_followed, waiting_for, node)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
                       " ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET"
                       " state = ?4, try_number = ?5, max_tries = ?6, start_date = ?7,"
                       " end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11,"
-                      " branch_followed = ?12");
+                      " branch_followed = ?12, waiting_for = ?13, node = ?14");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->de->model->tasks[i].id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ti_state_name(t->state), -1, SQLITE_STATIC);
+    /* A claimed try waiting for a node is stored queued with why:
+     * load_tis reads it back as the claimed try it is. */
+    sqlite3_bind_text(st, 4, ti_state_name(ti_shown_state(t)), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, t->try_number);
     sqlite3_bind_int(st, 6, t->max_tries);
     store_bind_opt_time(st, 7, t->start_us);
@@ -91,6 +93,10 @@ int store_ti_save(store *s, const run *r, size_t i)
     store_bind_opt_time(st, 11, t->state == TI_RUNNING ? t->pid_start : 0);
     if (t->followed)
         sqlite3_bind_text(st, 12, t->followed, -1, SQLITE_STATIC);
+    if (t->state == TI_RUNNING && t->waiting_for)
+        sqlite3_bind_text(st, 13, t->waiting_for, -1, SQLITE_STATIC);
+    if (t->node)
+        sqlite3_bind_text(st, 14, t->node, -1, SQLITE_STATIC);
     return store_write_done(s, st);
 }
 
@@ -112,7 +118,8 @@ static void load_tis(store *s, run *r)
     for (size_t i = 0; i < m->n_tasks; i++)
         r->tis[i].max_tries = m->tasks[i].retries + 1;
     sqlite3_stmt *st = store_stmt(s, "SELECT task_id, state, try_number, max_tries, start_date,"
-                                     " end_date, next_retry_at, pid, pid_start, branch_followed"
+                                     " end_date, next_retry_at, pid, pid_start, branch_followed,"
+                                     " waiting_for, node"
                                      " FROM task_instances WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
@@ -132,6 +139,13 @@ static void load_tis(store *s, run *r)
         t->pid_start = store_column_time(st, 8);
         if (sqlite3_column_type(st, 9) != SQLITE_NULL)
             t->followed = xstrdup((const char *)sqlite3_column_text(st, 9));
+        if (t->state == TI_QUEUED && sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            /* Queued with a reason: a claimed try waiting for a node. */
+            t->state = TI_RUNNING;
+            t->waiting_for = xstrdup((const char *)sqlite3_column_text(st, 10));
+        }
+        if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+            t->node = xstrdup((const char *)sqlite3_column_text(st, 11));
     }
 }
 

@@ -54,7 +54,7 @@ void swap_model(agent *ag, dag_entry *de, dag *next)
         }
         for (size_t k = 0; k < old->n_tasks; k++)
             if (dag_task_index(next, old->tasks[k].id) < 0)
-                free(r->tis[k].followed); /* the others moved to TIS */
+                runs_ti_free(&r->tis[k]); /* the others moved to TIS */
         free(r->tis);
         r->tis = tis;
         r->n_tis = next->n_tasks;

@@ -1,5 +1,6 @@
 #include "swarm_info.h"
 #include "docker_api.h"
+#include "events.h"
 #include "log.h"
 #include "swarm_nodes.h"
 #include "util.h"
@@ -21,9 +22,9 @@ typedef struct fetch {
 } fetch;
 
 typedef struct swarm_info {
-    docker_api *own; /* the [swarm] host's, when one is configured */
-    docker_api *api; /* OWN, or the agent's [docker] host */
+    docker_api *api; /* the agent's [swarm] host */
     uv_timer_t timer;
+    bool ticking;     /* the timer runs: the swarm is in use */
     bool refreshing;  /* the cache's fetch is in flight */
     json_t *counts;   /* {"nodes","ready"} of the last refresh, NULL: none */
     char *error;      /* why the last refresh failed, NULL: it did not */
@@ -57,7 +58,7 @@ static void on_fetched(void *arg, json_t *rows, const char *error, bool cancelle
         f->done(f->arg, rows, error, cancelled);
     } else {
         f->si->refreshing = false;
-        if (!cancelled)
+        if (!cancelled && f->si->ticking)
             cache(f->si, rows, error);
     }
     free(f);
@@ -96,20 +97,51 @@ void swarm_info_start(agent *ag)
     swarm_info *si = xcalloc(1, sizeof *si);
     LIST_INIT(&si->fetches);
     ag->swarm_info = si;
+    si->api = ag->swarm;
     uv_timer_init(ag->loop, &si->timer);
     si->timer.data = si;
-    bool configured = ag->cfg.swarm_host && ag->cfg.swarm_host[0];
-    if (!configured) {
-        si->api = ag->docker;
-        return; /* no swarm in use: no timer, no wake-ups */
+}
+
+/* A swarm task in a loaded DAG, or a [swarm] host that is not the docker
+ * one: only then is the count worth a wake-up. */
+static bool in_use(const agent *ag)
+{
+    if (ag->cfg.swarm_host && ag->cfg.docker_host &&
+        strcmp(ag->cfg.swarm_host, ag->cfg.docker_host) != 0)
+        return true;
+    for (size_t i = 0; i < ag->n_dags; i++) {
+        const dag *d = ag->dags[i]->model;
+        for (size_t k = 0; d && k < d->n_tasks; k++)
+            if (d->tasks[k].executor == EXECUTOR_SWARM)
+                return true;
     }
-    char err[256] = "";
-    si->own = ag->http ? docker_api_new(ag->http, ag->cfg.swarm_host, err, sizeof err) : NULL;
-    if (!si->own)
-        log_warn("swarm: %s", err[0] ? err : "cannot set up libcurl");
-    si->api = si->own;
-    if (si->api) /* now, then every SWARM_REFRESH_MS */
+    return false;
+}
+
+void swarm_info_check(agent *ag)
+{
+    swarm_info *si = ag->swarm_info;
+    if (!si || !si->api)
+        return;
+    bool use = in_use(ag);
+    if (use == si->ticking)
+        return;
+    si->ticking = use;
+    if (use) { /* now, then every SWARM_REFRESH_MS */
         uv_timer_start(&si->timer, on_refresh, 0, SWARM_REFRESH_MS);
+        return;
+    }
+    uv_timer_stop(&si->timer);
+    json_decref(si->counts); /* what it counted is no longer followed */
+    si->counts = NULL;
+    free(si->error);
+    si->error = NULL;
+}
+
+void swarm_info_on_event(void *arg, const struct event *ev)
+{
+    if (ev->kind == EVENT_DAG && ev->what != DAG_PAUSED && ev->what != DAG_UNPAUSED)
+        swarm_info_check(arg);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -131,15 +163,9 @@ void swarm_info_stop(agent *ag)
             f->done(f->arg, NULL, "agent stopping", true);
         free(f);
     }
-    docker_api_free(si->own);
     json_decref(si->counts);
     free(si->error);
     uv_close((uv_handle_t *)&si->timer, on_timer_closed);
-}
-
-docker_api *swarm_info_api(agent *ag)
-{
-    return ag->swarm_info ? ag->swarm_info->api : NULL;
 }
 
 json_t *swarm_info_status(agent *ag, const char **error)

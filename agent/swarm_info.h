@@ -1,10 +1,10 @@
-/* What the agent knows of its swarm: the Engine API of the `[swarm] host`
- * (the `[docker] host` when empty), the nodes fetched for `nodes`, and the
- * `swarm` entry of `status`, a cached count refreshed every
- * SWARM_REFRESH_MS by a timer on the loop, so that status never waits on
- * the engine. The timer runs only while the agent uses a swarm (a
- * `[swarm] host` is configured): an agent that does not makes no wake-ups
- * for it. */
+/* What the agent knows of its swarm (the manager at `[swarm] host`,
+ * ag->swarm): the nodes fetched for `nodes`, and the `swarm` entry of
+ * `status`, a cached count refreshed every SWARM_REFRESH_MS by a timer on
+ * the loop, so that status never waits on the engine. The timer runs only
+ * while the agent uses a swarm (a loaded DAG has a swarm task, or the
+ * `[swarm] host` is another engine than the `[docker] host`): an agent
+ * that does not makes no wake-ups for it. */
 #ifndef DAGD_SWARM_INFO_H
 #define DAGD_SWARM_INFO_H
 
@@ -14,15 +14,17 @@
 
 #define SWARM_REFRESH_MS 30000
 
-/* After ag->docker is set up; before the loop runs. */
+struct event;
+
+/* After ag->swarm is set up; before the loop runs. */
 void swarm_info_start(agent *ag);
-/* Before ag->docker is freed: cancels every fetch (their DONE gets
+/* Start or stop the refresh as the DAGs now loaded use a swarm or not
+ * (after the first load; then on every DAG event: swarm_info_on_event). */
+void swarm_info_check(agent *ag);
+void swarm_info_on_event(void *arg, const struct event *ev);
+/* Before ag->swarm is freed: cancels every fetch (their DONE gets
  * CANCELLED), stops the timer. */
 void swarm_info_stop(agent *ag);
-
-/* The swarm's Engine API, NULL when there is none (libcurl could not be
- * set up, or the host is not valid). */
-docker_api *swarm_info_api(agent *ag);
 
 /* The status entry: {"nodes","ready"} of the last refresh, or null (no
  * swarm in use, not fetched yet, or the last refresh failed). *ERROR gets

@@ -54,6 +54,8 @@ static void task_free(dag_task *t)
     strlist_free(&t->env);
     free(t->image);
     strlist_free(&t->volumes);
+    strlist_free(&t->constraints);
+    strlist_free(&t->generic_resources);
     free(t->network);
     free(t->user);
     free(t->workdir);

@@ -17,6 +17,10 @@ typedef struct dag_param {
     int line;
 } dag_param;
 
+/* Where a task's tries run (SPEC "Executors"): resolved at load, never
+ * EXECUTOR_DEFAULT in a loaded model. */
+enum task_executor { EXECUTOR_DEFAULT, EXECUTOR_LOCAL, EXECUTOR_DOCKER, EXECUTOR_SWARM };
+
 typedef struct dag_task {
     char *id;
     int line;      /* the [task ID] header */
@@ -32,6 +36,9 @@ typedef struct dag_task {
     strlist volumes; /* HOST:CTR[:ro] */
     char *network, *user, *workdir, *entrypoint, *pull;
     bool keep;
+    enum task_executor executor;
+    strlist constraints;       /* swarm placement: node.labels.pool==gpu */
+    strlist generic_resources; /* swarm: KIND=N, e.g. NVIDIA-GPU=1 */
     int retries;
     int64_t retry_delay_us;
     int64_t timeout_us; /* 0: none */

@@ -33,6 +33,7 @@ enum dag_key {
     DK_TIMEOUT,
     DK_NOTIFY,
     DK_SLA,
+    DK_EXECUTOR,
     DK_COUNT
 };
 
@@ -59,6 +60,9 @@ enum task_key {
     TK_CPUS,
     TK_NOTIFY,
     TK_SLA,
+    TK_EXECUTOR,
+    TK_CONSTRAINTS,
+    TK_GENERIC_RESOURCES,
     TK_COUNT
 };
 
@@ -116,6 +120,7 @@ typedef struct ini_parser {
     int def_retries;
     int64_t def_retry_delay, def_timeout;
     bool def_depends_on_past;
+    int def_executor; /* enum task_executor for image tasks; DEFAULT: docker */
 } ini_parser;
 
 void ini_err(ini_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -16,7 +16,7 @@
 
 #define CONTINUATION_ERROR                                                                         \
     "\"%s\" does not continue on an indented line (only command and the lists upstream, env, "     \
-    "volumes and notify do)"
+    "volumes, notify, constraints and generic_resources do)"
 
 static bool parse_bool(const char *v, bool *out)
 {
@@ -61,7 +61,7 @@ static void set_str(char **field, const char *v)
     *field = xstrdup(v);
 }
 
-enum item_kind { ITEM_ID, ITEM_ENV, ITEM_VOLUME };
+enum item_kind { ITEM_ID, ITEM_ENV, ITEM_VOLUME, ITEM_CONSTRAINT, ITEM_GENERIC };
 
 static bool env_item_ok(const char *s)
 {
@@ -78,6 +78,24 @@ static bool volume_item_ok(const char *s)
 {
     const char *colon = strchr(s, ':');
     return colon && colon > s && colon[1] && colon[1] != ':';
+}
+
+/* A swarm placement constraint: ATTRIBUTE==VALUE or ATTRIBUTE!=VALUE. */
+static bool constraint_item_ok(const char *s)
+{
+    const char *op = strstr(s, "==");
+    if (!op)
+        op = strstr(s, "!=");
+    return op && op > s && op[2];
+}
+
+/* KIND=N: a discrete generic resource (NVIDIA-GPU=1), N a whole number > 0. */
+static bool generic_item_ok(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    if (!eq || eq == s || !eq[1] || strspn(eq + 1, "0123456789") != strlen(eq + 1))
+        return false;
+    return strtoll(eq + 1, NULL, 10) > 0 && strlen(eq + 1) < 19;
 }
 
 /* Cut the next word off *S (in place), or NULL at the end. A {{ template }}
@@ -130,6 +148,15 @@ static void add_items(ini_parser *p, strlist *l, intvec *lines, strindex **ix, c
         }
         if (kind == ITEM_VOLUME && !volume_item_ok(w)) {
             ini_err(p, p->lineno, "bad volume \"%s\": expected HOST:CONTAINER[:ro]", w);
+            continue;
+        }
+        if (kind == ITEM_CONSTRAINT && !constraint_item_ok(w)) {
+            ini_err(p, p->lineno,
+                    "bad constraint \"%s\": expected ATTRIBUTE==VALUE or ATTRIBUTE!=VALUE", w);
+            continue;
+        }
+        if (kind == ITEM_GENERIC && !generic_item_ok(w)) {
+            ini_err(p, p->lineno, "bad generic resource \"%s\": expected KIND=N (N > 0)", w);
             continue;
         }
         if (kind == ITEM_ID && id_listed(l, ix, w)) {
@@ -247,6 +274,44 @@ static void set_cpus(ini_parser *p, const ini_key *k, void *field, const char *v
         *(double *)field = c;
 }
 
+static const char *const executor_names[] = {[EXECUTOR_DEFAULT] = "",
+                                             [EXECUTOR_LOCAL] = "local",
+                                             [EXECUTOR_DOCKER] = "docker",
+                                             [EXECUTOR_SWARM] = "swarm"};
+
+static void set_executor(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    for (int e = EXECUTOR_LOCAL; e <= EXECUTOR_SWARM; e++) {
+        if (strcmp(v, executor_names[e]) == 0) {
+            *(int *)field = e;
+            return;
+        }
+    }
+    ini_err(p, p->lineno, "bad executor \"%s\": expected local, docker or swarm", v);
+}
+
+/* [dag] executor: the default of the DAG's image tasks. */
+static void set_dag_executor(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    if (strcmp(v, "local") == 0)
+        ini_err(p, p->lineno,
+                "bad executor \"local\" in [dag]: it sets the executor of image tasks, "
+                "docker or swarm");
+    else
+        set_executor(p, k, field, v);
+}
+
+static void add_constraints(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    add_items(p, field, NULL, NULL, v, ITEM_CONSTRAINT, k->name);
+}
+
+static void add_generic_resources(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    add_items(p, field, NULL, NULL, v, ITEM_GENERIC, k->name);
+}
+
 static void add_command_line(ini_parser *p, const ini_key *k, void *field, const char *v)
 {
     (void)k;
@@ -285,6 +350,7 @@ static const ini_key dag_keys[DK_COUNT] = {
     [DK_TIMEOUT] = DAG_DEFAULT("timeout", KT_DURATION, def_timeout),
     [DK_NOTIFY] = DAG("notify", KT_IDS, notify, LIST(0, offsetof(ini_parser, notify_ix))),
     [DK_SLA] = DAG("sla", KT_DURATION, sla_us),
+    [DK_EXECUTOR] = DAG_DEFAULT("executor", KT_CUSTOM, def_executor, CUSTOM(set_dag_executor)),
 };
 
 /* [task ID]: one row per key, in the order of enum task_key. */
@@ -311,6 +377,11 @@ static const ini_key task_keys[TK_COUNT] = {
     [TK_CPUS] = TASK("cpus", KT_CUSTOM, cpus, CUSTOM(set_cpus)),
     [TK_NOTIFY] = TASK("notify", KT_IDS, notify, LIST(0, META(notify_ix))),
     [TK_SLA] = TASK("sla", KT_DURATION, sla_us),
+    [TK_EXECUTOR] = TASK("executor", KT_CUSTOM, executor, CUSTOM(set_executor)),
+    [TK_CONSTRAINTS] =
+        TASK("constraints", KT_CUSTOM, constraints, CUSTOM(add_constraints), .continues = true),
+    [TK_GENERIC_RESOURCES] = TASK("generic_resources", KT_CUSTOM, generic_resources,
+                                  CUSTOM(add_generic_resources), .continues = true),
 };
 
 /* "never, missing or always" */
@@ -445,6 +516,36 @@ static void check_template(ini_parser *p, const dag_task *t, const char *what, c
         ini_err(p, line, "task %s: %s: %s", t->id, what, err);
 }
 
+/* The executor a task runs on: as written, else the [dag] default for an
+ * image task (docker when none), else local. */
+static void finish_executor(ini_parser *p, dag_task *t, const task_meta *m)
+{
+    int line = m->key_line[TK_EXECUTOR];
+    if (!m->set[TK_EXECUTOR])
+        t->executor = !t->image                           ? EXECUTOR_LOCAL
+                      : p->def_executor == EXECUTOR_SWARM ? EXECUTOR_SWARM
+                                                          : EXECUTOR_DOCKER;
+    else if (t->executor != EXECUTOR_LOCAL && !t->image)
+        ini_err(p, line, "task %s: executor = %s needs an image", t->id,
+                executor_names[t->executor]);
+    else if (t->executor == EXECUTOR_LOCAL && t->image)
+        ini_err(p, line, "task %s: executor = local cannot run an image (use docker or swarm)",
+                t->id);
+    static const int swarm_only[] = {TK_CONSTRAINTS, TK_GENERIC_RESOURCES};
+    for (size_t j = 0; j < sizeof swarm_only / sizeof *swarm_only; j++)
+        if (m->set[swarm_only[j]] && t->executor != EXECUTOR_SWARM)
+            ini_warn(p, m->key_line[swarm_only[j]],
+                     "task %s: %s has no effect without executor = swarm", t->id,
+                     task_keys[swarm_only[j]].name);
+    if (t->executor == EXECUTOR_SWARM && m->set[TK_PULL])
+        ini_warn(p, m->key_line[TK_PULL],
+                 "task %s: pull is ignored on swarm tasks (each node pulls an image it lacks)",
+                 t->id);
+    if (t->executor == EXECUTOR_SWARM && m->set[TK_KEEP])
+        ini_warn(p, m->key_line[TK_KEEP],
+                 "task %s: keep is ignored on swarm tasks (the service is removed)", t->id);
+}
+
 static void finish_task(ini_parser *p, size_t i, const char *const *names)
 {
     dag_task *t = &p->d->tasks[i];
@@ -491,6 +592,7 @@ static void finish_task(ini_parser *p, size_t i, const char *const *names)
     }
     for (size_t j = 0; j < t->env.n; j++)
         check_template(p, t, "env", t->env.items[j], m->env_lines.a[j], names);
+    finish_executor(p, t, m);
     if (t->image)
         check_template(p, t, "image", t->image, m->key_line[TK_IMAGE], names);
     else {

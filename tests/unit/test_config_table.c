@@ -36,7 +36,7 @@ static const struct sample {
     {"access", "operators", "alice @ops", "alice @ops"},
     {"access", "max_clients_per_user", "9", "9"},
     {"docker", "host", "tcp://127.0.0.1:2375", "tcp://127.0.0.1:2375"},
-    {"swarm", "host", "tcp://10.0.0.9:2375", "tcp://10.0.0.9:2375"},
+    {"swarm", "host", "tcp://127.0.0.1:2376", "tcp://127.0.0.1:2376"},
     {"pool", "slots", "4", "4"},
     {"notifier", "type", "webhook", "webhook"},
     {"notifier", "url", "https://hooks.example/SECRET42", "***"},
