@@ -18,7 +18,7 @@
 /* The task's state is polled, quickly at first (a short job ends in a
  * fraction of a second), backing off to the caps. */
 #define POLL_FIRST_MS 50
-#define POLL_RUN_MAX_MS 500
+#define POLL_RUN_MAX_MS 250
 #define POLL_WAIT_MAX_MS 1000
 /* A manager that does not answer for this long loses the try. */
 #define LOST_AFTER_MS 15000

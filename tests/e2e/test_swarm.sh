@@ -34,7 +34,7 @@ fi
 
 # Every DAG of this run starts with $P: its services carry it as dagd.dag_id.
 P=sw$$_
-DAGS="ok fail nonode retry cleared marked crash noimage dead"
+DAGS="ok fail nonode retry cleared marked stopped crash noimage dead"
 services() { docker service ls -q --filter "label=dagd.dag_id=$P$1"; }
 no_services() { [ -z "$(services "$1")" ]; }
 all_services() { for d in $DAGS; do services "$d"; done; }
@@ -101,6 +101,9 @@ command = true
 image = $IMAGE
 constraints = node.labels.dagd_never==yes
 command = true
+[task slow]
+image = $IMAGE
+command = sh -c 'echo started; sleep 60; echo never'
 DAG
 cat >"$T/dags/${P}retry.ini" <<DAG
 [task flaky]
@@ -110,7 +113,7 @@ retries = 1
 retry_delay = 0s
 command = sh -c 'echo try {{ try_number }}; [ {{ try_number }} -ge 2 ]'
 DAG
-for d in cleared marked; do
+for d in cleared marked stopped; do
     cat >"$T/dags/${P}$d.ini" <<DAG
 [task long]
 executor = swarm
@@ -261,6 +264,11 @@ check "its log says it timed out waiting for a node, and why" \
     grep -q 'timed out waiting for a node: no suitable node (insufficient resources' <<<"$log"
 check "the constrained one too" \
     grep -q 'timed out waiting for a node: .*scheduling constraints' <<<"$(log_of nonode "$r_nonode" nowhere)"
+check_eq "a running job past its timeout fails" failed "$(ti_state "${P}nonode" "$r_nonode" slow)"
+log=$(log_of nonode "$r_nonode" slow)
+check "its log says it timed out and its service was removed" \
+    grep -q 'task timed out; service .* removed' <<<"$log"
+check "it was stopped, not run to its end" bash -c "! grep -q '^never' <<<'$log'"
 check "their services are removed" wait_for 10 no_services nonode
 
 # --- kill -9 of the agent during swarm tries ---
@@ -291,8 +299,22 @@ check "the waiting job's log says why it timed out" \
     grep -q 'timed out waiting for a node' "$T/state/logs/${P}crash/$r_crash/waits/1.log"
 check "no service of the crashed run is left" wait_for 15 no_services crash
 
-# --- an unreachable manager ---
+# --- --stop-tasks: the agent's stop removes the services of running tries ---
 stop_agent
+"$BIN/dagd" -c "$T/dagd.ini" --stop-tasks 2>>"$T/agent.log" &
+AGENT_PID=$!
+wait_for 10 "$BIN/dagctl" -s "$SOCK" status >/dev/null
+r_stopped=$(ctl trigger "${P}stopped")
+check "the job to stop with the agent runs" \
+    wait_for 30 grep -q '^up$' "$T/state/logs/${P}stopped/$r_stopped/long/1.log"
+began=$(date +%s%N)
+stop_agent
+check "--stop-tasks exits within 5 s" test $((($(date +%s%N) - began) / 1000000)) -lt 5000
+check "--stop-tasks removed the service" no_services stopped
+check "the log says the service was removed" \
+    grep -q 'stopped: service .* removed' "$T/state/logs/${P}stopped/$r_stopped/long/1.log"
+
+# --- an unreachable manager ---
 write_swarm_config "unix://$T/no-such-manager.sock"
 start_agent || exit 1
 r_dead=$(ctl trigger "${P}dead")

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "runs.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -208,6 +209,48 @@ static void test_prev_ti_state(void **state)
     free_run(r2);
 }
 
+/* A claimed swarm try waiting for a node is stored queued with its reason
+ * and read back as the claimed (running) try it is, so that a restarted
+ * agent follows it instead of starting a second one; the node stays. */
+static void test_waiting_try_roundtrip(void **state)
+{
+    fixture *f = *state;
+    run *r = make_run(f, "manual__w", 3 * USEC_PER_DAY);
+    assert_int_equal(store_run_insert(f->s, r), 0);
+    ti *t = &r->tis[0];
+    t->state = TI_RUNNING;
+    t->try_number = 1;
+    t->waiting_for = xstrdup("no suitable node (insufficient resources on 1 node)");
+    assert_int_equal(store_ti_save(f->s, r, 0), 0);
+    char *seen = peek(f->path, "SELECT state || ':' || waiting_for FROM task_instances"
+                               " WHERE run_id = 'manual__w' AND task_id = 'a'");
+    assert_string_equal(seen, "queued:no suitable node (insufficient resources on 1 node)");
+    free(seen);
+    run *back = store_load_run(f->s, &f->de, "manual__w");
+    assert_non_null(back);
+    assert_int_equal(back->tis[0].state, TI_RUNNING);
+    assert_string_equal(back->tis[0].waiting_for, t->waiting_for);
+    runs_free(back);
+    /* On a node: running, no reason, the node kept (after the end too). */
+    free(t->waiting_for);
+    t->waiting_for = NULL;
+    t->node = xstrdup("gpu-1");
+    assert_int_equal(store_ti_save(f->s, r, 0), 0);
+    t->state = TI_SUCCESS;
+    assert_int_equal(store_ti_save(f->s, r, 0), 0);
+    seen = peek(f->path, "SELECT state || ':' || ifnull(waiting_for, '-') || ':' || node"
+                         " FROM task_instances WHERE run_id = 'manual__w' AND task_id = 'a'");
+    assert_string_equal(seen, "success:-:gpu-1");
+    free(seen);
+    back = store_load_run(f->s, &f->de, "manual__w");
+    assert_int_equal(back->tis[0].state, TI_SUCCESS);
+    assert_null(back->tis[0].waiting_for);
+    assert_string_equal(back->tis[0].node, "gpu-1");
+    runs_free(back);
+    free(t->node);
+    free_run(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writes_visible_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_run_by_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prev_ti_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_try_roundtrip, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
