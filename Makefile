@@ -116,6 +116,7 @@ valgrind: deps all
 bench: deps all
 	@scripts/bench.sh
 	@scripts/bench_docker.sh
+	@scripts/bench_swarm.sh
 	@scripts/bench_dagtop.sh
 
 install: all

@@ -110,7 +110,7 @@ static bool in_use(const agent *ag)
         strcmp(ag->cfg.swarm_host, ag->cfg.docker_host) != 0)
         return true;
     for (size_t i = 0; i < ag->n_dags; i++) {
-        const dag *d = ag->dags[i]->model;
+        const dag *d = ag->dags[i]->removed ? NULL : ag->dags[i]->model;
         for (size_t k = 0; d && k < d->n_tasks; k++)
             if (d->tasks[k].executor == EXECUTOR_SWARM)
                 return true;

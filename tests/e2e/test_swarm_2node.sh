@@ -6,8 +6,10 @@
 # swarm, the second joins it as a worker labelled pool=gpu. The swarm that
 # the other suites share is never touched: none of its nodes, services or
 # labels change. Proves that constraints place a job on the labelled node
-# and that a job without them runs too, and what `dagctl nodes` and
-# `status` make of two nodes (and of a worker's engine: not a manager).
+# and that a job without them runs too, with the engine's CLI and as dagd
+# swarm tasks (the node from the agent and from the engines' events), and
+# what `dagctl nodes` and `status` make of two nodes (and of a worker's
+# engine: not a manager).
 # Skips, saying why, when the machine does not allow it. Everything is
 # removed at the end, also on failure.
 . "$(dirname "$0")/lib.sh"
@@ -134,7 +136,19 @@ check_eq "a job that no node can take stays pending" Pending "$(job_state none)"
 check "with the swarm's reason" grep -q "no suitable node" <<<"$(dm service ps "${P}none" --no-trunc --format '{{.Error}}')"
 dm service rm "${P}gpu" "${P}any" "${P}none" >/dev/null
 
-# --- what dagd sees of it ----------------------------------------------------
+# --- what dagd does with it --------------------------------------------------
+cat >"$T/dags/${P}place.ini" <<DAG
+[dag]
+schedule = none
+executor = swarm
+[task gpu]
+image = $IMAGE
+constraints = node.labels.pool==gpu
+command = sh -c 'echo trained on the gpu pool'
+[task any]
+image = $IMAGE
+command = sh -c 'echo ran anywhere'
+DAG
 cat >"$T/dagd.ini" <<CFG
 [agent]
 state_dir = state
@@ -152,6 +166,28 @@ check_eq "dagctl nodes: the worker's hostname, state, label" "$WKR_HOST ready ac
     "$(jq -r --arg id "$WKR_ID" '.[] | select(.id == $id) | "\(.hostname) \(.state) \(.availability) \(.labels.pool)"' <<<"$nodes")"
 check_eq "dagctl nodes: the manager has no label" "$MGR_HOST {}" \
     "$(jq -r -c --arg id "$MGR_ID" '.[] | select(.id == $id) | "\(.hostname) \(.labels)"' <<<"$nodes")"
+since=$(date +%s)
+run=$(jctl trigger "${P}place" | jq -r .run_id)
+check_eq "the DAG of two swarm tasks succeeds" success "$(jctl wait "${P}place" "$run" --timeout 40 | jq -r .state)"
+node_of() {
+    jq -cn --arg d "${P}place" --arg r "$run" --arg t "$1" \
+        '{id:1,cmd:"task_instance",args:{dag_id:$d,run_id:$r,task_id:$t}}' |
+        socat -t 2 - "UNIX-CONNECT:$SOCK" | jq -r .result.node
+}
+check_eq "constraints = node.labels.pool==gpu: the try ran on the worker (the agent's node)" \
+    "$WKR_HOST" "$(node_of gpu)"
+check "its output is in the try's log" grep -q "trained on the gpu pool" <(ctl logs "${P}place" "$run" gpu)
+# The engines' own record: which one started a container for which service.
+started_on() { docker -H "$1" events --since "$since" --until "$(date +%s)" \
+    --filter type=container --filter event=start \
+    --format '{{index .Actor.Attributes "com.docker.swarm.service.name"}}'; }
+gpu_started_on() { started_on "$1" | grep -q "^dagd-${P}place-gpu-"; }
+# Events are stamped by the second: poll until the record has it.
+check "the worker's engine started the gpu task's container" wait_for 5 gpu_started_on "$W"
+if gpu_started_on "$M"; then not_ok "the manager's engine did not"; else ok "the manager's engine did not"; fi
+where=$(node_of any)
+if [ "$where" = "$WKR_HOST" ] || [ "$where" = "$MGR_HOST" ]; then ok "without constraints: ran on one of the two ($where)"; else not_ok "without constraints: ran on one of the two (got '$where')"; fi
+check_eq "no service left behind" "" "$(dm service ls -q --filter "label=dagd.dag_id=${P}place")"
 two_known() { [ "$(jctl status | jq -c .swarm)" = '{"nodes":2,"ready":2}' ]; }
 check "status: swarm {nodes 2, ready 2}" wait_for 10 two_known
 stop_agent

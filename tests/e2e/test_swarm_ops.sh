@@ -41,7 +41,7 @@ $1
 CFG
 }
 
-# --- nodes through the [docker] host (no [swarm] host) ---------------------
+# --- nodes through the [docker] host (no [swarm] host, no swarm task) -------
 docker node update --label-add "${P}team=ml" "$SELF" >/dev/null
 docker service create -d --name "${P}job" --mode replicated-job --restart-condition none \
     --no-resolve-image "$IMAGE" sleep 60 >/dev/null
@@ -87,12 +87,21 @@ check_eq "the table's header" "ID HOSTNAME STATE AVAILABILITY CPUS MEMORY TASKS 
     "$(head -n 1 <<<"$table" | tr -s ' ')"
 check "the table has the node, its state and its label" \
     grep -qE "^$SELF +[^ ]+ +ready +active .*${P}team=ml" <<<"$table"
-check_eq "status: no [swarm] host, no refresh: swarm is null" null "$(jctl status | jq -c .swarm)"
+check_eq "status: no DAG uses the swarm, no refresh: swarm is null" null "$(jctl status | jq -c .swarm)"
 stop_agent
 
-# --- the status entry, with a [swarm] host ---------------------------------
+# --- the status entry, while a DAG uses the swarm ----------------------------
+# The [swarm] host is the docker one: only a swarm task turns the count on.
 config_with "[swarm]
 host = $ENGINE"
+cat >"$T/dags/${P}uses.ini" <<DAG
+[dag]
+schedule = none
+[task t]
+executor = swarm
+image = $IMAGE
+command = true
+DAG
 start_agent
 swarm_known() { [ "$(jctl status | jq -c .swarm)" != null ]; }
 check "status: the swarm entry is filled in soon after the start" wait_for 10 swarm_known
@@ -103,6 +112,10 @@ check_eq "status: swarm nodes and ready as docker node ls" "{\"nodes\":$n,\"read
 check_eq "status: no swarm_error when it works" null "$(jctl status | jq -c .swarm_error)"
 check_eq "plain status shows the entry" "swarm {\"nodes\": $n, \"ready\": $ready}" \
     "$(ctl status | grep '^swarm ' | tr -s ' ')"
+rm "$T/dags/${P}uses.ini"
+swarm_unknown() { [ "$(jctl status | jq -c .swarm)" = null ]; }
+check "no DAG uses the swarm any more: the count stops (null)" wait_for 10 swarm_unknown
+check_eq "and nodes still answers" "$n" "$(jctl nodes | jq length)"
 stop_agent
 
 # --- an engine that manages no swarm ---------------------------------------
