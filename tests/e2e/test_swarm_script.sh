@@ -74,3 +74,25 @@ token=$(DRY_RUN=1 swarm up)
 check_eq "DRY_RUN: up says what it would do and does nothing" "0 inactive" "$(calls init) $(cut -d' ' -f1 "$T/fake/state")"
 check "DRY_RUN: the would-run line" grep -q "would run: docker swarm init --advertise-addr 127.0.0.1" "$T/stderr"
 check_eq "a bad token is refused" 1 "$(swarm down bogus; echo $?)"
+
+# make demo's DAGs on a swarm (scripts/demo_dags.sh): the examples, with
+# ml_pipeline's train as a swarm task, all valid for dagd --check.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+"$ROOT/scripts/demo_dags.sh" "$T/dd"
+check_eq "demo DAGs: every example is there" "$(cd "$ROOT/examples" && ls ./*.ini | tr '\n' ' ')" \
+    "$(cd "$T/dd" && ls ./*.ini | tr '\n' ' ')"
+train=$(awk '/^\[/ { t = ($0 == "[task train]") } t' "$T/dd/ml_pipeline.ini")
+check "demo DAGs: train is a swarm task" grep -qx "executor = swarm" <<<"$train"
+check "demo DAGs: train mounts the model folder by its absolute path" \
+    grep -qx "volumes = $ROOT/var/model:/model" <<<"$train"
+check "demo DAGs: no pull on the swarm task (ignored there)" sh -c "! grep -q '^pull' <<EOF
+$train
+EOF"
+check_eq "demo DAGs: the other tasks are as in the example" \
+    "$(grep -c '^executor' "$ROOT/examples/ml_pipeline.ini")" "$(($(grep -c '^executor' "$T/dd/ml_pipeline.ini") - 1))"
+printf '[agent]\nstate_dir = st\ndags_dir = dd\n[pool db]\nslots = 2\n' >"$T/check.ini"
+out=$("$BIN/dagd" -c "$T/check.ini" --check 2>&1)
+check_eq "demo DAGs: dagd --check accepts them" 0 "$?"
+check "demo DAGs: without a warning" sh -c "! grep -qi warn <<EOF
+$out
+EOF"
