@@ -99,7 +99,9 @@ test: deps
 	@$(MAKE) --no-print-directory MODE=san all units
 	@$(MAKE) --no-print-directory all # the release agent: test_abuse_user.sh measures its RSS
 	@scripts/docker-engine.sh || echo "docker: engine unavailable, Docker tests will skip"
-	@scripts/run-tests.sh build/san
+	@# A one-node swarm when none is active, left after the suites only if made here.
+	@swarm=$$(scripts/swarm.sh up); scripts/run-tests.sh build/san; rc=$$?; \
+		scripts/swarm.sh down "$$swarm"; exit $$rc
 
 demo: deps all
 	@scripts/demo.sh
@@ -114,6 +116,7 @@ valgrind: deps all
 bench: deps all
 	@scripts/bench.sh
 	@scripts/bench_docker.sh
+	@scripts/bench_swarm.sh
 	@scripts/bench_dagtop.sh
 
 install: all

@@ -1,5 +1,6 @@
 /* status: the agent's vital signs. */
 #include "commands.h"
+#include "swarm_info.h"
 #include "timeutil.h"
 #include "utf8.h"
 #include "version.h"
@@ -32,5 +33,10 @@ json_t *cmd_status(request *rq)
     json_object_set_new(o, "store_ok", json_boolean(!ag->degraded));
     if (ag->degraded_reason)
         json_object_set_new(o, "store_error", json_text(ag->degraded_reason));
+    /* Cached (swarm_info.c): status never waits on an engine. */
+    const char *swarm_error;
+    json_object_set_new(o, "swarm", swarm_info_status(ag, &swarm_error));
+    if (swarm_error)
+        json_object_set_new(o, "swarm_error", json_text(swarm_error));
     return o;
 }

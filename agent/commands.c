@@ -75,6 +75,7 @@ static const command_entry commands[] = {
      .run = cmd_audit,
      .args = {INT_ARG("limit", 1, 100000, 50), PAGE_OFFSET}},
     {.name = "subscribe", .kind = CMD_READ, .run = cmd_subscribe},
+    {.name = "nodes", .kind = CMD_READ, .run = cmd_nodes},
     {.name = "trigger",
      .kind = CMD_CHANGE,
      .run = cmd_trigger,

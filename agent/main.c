@@ -5,6 +5,7 @@
 #include "events.h"
 #include "docker_api.h"
 #include "docker_task.h"
+#include "swarm_info.h"
 #include "swarm_task.h"
 #include "http_uv.h"
 #include "log.h"
@@ -206,6 +207,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     if (!ag.docker)
         log_warn("docker: %s", derr[0] ? derr : "cannot set up libcurl");
     ag.swarm = ag.http ? docker_api_new(ag.http, ag.cfg.swarm_host, derr, sizeof derr) : NULL;
+    swarm_info_start(&ag);
     notify_init(&ag);
     sla_init(&ag);
     /* In the order they have always been told. */
@@ -213,14 +215,16 @@ static int run_agent(const char *config_file, bool stop_tasks)
     events_subscribe(&ag, sla_on_event, &ag);
     events_subscribe(&ag, notify_on_event, &ag);
     events_subscribe(&ag, server_on_event, &ag);
+    events_subscribe(&ag, swarm_info_on_event, &ag); /* DAGs that use a swarm, or not */
     int rc = 1;
     if (open_state(&ag))
         goto out;
     engine_init(&ag);
     load_dags(&ag);
-    sla_arm(&ag);      /* deadlines of the runs found in the store */
-    docker_sweep(&ag); /* containers of tries that ended while the agent was away */
-    swarm_sweep(&ag);  /* and services */
+    swarm_info_check(&ag); /* the status count, refreshed while a swarm is in use */
+    sla_arm(&ag);          /* deadlines of the runs found in the store */
+    docker_sweep(&ag);     /* containers of tries that ended while the agent was away */
+    swarm_sweep(&ag);      /* and services */
     char err[512] = "";
     reload_start(&ag);
     retention_start(&ag);
@@ -245,6 +249,7 @@ out:
     runner_detach_all(&ag, ag.stop_tasks);
     if (ag.reload_timer.loop)
         reload_stop(&ag);
+    swarm_info_stop(&ag);       /* its fetches are on ag.swarm */
     docker_api_free(ag.docker); /* before the loop closes its handles */
     docker_api_free(ag.swarm);
     http_client_free(ag.http);

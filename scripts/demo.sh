@@ -9,12 +9,26 @@ SOCK=var/dagd.sock
 # them those tasks fail with a clear message and the rest still runs.
 scripts/docker-engine.sh >var/docker-setup.log 2>&1 ||
     echo "demo: no Docker engine (see var/docker-setup.log); ml_pipeline's container steps will fail"
+# ml_pipeline's train runs as a swarm job when this engine manages a swarm
+# (a one-node one: `docker swarm init`), else in a container of its own: the
+# choice is made here, once, by the DAGs folder the agent reads.
+CONFIG=config/dagd.ini
+if [ "$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null)" = "active true" ]; then
+    scripts/demo_dags.sh var/demo-dags
+    sed -e 's|^state_dir = .*|state_dir = .|' -e 's|^dags_dir = .*|dags_dir = demo-dags|' \
+        -e '1s|^.*$|; Made by scripts/demo.sh from config/dagd.ini: the DAGs of var/demo-dags.|' \
+        config/dagd.ini >var/demo.ini
+    CONFIG=var/demo.ini
+    echo "demo: a swarm is active: ml_pipeline's train runs on it (var/demo-dags/ml_pipeline.ini)"
+else
+    echo "demo: no swarm here: ml_pipeline's train runs in a local container"
+fi
 started=
 # The agent takes var/'s lock; when the demo's agent already runs, the new one
 # exits at once saying so, and dagtop opens on the running one.
 touch var/dagd.log
 logsize=$(wc -c <var/dagd.log)
-bin/dagd -c config/dagd.ini 2>>var/dagd.log &
+bin/dagd -c "$CONFIG" 2>>var/dagd.log &
 pid=$!
 startlog() { tail -c +$((logsize + 1)) var/dagd.log; }
 i=0

@@ -32,6 +32,7 @@ static const struct subcommand {
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
     {"audit", "audit [--limit N] [--offset N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},
+    {"nodes", "nodes", ctl_nodes},
 };
 
 static void usage(FILE *out)
