@@ -244,6 +244,23 @@ check "both services are removed" wait_for 10 no_services retry
 # --- clear and mark while running ---
 check "the job to clear runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long/1.log"
 check "the job to mark runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}marked/$r_marked/long/1.log"
+# dagtop's detail line names the node the running swarm try is on.
+if command -v tmux >/dev/null; then
+    TMUX_SOCK="dagd-swarm-$$"
+    tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+    pane() { tm capture-pane -p -t dt; }
+    has() { pane | grep -qF -- "$1"; }
+    node_name=$(docker info --format '{{.Name}}')
+    tm new-session -d -s dt -x 80 -y 24 "env LANG=C.UTF-8 TERM=screen-256color \
+        ASAN_OPTIONS=$ASAN_OPTIONS $BIN/dagtop -s $SOCK 2>>$T/dagtop.err"
+    wait_for 15 has "${P}marked" >/dev/null
+    tm send-keys -t dt / && tm send-keys -t dt -l "${P}marked" && tm send-keys -t dt Enter Enter
+    check "dagtop's detail line shows the node of a running swarm try" \
+        wait_for 15 has "swarm  on $node_name"
+    tm kill-server 2>/dev/null
+else
+    echo "skip - dagtop node line: tmux is not installed"
+fi
 ctl clear "${P}cleared" "$r_cleared" long --yes >/dev/null
 ctl mark "${P}marked" "$r_marked" long failed --yes >/dev/null
 cleared_runs_again() { grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long/2.log"; }
