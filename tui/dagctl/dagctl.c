@@ -32,6 +32,8 @@ static const struct subcommand {
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
     {"audit", "audit [--limit N] [--offset N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},
+    {"metrics", "metrics", ctl_metrics},
+    {"backup", "backup FILE", ctl_backup},
 };
 
 static void usage(FILE *out)
