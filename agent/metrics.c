@@ -283,8 +283,8 @@ void metrics_on_event(void *arg, const struct event *ev)
         dag_counts *c = counts(ev->dag_id);
         if (run_state_finished(ev->run_state))
             c->runs[ev->run_state]++;
-        if (ev->run_state == RUN_SUCCESS)
-            c->last_success_us = time_now_us();
+        if (ev->run_state == RUN_SUCCESS) /* committed before the event: the run's end */
+            c->last_success_us = store_dag_last_success(ag->db, ev->dag_id);
         if (!run_state_finished(ev->run_state))
             measure_lag(ag, ev, c);
         break;
