@@ -116,10 +116,19 @@ bench: deps all
 	@scripts/bench_docker.sh
 	@scripts/bench_dagtop.sh
 
+MAN1 := man/dagctl.1 man/dagtop.1
+MAN5 := man/dagd.ini.5 man/dagd-dag.5
+MAN8 := man/dagd.8
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/dagd
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dagd/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 completion/dagctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dagctl
 
 # The agent as a system service: user dagd, /etc/dagd, state in /var/lib/dagd.
 install-service: install
