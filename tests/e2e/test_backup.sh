@@ -70,7 +70,7 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
     check_eq "a non-operator's backup exits 1" 1 $?
     check "with code forbidden, and no file" sh -c "grep -q forbidden '$T/err' && [ ! -e '$T/out/theirs.db' ]"
 else
-    echo "ok - # SKIP non-operator backup: needs root and useradd"
+    echo "skip - non-operator backup: needs root and useradd"
 fi
 
 # A change after the backup is not in the copy.

@@ -8,7 +8,7 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAN=$ROOT/man
 if ! command -v groff >/dev/null; then
-    echo "ok - # SKIP groff is not installed (scripts/deps.sh installs groff-base)"
+    echo "skip - groff is not installed (scripts/deps.sh installs groff-base)"
     exit 0
 fi
 
@@ -102,5 +102,5 @@ if [ -x "$ROOT/bin/dagd" ] && [ -x "$ROOT/bin/dagctl" ]; then
     done
     check "man finds the installed page" sh -c "MANPATH='$P/share/man' man -w dagctl | grep -q '$P/share/man/man1/dagctl.1'"
 else
-    echo "ok - # SKIP make install: no release build in bin/ (make all)"
+    echo "skip - make install: no release build in bin/ (make all)"
 fi

@@ -8,7 +8,7 @@
 TOOLS=$(cd "$(dirname "$0")/../tools" && pwd)
 PY=/usr/bin/python3
 if ! $PY -c 'import prometheus_client.parser' 2>/dev/null; then
-    echo "ok - # SKIP python3-prometheus-client is not installed (scripts/deps.sh installs it)"
+    echo "skip - python3-prometheus-client is not installed (scripts/deps.sh installs it)"
     exit 0
 fi
 M=$T/state/metrics.prom
