@@ -19,7 +19,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is opened on first use (agent/curl_lazy.c), not linked: headers only.
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Ishared $(PKG_CFLAGS) $(OPT) $(CFLAGS)
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Ishared $(PKG_CFLAGS) $(OPT) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
 SHARED_SRC := $(wildcard shared/*.c)
@@ -40,7 +40,7 @@ TUI_LIB_OBJ := $(TUI_LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 
-.PHONY: all deps test units demo demo-stop bench valgrind install install-service clean format check-format
+.PHONY: all deps test units demo demo-stop bench valgrind install install-service deb clean format check-format
 BINS := $(BINDIR)/dagd $(BINDIR)/dagctl $(if $(DAGTOP_MAIN),$(BINDIR)/dagtop)
 all: $(BINS)
 
@@ -119,10 +119,19 @@ bench: deps all
 	@scripts/bench_swarm.sh
 	@scripts/bench_dagtop.sh
 
+MAN1 := man/dagctl.1 man/dagtop.1
+MAN5 := man/dagd.ini.5 man/dagd-dag.5
+MAN8 := man/dagd.8
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/dagd
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dagd/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 completion/dagctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dagctl
 
 # The agent as a system service: user dagd, /etc/dagd, state in /var/lib/dagd.
 install-service: install
@@ -170,7 +179,22 @@ fuzz: deps
 	@$(MAKE) --no-print-directory MODE=san all
 	@python3 tests/fuzz/live_fuzz.py --bin build/san/bin --seconds $(FUZZ_SECONDS)
 
+# A Debian package, built with debhelper from debian/ in a copy of the tree
+# under build/deb/ (dpkg-buildpackage writes beside the source folder); the
+# .deb lands here: apt-get install ./dagd_*.deb.
+DEB_VERSION := $(shell sed -n '1s/^dagd (\([0-9][^ ]*\)) .*/\1/p' debian/changelog)
+DEB_DIR := build/deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+		{ echo "make deb needs debhelper (scripts/deps.sh installs it)"; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/dagd-$(DEB_VERSION)
+	tar --exclude=./build --exclude=./bin --exclude=./var --exclude=./.git \
+		--exclude='./dagd_*' -cf - . | tar -xf - -C $(DEB_DIR)/dagd-$(DEB_VERSION)
+	cd $(DEB_DIR)/dagd-$(DEB_VERSION) && dpkg-buildpackage -b -us -uc
+	cp $(DEB_DIR)/dagd_$(DEB_VERSION)_*.deb .
+	@ls dagd_$(DEB_VERSION)_*.deb
+
 clean:
-	rm -rf build bin
+	rm -rf build bin dagd_*.deb
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -146,5 +146,7 @@ json_t *cmd_mark(request *rq);
 json_t *cmd_backfill(request *rq);
 json_t *cmd_notify_test(request *rq);
 json_t *cmd_nodes(request *rq);
+json_t *cmd_metrics(request *rq);
+json_t *cmd_backup(request *rq);
 
 #endif

@@ -57,6 +57,8 @@ static const cfg_key agent_keys[] = {
     KEY(config, "memory_budget", CT_SIZE, memory_budget, "auto", 0),
     KEY(config, "cpu_budget", CT_CPUS, cpu_budget, "auto", 0),
     INT(config, "keep_days", keep_days, 0, 100000, "90", 0),
+    /* Prometheus text for node_exporter's textfile collector (metrics.c). */
+    KEY(config, "metrics_file", CT_PATH, metrics_file, NULL, 0),
 };
 
 static const cfg_key access_keys[] = {

@@ -28,6 +28,7 @@ typedef struct config {
     int64_t memory_budget; /* bytes, 0 = auto */
     double cpu_budget;     /* 0 = auto; both resolved by config_load */
     int keep_days;
+    char *metrics_file; /* NULL: none */
     int socket_mode;
     char *socket_group;
     char *operators;

@@ -18,6 +18,8 @@
 #include "runner.h"
 #include "scheduler.h"
 #include "server.h"
+#include "metrics.h"
+#include "service.h"
 #include "statelock.h"
 #include "store.h"
 #include "timeutil.h"
@@ -107,6 +109,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
     log_info("%s, stopping%s", strsignal(signum),
              ag->stop_tasks ? " and stopping running tasks" : "; running tasks go on");
     ag->stopping = true;
+    service_stopping(ag);
     uv_timer_stop(&ag->wake_timer);
     if (!ag->stop_tasks || ag->running_tasks == 0) {
         uv_stop(ag->loop);
@@ -198,6 +201,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
         return 1;
     }
     ag.loop = uv_default_loop();
+    service_init(&ag); /* before any task could inherit $NOTIFY_SOCKET */
     ag.started_us = time_now_us();
     ag.pool_used = xcalloc(ag.cfg.n_pools, sizeof *ag.pool_used);
     admission_init(&ag.adm, ag.cfg.memory_budget, ag.cfg.cpu_budget);
@@ -216,6 +220,8 @@ static int run_agent(const char *config_file, bool stop_tasks)
     events_subscribe(&ag, notify_on_event, &ag);
     events_subscribe(&ag, server_on_event, &ag);
     events_subscribe(&ag, swarm_info_on_event, &ag); /* DAGs that use a swarm, or not */
+    events_subscribe(&ag, service_on_event, &ag);
+    events_subscribe(&ag, metrics_on_event, &ag);
     int rc = 1;
     if (open_state(&ag))
         goto out;
@@ -239,14 +245,18 @@ static int run_agent(const char *config_file, bool stop_tasks)
     uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
     log_plain(LOG_LEVEL_INFO, "dagd %s: %zu DAGs from %s, socket %s", DAGD_VERSION, ag.n_dags,
               ag.cfg.dags_dir, ag.cfg.socket);
+    metrics_start(&ag);
+    service_ready(&ag);
     engine_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
 out:
     ag.stopping = true;
+    service_stopping(&ag);
     /* Tries still running are left to run on (followed after the next
      * start), or killed with --stop-tasks. */
     runner_detach_all(&ag, ag.stop_tasks);
+    metrics_stop(&ag); /* dagd_up 0 */
     if (ag.reload_timer.loop)
         reload_stop(&ag);
     swarm_info_stop(&ag);       /* its fetches are on ag.swarm */
@@ -269,6 +279,7 @@ out:
     free(ag.pool_used);
     free(ag.pending);
     events_free(&ag);
+    service_free(&ag);
     store_close(ag.db);
     config_free(&ag.cfg);
     close(lock_fd); /* last: the state is ours until everything is closed */

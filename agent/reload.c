@@ -11,6 +11,7 @@
 #include "runs.h"
 #include "recovery.h"
 #include "engine.h"
+#include "service.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -195,6 +196,8 @@ static void finish_pass(agent *ag)
     if (ag->n_dags) /* no array when the last file went */
         qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
     engine_pass(ag);
+    if (!ag->reload_again) /* the last batch of a SIGHUP reload is in */
+        service_reloaded(ag);
 }
 
 static void batch_add(load_batch *b, dag_entry *de, const char *path, const char *name)
@@ -336,6 +339,7 @@ static void on_sighup(uv_signal_t *s, int signum)
     (void)signum;
     agent *ag = s->data;
     log_info("SIGHUP, reloading the config and the DAG files");
+    service_reloading(ag);
     reload_config(ag);
     reload_dags(ag);
 }

@@ -17,6 +17,10 @@
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
 int store_schema_version(store *s);
+/* Copy the store at DB_PATH into DEST (a new file) with SQLite's online
+ * backup, on a connection of its own: blocking, for a worker thread. 0 done,
+ * -1 with ERR. */
+int store_backup_file(const char *db_path, const char *dest, char *err, size_t errlen);
 /* The last SQLite error, for log lines. */
 const char *store_error(store *s);
 
@@ -31,6 +35,8 @@ bool store_dag_sync(store *s, const char *dag_id, const char *file);
 /* The file last synced for DAG_ID (new string), or NULL. */
 char *store_dag_file(store *s, const char *dag_id);
 int store_dag_set_paused(store *s, const char *dag_id, bool paused);
+/* When DAG_ID's latest successful run ended (microseconds), 0: never. */
+int64_t store_dag_last_success(store *s, const char *dag_id);
 
 /* Insert a run and its task instances (one transaction). 0 done, 1 a run
  * with that id or logical date exists, -1 error. */

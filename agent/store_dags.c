@@ -32,3 +32,11 @@ int store_dag_set_paused(store *s, const char *dag_id, bool paused)
     sqlite3_bind_int(st, 2, paused);
     return store_write_done(s, st);
 }
+
+int64_t store_dag_last_success(store *s, const char *dag_id)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT MAX(end_date) FROM runs WHERE dag_id = ?1 AND state = 'success'");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    return store_query_int64(st, 0);
+}

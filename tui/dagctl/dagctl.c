@@ -33,6 +33,8 @@ static const struct subcommand {
     {"audit", "audit [--limit N] [--offset N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},
     {"nodes", "nodes", ctl_nodes},
+    {"metrics", "metrics", ctl_metrics},
+    {"backup", "backup FILE", ctl_backup},
 };
 
 static void usage(FILE *out)

@@ -65,5 +65,7 @@ int ctl_backfill(ctl *x);
 int ctl_audit(ctl *x);
 int ctl_notify(ctl *x);
 int ctl_nodes(ctl *x);
+int ctl_metrics(ctl *x);
+int ctl_backup(ctl *x);
 
 #endif
