@@ -97,6 +97,10 @@ void store_grid_add_sla(store *s, const char *dag_id, json_t *runs);
 /* Logical date of a run, -1 if unknown. */
 int64_t store_run_logical(store *s, const char *dag_id, const char *run_id);
 
+/* The state of the DAG's finished run (success or failed) with the latest
+ * logical date before LOGICAL_US, -1 when there is none (recovery). */
+int store_prev_finished_state(store *s, const char *dag_id, int64_t logical_us);
+
 /* Retention: runs that finished before CUTOFF (at most
  * LIMIT, appended to the lists); deleting one run with its task instances;
  * deleting at most LIMIT audit records older than CUTOFF (returns how

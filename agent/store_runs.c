@@ -319,6 +319,20 @@ int64_t store_run_logical(store *s, const char *dag_id, const char *run_id)
     return store_query_int64(st, -1);
 }
 
+int store_prev_finished_state(store *s, const char *dag_id, int64_t logical_us)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT state FROM runs WHERE dag_id = ?1"
+                                     " AND logical_date < ?2 AND state IN ('success', 'failed')"
+                                     " ORDER BY logical_date DESC LIMIT 1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, logical_us);
+    int state = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        state = run_state_parse((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return state;
+}
+
 int store_expired_runs(store *s, int64_t cutoff, int limit, strlist *dag_ids, strlist *run_ids)
 {
     /* By when it finished: a backfill of last year stays as long as any. */
