@@ -40,6 +40,10 @@ typedef struct dag_entry {
     file_stamp stamp;  /* of the file when last read */
     bool removed;      /* its file is gone: no new runs; dropped when idle */
     bool duplicate;    /* declares the DAG id of another file: no model (reload.c) */
+    /* scheduler.c: the latest interval overlap = skip left out (the plan
+     * goes past it), and the latest one catchup_window left out, so that
+     * the log says so once; -1: none. */
+    int64_t skipped_logical_us, window_logged_us;
 } dag_entry;
 
 /* A task instance of an active run. */

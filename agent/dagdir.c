@@ -135,6 +135,7 @@ dag_entry *dagdir_entry_new(const char *path, const char *name, const file_stamp
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);
     de->next_due_us = de->next_logical_us = -1;
+    de->skipped_logical_us = de->window_logged_us = -1;
     de->stamp = *st;
     de->model = m;
     de->error = error;

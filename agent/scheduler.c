@@ -42,6 +42,35 @@ static int64_t first_free(agent *ag, const dag_entry *de, int64_t logical)
     return logical;
 }
 
+/* catchup_window: intervals that became due (ended) before NOW - window
+ * are left out: LOGICAL moves to the first one that ended within it. */
+static int64_t apply_window(dag_entry *de, int64_t logical, int64_t now)
+{
+    const dag *m = de->model;
+    if (!m->catchup || m->catchup_window_us <= 0 || logical < 0)
+        return logical;
+    int64_t end0 = cron_next(&m->cron, m->timezone, now - m->catchup_window_us - 1);
+    int64_t first = end0 < 0 ? -1 : cron_prev(&m->cron, m->timezone, end0 - 1);
+    if (first <= logical)
+        return logical;
+    if (first > de->window_logged_us) {
+        /* Count them, bounded: a minutely schedule a year behind is huge. */
+        long n = 0;
+        for (int64_t l = logical; l >= 0 && l < first && n < 1000000; n++) {
+            int64_t next = cron_next(&m->cron, m->timezone, l);
+            if (next <= l)
+                break;
+            l = next;
+        }
+        char iso[48];
+        time_format_iso(first, m->timezone, iso, sizeof iso);
+        log_info("%s: catchup_window left out %ld%s missed interval%s before %s", de->dag_id, n,
+                 n >= 1000000 ? " or more" : "", n == 1 ? "" : "s", iso);
+        de->window_logged_us = first;
+    }
+    return first;
+}
+
 void scheduler_plan(agent *ag, dag_entry *de)
 {
     const dag *m = de->model;
@@ -62,6 +91,10 @@ void scheduler_plan(agent *ag, dag_entry *de)
         if (latest > logical)
             logical = latest;
     }
+    logical = apply_window(de, logical, now);
+    /* overlap = skip: what was left out stays out. */
+    if (de->skipped_logical_us >= 0 && logical >= 0 && logical <= de->skipped_logical_us)
+        logical = cron_next(&m->cron, m->timezone, de->skipped_logical_us);
     if (logical < 0) /* nothing complete yet: the first interval from now */
         logical = cron_next(&m->cron, m->timezone, now);
     if (m->start_date != DAG_NO_DATE && logical >= 0 && logical < m->start_date)
@@ -71,6 +104,25 @@ void scheduler_plan(agent *ag, dag_entry *de)
         return;
     de->next_logical_us = logical;
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
+    if (de->next_due_us >= 0) /* jitter: the start moves, the logical date does not */
+        de->next_due_us += dag_jitter_offset(de->dag_id, m->jitter_us);
+}
+
+/* overlap = skip: the due interval is not created while max_active_runs
+ * runs are active. Returns false when the plan does not move. */
+static bool skip_due(agent *ag, dag_entry *de)
+{
+    int64_t logical = de->next_logical_us;
+    char iso[48];
+    time_format_iso(logical, de->model->timezone, iso, sizeof iso);
+    log_info("%s: overlap = skip: the run for %s was not created (%d active run%s, "
+             "max_active_runs %d)",
+             de->dag_id, iso, runs_open(ag, de), runs_open(ag, de) == 1 ? "" : "s",
+             de->model->max_active_runs);
+    /* The metrics' dagd_runs_skipped_total counts here too (metrics_run_skipped). */
+    de->skipped_logical_us = logical;
+    scheduler_plan(ag, de);
+    return de->next_logical_us < 0 || de->next_logical_us > logical;
 }
 
 /* After the store refused to create a run. */
@@ -86,12 +138,18 @@ void scheduler_create_due_runs(agent *ag)
         /* Each turn creates the run for next_logical_us or finds it taken;
          * either way the plan moves past it. A plan that does not move
          * (it cannot, but a loop must not rely on that) ends the turn. */
-        while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
-               runs_open(ag, de) < de->model->max_active_runs) {
+        while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now) {
+            if (runs_open(ag, de) >= de->model->max_active_runs) {
+                /* queue: the interval waits for a run to finish (Airflow). */
+                if (!de->model->overlap_skip || !skip_due(ag, de))
+                    break;
+                continue;
+            }
             int64_t logical = de->next_logical_us;
             int64_t end = cron_next(&de->model->cron, de->model->timezone, logical);
             int rc;
-            runs_create(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
+            int64_t due = end + dag_jitter_offset(de->dag_id, de->model->jitter_us);
+            runs_create(ag, de, "scheduled", logical, logical, end, due, NULL, &rc);
             if (rc < 0) {
                 /* The store refused: the timer tries again in a while, not
                  * at once (a due time in the past would wake it at once). */
@@ -119,8 +177,9 @@ void scheduler_arm(agent *ag, int64_t next_retry_us)
          * for ever). */
         if (!de->model || de->paused || de->next_due_us < 0 || ag->degraded)
             continue;
-        /* A DAG at max_active_runs is woken by its runs finishing instead. */
-        if (runs_open(ag, de) >= de->model->max_active_runs)
+        /* A DAG at max_active_runs is woken by its runs finishing instead
+         * (with overlap = skip, at the due time: to leave the run out). */
+        if (runs_open(ag, de) >= de->model->max_active_runs && !de->model->overlap_skip)
             continue;
         if (due < 0 || de->next_due_us < due)
             due = de->next_due_us;
@@ -148,7 +207,7 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
         if (s <= l)
             break; /* -1, or (never) no progress */
         logical[n] = l;
-        starts[n] = s;
+        starts[n] = s + dag_jitter_offset(de->dag_id, m->jitter_us);
         n++;
         l = s;
     }

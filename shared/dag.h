@@ -67,7 +67,10 @@ typedef struct dag {
     size_t n_params;
     dag_task *tasks; /* in topological order (upstream before downstream) */
     size_t n_tasks;
-    strindex *task_ix; /* task id -> index into tasks (NULL: not built yet) */
+    strindex *task_ix;         /* task id -> index into tasks (NULL: not built yet) */
+    int64_t catchup_window_us; /* 0: no window (every missed interval) */
+    bool overlap_skip;         /* overlap = skip: a run due at max_active_runs is not made */
+    int64_t jitter_us;         /* 0: none; scheduled runs start up to this much late */
 } dag;
 
 /* Defaults when the DAG file is silent. */
@@ -96,6 +99,10 @@ bool dag_task_is_leaf(const dag *d, size_t i);
 /* start_date / end_date not given: before every valid date (timeutil.h). */
 #define DAG_NO_DATE (-1)
 bool dag_id_valid(const char *s);
+
+/* How late the scheduled runs of DAG_ID start within JITTER_US: fixed per id
+ * (a hash of it), in [0, JITTER_US). */
+int64_t dag_jitter_offset(const char *dag_id, int64_t jitter_us);
 
 /* Resolve every task's upstream ids into up/down, report unknown upstream
  * tasks and cycles (as FILE:LINE into DIAGS), then reorder d->tasks

@@ -33,6 +33,9 @@ enum dag_key {
     DK_TIMEOUT,
     DK_NOTIFY,
     DK_SLA,
+    DK_CATCHUP_WINDOW,
+    DK_OVERLAP,
+    DK_JITTER,
     DK_COUNT
 };
 

@@ -254,6 +254,15 @@ static void add_command_line(ini_parser *p, const ini_key *k, void *field, const
     intvec_push(&p->meta[p->task].cmd_lines, p->lineno);
 }
 
+static void set_overlap(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    if (strcmp(v, "queue") == 0 || strcmp(v, "skip") == 0)
+        *(bool *)field = v[0] == 's';
+    else
+        ini_err(p, p->lineno, "bad overlap \"%s\": expected queue or skip", v);
+}
+
 static const char *const pull_choices[] = {"never", "missing", "always", NULL};
 
 #define ROW(n, ty, T, f, ...)                                                                      \
@@ -285,6 +294,9 @@ static const ini_key dag_keys[DK_COUNT] = {
     [DK_TIMEOUT] = DAG_DEFAULT("timeout", KT_DURATION, def_timeout),
     [DK_NOTIFY] = DAG("notify", KT_IDS, notify, LIST(0, offsetof(ini_parser, notify_ix))),
     [DK_SLA] = DAG("sla", KT_DURATION, sla_us),
+    [DK_CATCHUP_WINDOW] = DAG("catchup_window", KT_DURATION, catchup_window_us),
+    [DK_OVERLAP] = DAG("overlap", KT_CUSTOM, overlap_skip, CUSTOM(set_overlap)),
+    [DK_JITTER] = DAG("jitter", KT_DURATION, jitter_us),
 };
 
 /* [task ID]: one row per key, in the order of enum task_key. */
