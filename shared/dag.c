@@ -96,6 +96,9 @@ void dag_free(dag *d)
     free(d->schedule);
     free(d->timezone);
     strlist_free(&d->notify);
+    free(d->family);
+    free(d->member);
+    free(d->text);
     free(d);
 }
 

@@ -71,6 +71,11 @@ typedef struct dag {
     int64_t catchup_window_us; /* 0: no window (every missed interval) */
     bool overlap_skip;         /* overlap = skip: a run due at max_active_runs is not made */
     int64_t jitter_us;         /* 0: none; scheduled runs start up to this much late */
+    char *family;              /* a family's member: the file's name without .ini; else NULL */
+    char *member;              /* the member's name, NULL for a plain DAG */
+    char version[13];          /* first 12 hex digits of the file's SHA-256 ("" unknown) */
+    char *text;                /* the file's bytes (NUL-terminated), NULL unknown */
+    size_t text_len;
 } dag;
 
 /* Defaults when the DAG file is silent. */
@@ -85,6 +90,16 @@ dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags);
  * (its basename without ".ini"). */
 dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags);
 void dag_free(dag *d);
+
+/* Every DAG of the file PATH: one for a plain file, one per member of a
+ * family file ([family] members = …), in the order of members, each with
+ * the file's version and text. Returns how many are in *OUT (a new array),
+ * 0 (and *OUT NULL) when the file has errors; problems go to DIAGS. */
+size_t dag_load_file_all(const char *path, const char *default_tz, diag_list *diags, dag ***out);
+/* The same from the bytes TEXT (LEN of them), named NAME in messages. */
+size_t dag_load_text_all(const char *text, size_t len, const char *name, const char *default_tz,
+                         diag_list *diags, dag ***out);
+void dag_free_all(dag **list, size_t n);
 
 /* Index of task ID, or -1 (constant time once dag_link has run). */
 int dag_task_index(const dag *d, const char *id);

@@ -7,6 +7,7 @@
  * whether a call is for a key line or for a continuation line. */
 #include "dag.h"
 #include "dag_ini.h"
+#include "sha256.h"
 #include "template.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -163,6 +164,9 @@ static void section_header(ini_parser *p, char *s)
             ini_err(p, p->lineno, "bad task id \"%s\": use letters, digits, '_', '.' and '-'", id);
         else
             declare_task(p, id);
+    } else if (strcmp(name, "family") == 0 ||
+               (strncmp(name, "member", 6) == 0 && (!name[6] || isspace((unsigned char)name[6])))) {
+        ini_family_section(p, name);
     } else {
         ini_err(p, p->lineno, "unknown section [%s] (expected [dag], [params] or [task ID])", name);
         p->sect = SECT_IGNORED;
@@ -303,6 +307,12 @@ const char *ini_section_label(ini_parser *p, char *buf, size_t len)
         return "[dag]";
     if (p->sect == SECT_PARAMS)
         return "[params]";
+    if (p->sect == SECT_FAMILY)
+        return "[family]";
+    if (p->sect == SECT_MEMBER) {
+        snprintf(buf, len, "[member %s]", p->fam->sect[p->cur_member].name);
+        return buf;
+    }
     snprintf(buf, len, "[task %s]", p->d->tasks[p->task].id);
     return buf;
 }
@@ -348,6 +358,10 @@ static void on_key(ini_parser *p, const char *name, const char *value)
     case SECT_PARAMS:
         param_key(p, name, value);
         break;
+    case SECT_FAMILY:
+    case SECT_MEMBER:
+        ini_family_key(p, name, value);
+        break;
     case SECT_TASK:
         ini_task_key(p, name, value);
         if (p->key == TK_COMMAND && cut_by_comment(p->raw))
@@ -364,6 +378,8 @@ static void on_continuation(ini_parser *p, const char *value)
         ini_append_line(p, &p->d->params[p->key].value, value);
     } else if (p->sect == SECT_DAG) {
         ini_dag_continuation(p, value);
+    } else if (p->sect == SECT_FAMILY || p->sect == SECT_MEMBER) {
+        ini_family_continuation(p, value);
     } else if (p->sect == SECT_TASK) {
         ini_task_continuation(p, value);
         if (p->key == TK_COMMAND && cut_by_comment(p->raw) && inih_cuts_continuations())
@@ -447,11 +463,17 @@ static void parser_free(ini_parser *p)
     strindex_free(p->notify_ix);
     free(p->start_date);
     free(p->end_date);
+    ini_family_free(p);
 }
 
-dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags)
+/* One load of the file: MEMBER NULL checks it all (a family's member
+ * templates against every member; MEMBERS gets a family's members), else
+ * builds that member's DAG. */
+static dag *load_pass(FILE *f, const char *name, const char *default_tz, diag_list *diags,
+                      const char *member, strlist *members)
 {
     ini_parser p = {0};
+    p.member = member;
     size_t first_diag = diags->n;
     p.f = f;
     p.file = name ? name : "<dag>";
@@ -476,6 +498,10 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
     const char *base = strrchr(p.file, '/');
     if (!utf8_valid(base ? base + 1 : p.file))
         ini_err(&p, 0, "the file name is not valid UTF-8");
+    ini_family_finish_id(&p);
+    if (p.fam && members)
+        for (size_t i = 0; i < p.fam->members.n; i++)
+            strlist_push(members, p.fam->members.items[i]);
     if (!d->id) {
         d->id = default_id(p.file);
         if (!dag_id_valid(d->id))
@@ -497,6 +523,104 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
         return NULL;
     }
     return d;
+}
+
+dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags)
+{
+    return load_pass(f, name, default_tz, diags, NULL, NULL);
+}
+
+/* The checking load, then one load per member with its values: a family
+ * file is its own generator, each member a DAG of its own. */
+size_t dag_load_text_all(const char *text, size_t len, const char *name, const char *default_tz,
+                         diag_list *diags, dag ***out)
+{
+    *out = NULL;
+    strlist members = {0};
+    FILE *f = fmemopen((void *)text, len, "r");
+    if (!f && len == 0)
+        f = fmemopen((void *)"\n", 1, "r"); /* glibc refuses a size of 0 */
+    if (!f) {
+        diag_add(diags, name, 0, false, "cannot read: %s", strerror(errno));
+        return 0;
+    }
+    dag *first = load_pass(f, name, default_tz, diags, NULL, &members);
+    fclose(f);
+    if (!first) {
+        strlist_free(&members);
+        return 0;
+    }
+    char version[13];
+    sha256_hex12(text, len, version);
+    size_t n = members.n ? members.n : 1;
+    dag **list = xcalloc(n, sizeof *list);
+    if (!members.n) {
+        list[0] = first;
+    } else {
+        dag_free(first);
+        for (size_t i = 0; i < n; i++) {
+            /* The checking load found every problem: these cannot fail,
+             * but if one did, its messages are the file's. */
+            diag_list quiet = {0};
+            f = fmemopen((void *)text, len, "r");
+            list[i] = f ? load_pass(f, name, default_tz, &quiet, members.items[i], NULL) : NULL;
+            if (f)
+                fclose(f);
+            if (!list[i]) {
+                for (size_t k = 0; k < quiet.n; k++)
+                    if (!quiet.items[k].warning)
+                        diag_add(diags, name, quiet.items[k].line, false, "member %s: %s",
+                                 members.items[i], quiet.items[k].message);
+                diag_free(&quiet);
+                dag_free_all(list, n);
+                strlist_free(&members);
+                return 0;
+            }
+            diag_free(&quiet);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(list[i]->version, version, sizeof version);
+        list[i]->text = xmalloc(len + 1);
+        memcpy(list[i]->text, text, len);
+        list[i]->text[len] = '\0';
+        list[i]->text_len = len;
+    }
+    strlist_free(&members);
+    *out = list;
+    return n;
+}
+
+size_t dag_load_file_all(const char *path, const char *default_tz, diag_list *diags, dag ***out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        diag_add(diags, path, 0, false, "cannot open: %s", strerror(errno));
+        return 0;
+    }
+    strbuf sb = {0};
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_append_len(&sb, buf, got);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        diag_add(diags, path, 0, false, "read error");
+        sb_free(&sb);
+        return 0;
+    }
+    size_t n = dag_load_text_all(sb.data ? sb.data : "", sb.len, path, default_tz, diags, out);
+    sb_free(&sb);
+    return n;
+}
+
+void dag_free_all(dag **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        dag_free(list[i]);
+    free(list);
 }
 
 dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags)

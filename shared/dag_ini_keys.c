@@ -176,7 +176,11 @@ struct ini_key {
 static void set_dag_id(ini_parser *p, const ini_key *k, void *field, const char *v)
 {
     (void)k;
-    if (dag_id_valid(v))
+    if (strstr(v, "{{")) { /* a family's id: checked once the file is read */
+        free(p->id_template);
+        p->id_template = xstrdup(v);
+        p->id_line = p->lineno;
+    } else if (dag_id_valid(v))
         set_str(field, v);
     else
         ini_err(p, p->lineno, "bad DAG id \"%s\": use letters, digits, '_', '.' and '-'", v);
@@ -528,6 +532,7 @@ void ini_finish(ini_parser *p)
         ini_err(p, p->dag_key_line[DK_END_DATE], "end_date is before start_date");
 
     d->notify_line = p->dag_key_line[DK_NOTIFY];
+    ini_family_apply(p); /* {{ member… }} before the checks see the commands */
     const char **names = xmalloc((d->n_params + 1) * sizeof *names);
     for (size_t i = 0; i < d->n_params; i++)
         names[i] = d->params[i].name;
