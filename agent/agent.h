@@ -77,7 +77,12 @@ typedef struct run {
     int64_t due_us, start_us, end_us;
     enum run_state state;
     char *params_json; /* the trigger's params, "{}" when none */
-    ti *tis;           /* one per task of de->model, same order */
+    /* The model of the run's version: de->model when it was created, kept
+     * (a reference) while the file is edited, so that the run finishes on
+     * the version it started with (versions.c). */
+    dag *model;
+    char version[13]; /* "" unknown (runs from before versions) */
+    ti *tis;          /* one per task of model, same order */
     size_t n_tis;
     bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */

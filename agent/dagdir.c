@@ -202,7 +202,7 @@ char *dagdir_duplicate_error(const dag_entry *de, const dag_entry *holder)
 
 void dagdir_make_duplicate(dag_entry *de, const dag_entry *holder)
 {
-    dag_free(de->model);
+    dag_unref(de->model);
     de->model = NULL;
     de->duplicate = true;
     free(de->error);
@@ -292,7 +292,7 @@ void dag_entry_free(dag_entry *de)
 {
     if (!de)
         return;
-    dag_free(de->model);
+    dag_unref(de->model);
     free(de->dag_id);
     free(de->file);
     free(de->error);

@@ -144,7 +144,7 @@ void events_free(agent *ag)
 
 static struct event about_run(const run *r)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     return (struct event){
         .dag_id = r->de->dag_id,
         .run_id = r->run_id,
@@ -158,7 +158,7 @@ void events_task(agent *ag, const run *r, size_t i)
 {
     struct event ev = about_run(r);
     ev.kind = EVENT_TASK;
-    ev.task_id = r->de->model->tasks[i].id;
+    ev.task_id = r->model->tasks[i].id;
     ev.ti_state = r->tis[i].state;
     ev.try_number = r->tis[i].try_number;
     events_emit(ag, &ev);
@@ -173,7 +173,7 @@ void events_run(agent *ag, const run *r)
 
 void events_sla_miss(agent *ag, const run *r, int task)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     struct event ev = about_run(r);
     ev.kind = EVENT_SLA_MISS;
     ev.due_us = r->due_us;

@@ -22,6 +22,7 @@
 #include "version.h"
 #include "runs.h"
 #include "recovery.h"
+#include "versions.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -178,6 +179,7 @@ static void load_dags(agent *ag)
         de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
         if (!de->model)
             continue;
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
     }

@@ -12,6 +12,7 @@
 #include "runs.h"
 #include "recovery.h"
 #include "engine.h"
+#include "versions.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -148,8 +149,10 @@ static void apply_one(agent *ag, dag_entry *de, dag *m, char *error)
     }
     if (de->model) {
         swap_model(ag, de, m);
+        versions_seen(ag, de);
     } else {
         de->model = m; /* first good version of a file that was broken */
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
     }
     scheduler_plan(ag, de);
@@ -172,6 +175,7 @@ static void add_entry(agent *ag, load_job *j, dag *m, char *error)
     }
     de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
     if (de->model) {
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
         log_debug("added DAG %s from %s", de->dag_id, de->file);

@@ -40,6 +40,13 @@ static const char *const migrations[] = {
     /* A branch's decision, so that a task it did not follow is skipped
      * again when cleared, after a restart too. */
     "ALTER TABLE task_instances ADD COLUMN branch_followed TEXT;",
+    /* DAG versions: each content of a file, stored the first time seen
+     * (per DAG: a family's members each have the file's); the version of
+     * each run, and the DAG's current one (retention keeps it). */
+    "CREATE TABLE versions (dag_id TEXT NOT NULL, version TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (dag_id, version));"
+    "ALTER TABLE runs ADD COLUMN version TEXT;"
+    "ALTER TABLE dags ADD COLUMN version TEXT;",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

@@ -77,6 +77,19 @@ static void task_free(dag_task *t)
     strlist_free(&t->notify);
 }
 
+dag *dag_ref(dag *d)
+{
+    if (d)
+        d->refs++;
+    return d;
+}
+
+void dag_unref(dag *d)
+{
+    if (d && --d->refs <= 0)
+        dag_free(d);
+}
+
 void dag_free(dag *d)
 {
     if (!d)

@@ -76,6 +76,7 @@ typedef struct dag {
     char version[13];          /* first 12 hex digits of the file's SHA-256 ("" unknown) */
     char *text;                /* the file's bytes (NUL-terminated), NULL unknown */
     size_t text_len;
+    int refs; /* holders (the agent's entry and its runs): dag_unref frees at 0 */
 } dag;
 
 /* Defaults when the DAG file is silent. */
@@ -90,6 +91,10 @@ dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags);
  * (its basename without ".ini"). */
 dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags);
 void dag_free(dag *d);
+/* Another holder of D / one holder fewer (freed with the last). A loaded
+ * DAG has one holder, its loader. */
+dag *dag_ref(dag *d);
+void dag_unref(dag *d);
 
 /* Every DAG of the file PATH: one for a plain file, one per member of a
  * family file ([family] members = …), in the order of members, each with

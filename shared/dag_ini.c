@@ -481,6 +481,7 @@ static dag *load_pass(FILE *f, const char *name, const char *default_tz, diag_li
     p.key = -1;
     p.def_retry_delay = DAG_DEFAULT_RETRY_DELAY_US;
     dag *d = p.d = xcalloc(1, sizeof *d);
+    d->refs = 1;
     d->file = xstrdup(p.file);
     d->dir = dir_of(p.file);
     d->catchup = true;

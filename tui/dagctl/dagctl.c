@@ -23,6 +23,7 @@ static const struct subcommand {
     {"unpause", "unpause DAG", ctl_unpause},
     {"clear",
      "clear DAG RUN TASK [--downstream] [--upstream] [--past] [--future] [--failed-only] "
+     "[--keep-version] "
      "[--dry-run] [--yes]",
      ctl_clear},
     {"mark",
@@ -32,6 +33,8 @@ static const struct subcommand {
     {"backfill", "backfill DAG --from D --to D", ctl_backfill},
     {"audit", "audit [--limit N] [--offset N]", ctl_audit},
     {"notify", "notify test NAME", ctl_notify},
+    {"versions", "versions DAG", ctl_versions},
+    {"show", "show DAG [--version V]", ctl_show},
 };
 
 static void usage(FILE *out)

@@ -64,5 +64,7 @@ int ctl_mark(ctl *x);
 int ctl_backfill(ctl *x);
 int ctl_audit(ctl *x);
 int ctl_notify(ctl *x);
+int ctl_versions(ctl *x);
+int ctl_show(ctl *x);
 
 #endif
