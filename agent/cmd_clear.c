@@ -10,9 +10,9 @@
 static char *selection_describe(const selection_flags *f, int touched)
 {
     strbuf sb = {0};
-    const char *names[] = {"downstream", "upstream", "past", "future", "failed_only",
-                           "keep_version"};
-    const bool on[] = {f->downstream, f->upstream, f->past,
+    const char *names[] = {"downstream", "upstream",    "past",
+                           "future",     "failed_only", "keep_version"};
+    const bool on[] = {f->downstream, f->upstream,    f->past,
                        f->future,     f->failed_only, f->keep_version};
     for (size_t i = 0; i < 6; i++)
         if (on[i])

@@ -28,9 +28,9 @@ json_t *cmd_show(request *rq)
     if (n == 0 && from < len) /* not UTF-8 at the cut: one byte (escaped) */
         n = 1;
     char *piece = xstrndup(text + from, n);
-    json_t *o = json_pack("{s:s, s:s, s:o, s:I, s:b}", "dag_id", de->dag_id, "version", version,
-                          "text", json_text(piece), "offset", (json_int_t)(from + n), "more",
-                          from + n < len);
+    json_t *o =
+        json_pack("{s:s, s:s, s:o, s:I, s:b}", "dag_id", de->dag_id, "version", version, "text",
+                  json_text(piece), "offset", (json_int_t)(from + n), "more", from + n < len);
     free(piece);
     free(text);
     return o;

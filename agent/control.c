@@ -96,8 +96,8 @@ static bool chosen_task(const dag_entry *de, const run *r, const bool *tasks, si
 }
 
 /* How many instances of R the selection touches. */
-static int count_touched(const dag_entry *de, const run *r, const bool *tasks,
-                         enum ti_state target, const selection_flags *f)
+static int count_touched(const dag_entry *de, const run *r, const bool *tasks, enum ti_state target,
+                         const selection_flags *f)
 {
     int n = 0;
     for (size_t i = 0; i < r->model->n_tasks; i++) {
@@ -145,9 +145,8 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, 
             mark_one(ag, r, i, target);
     }
     int own = dag_task_index(m, de->model->tasks[task].id);
-    int cleared = !dry_run && target == TI_SUCCESS && own >= 0
-                      ? clear_failed_below(ag, r, (size_t)own)
-                      : 0;
+    int cleared =
+        !dry_run && target == TI_SUCCESS && own >= 0 ? clear_failed_below(ag, r, (size_t)own) : 0;
     if (moved)
         runs_save(ag, r); /* its new version */
     /* What can no longer run is settled at once, on a paused DAG too. */

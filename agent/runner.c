@@ -152,8 +152,7 @@ static bool prefetch_one(agent *ag, run *r, size_t d)
     ti *t = &r->tis[d];
     if (t->try_number != 0 || t->log_ready)
         return false;
-    char *path =
-        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
+    char *path = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
     mkdir_parents(path, 0750);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
     if (fd >= 0)

@@ -54,11 +54,10 @@ json_t *store_versions_json(store *s, const char *dag_id, const char *tz)
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     json_t *list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(list, json_pack("{s:s, s:o, s:I}", "version",
-                                              (const char *)sqlite3_column_text(st, 0),
-                                              "first_seen",
-                                              json_time_or_null(sqlite3_column_int64(st, 1), tz),
-                                              "runs", (json_int_t)sqlite3_column_int64(st, 2)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:o, s:I}", "version", (const char *)sqlite3_column_text(st, 0),
+                            "first_seen", json_time_or_null(sqlite3_column_int64(st, 1), tz),
+                            "runs", (json_int_t)sqlite3_column_int64(st, 2)));
     sqlite3_reset(st);
     return list;
 }

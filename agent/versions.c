@@ -43,8 +43,8 @@ dag *versions_model(agent *ag, dag_entry *de, const char *version)
     }
     free(list);
     if (!found)
-        log_warn("%s: version %s no longer loads; its run goes on the current version",
-                 de->dag_id, version);
+        log_warn("%s: version %s no longer loads; its run goes on the current version", de->dag_id,
+                 version);
     diag_free(&diags);
     free(text);
     return found;

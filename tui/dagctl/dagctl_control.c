@@ -110,8 +110,8 @@ static int change(ctl *x, const char *cmd, const char *key, const char *verb, js
 }
 
 static const char *const selection_flags[] = {
-    "--downstream", "--upstream", "--past", "--future", "--failed-only", "--keep-version",
-    "--dry-run",    "--yes",      "-y",     NULL};
+    "--downstream",   "--upstream", "--past", "--future", "--failed-only",
+    "--keep-version", "--dry-run",  "--yes",  "-y",       NULL};
 
 static json_t *selection_args(const parsed_args *p)
 {
