@@ -98,3 +98,20 @@ sed -i 's/^id = etl_{{ member }}$/id = etl/' "$F"
 out=$("$BIN/dagd" -c "$T/dagd.ini" --check 2>&1)
 check "--check: a family's id must name the member" grep -qF "$F:2: a family's id must contain {{ member }}" <<<"$out"
 stop_agent
+
+# The shipped example: three tables, delete -> create -> load -> finish,
+# writing under var/ beside the DAGs' folder.
+rm -f "$T"/dags/*.ini
+cp "$(dirname "$0")/../../examples/etl_tables.ini" "$T/dags/"
+out=$("$BIN/dagd" -c "$T/dagd.ini" --check 2>&1)
+check "the example's members" grep -q "family etl_tables: etl_customers etl_products etl_invoices" <<<"$out"
+start_agent || exit 1
+for t in customers products invoices; do
+    id=$(jctl trigger "etl_$t" --date 2026-11-20 | jq -r .run_id)
+    check "example: etl_$t succeeds" wait_quiet "etl_$t" "$id" --timeout 30
+done
+check "example: each table's output and _SUCCESS" test -e "$T/var/etl/customers/2026-11-20/_SUCCESS" -a \
+    -e "$T/var/etl/products/2026-11-20/_SUCCESS" -a -e "$T/var/etl/invoices/2026-11-20/_SUCCESS"
+check_eq "example: rows per member (3 5 2)" "3 5 2" "$(for t in customers products invoices; do wc -l <"$T/var/etl/$t/2026-11-20/part-0.csv"; done | xargs)"
+check_eq "example: the member's source reached the env" "catalog-1,2026-11-20" "$(head -1 "$T/var/etl/products/2026-11-20/part-0.csv")"
+stop_agent
