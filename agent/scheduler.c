@@ -79,6 +79,8 @@ void scheduler_plan(agent *ag, dag_entry *de)
         return;
     int64_t now = time_now_us();
     int64_t last = store_last_logical(ag->db, de->dag_id, "scheduled");
+    if (de->skipped_logical_us < 0 && m->overlap_skip) /* after a start */
+        de->skipped_logical_us = store_dag_skipped(ag->db, de->dag_id);
     int64_t logical;
     if (last >= 0)
         logical = cron_next(&m->cron, m->timezone, last);
@@ -110,19 +112,43 @@ void scheduler_plan(agent *ag, dag_entry *de)
 
 /* overlap = skip: the due interval is not created while max_active_runs
  * runs are active. Returns false when the plan does not move. */
-static bool skip_due(agent *ag, dag_entry *de)
+/* Skipped at once, at most (a minutely DAG far behind is not walked one
+ * log line at a time). */
+#define SKIP_MAX 1000000L
+
+static bool skip_due(agent *ag, dag_entry *de, int64_t now)
 {
-    int64_t logical = de->next_logical_us;
-    char iso[48];
-    time_format_iso(logical, de->model->timezone, iso, sizeof iso);
-    log_info("%s: overlap = skip: the run for %s was not created (%d active run%s, "
-             "max_active_runs %d)",
-             de->dag_id, iso, runs_open(ag, de), runs_open(ag, de) == 1 ? "" : "s",
-             de->model->max_active_runs);
-    /* The metrics' dagd_runs_skipped_total counts here too (metrics_run_skipped). */
-    de->skipped_logical_us = logical;
+    const dag *m = de->model;
+    int64_t first = de->next_logical_us, last = first;
+    int64_t offset = dag_jitter_offset(de->dag_id, m->jitter_us);
+    long n = 1;
+    /* Every interval due by now goes with it: one line says how many. */
+    for (; n < SKIP_MAX; n++) {
+        int64_t next = cron_next(&m->cron, m->timezone, last);
+        int64_t due = next < 0 ? -1 : cron_next(&m->cron, m->timezone, next);
+        if (next <= last || due < 0 || due + offset > now ||
+            (m->end_date != DAG_NO_DATE && next > m->end_date))
+            break;
+        last = next;
+    }
+    char a[48], b[48];
+    time_format_iso(first, m->timezone, a, sizeof a);
+    time_format_iso(last, m->timezone, b, sizeof b);
+    int open = runs_open(ag, de);
+    if (n == 1)
+        log_info("%s: overlap = skip: the run for %s was not created (%d active run%s, "
+                 "max_active_runs %d)",
+                 de->dag_id, a, open, open == 1 ? "" : "s", m->max_active_runs);
+    else
+        log_info("%s: overlap = skip: %ld runs from %s to %s were not created (%d active run%s, "
+                 "max_active_runs %d)",
+                 de->dag_id, n, a, b, open, open == 1 ? "" : "s", m->max_active_runs);
+    /* dagd_runs_skipped_total counts N here (the metrics' metrics_run_skipped). */
+    de->skipped_logical_us = last;
+    if (store_dag_set_skipped(ag->db, de->dag_id, last))
+        log_error("store: saving what overlap = skip left out: %s", store_error(ag->db));
     scheduler_plan(ag, de);
-    return de->next_logical_us < 0 || de->next_logical_us > logical;
+    return de->next_logical_us < 0 || de->next_logical_us > last;
 }
 
 /* After the store refused to create a run. */
@@ -141,7 +167,7 @@ void scheduler_create_due_runs(agent *ag)
         while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now) {
             if (runs_open(ag, de) >= de->model->max_active_runs) {
                 /* queue: the interval waits for a run to finish (Airflow). */
-                if (!de->model->overlap_skip || !skip_due(ag, de))
+                if (!de->model->overlap_skip || !skip_due(ag, de, now))
                     break;
                 continue;
             }

@@ -46,7 +46,10 @@ static const char *const migrations[] = {
     "CREATE TABLE versions (dag_id TEXT NOT NULL, version TEXT NOT NULL,"
     "  first_seen INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (dag_id, version));"
     "ALTER TABLE runs ADD COLUMN version TEXT;"
-    "ALTER TABLE dags ADD COLUMN version TEXT;",
+    "ALTER TABLE dags ADD COLUMN version TEXT;"
+    /* overlap = skip: the latest interval left out, so that a restart does
+     * not create it after all. */
+    "ALTER TABLE dags ADD COLUMN skipped_through INTEGER;",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

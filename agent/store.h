@@ -113,6 +113,9 @@ int store_version_seen(store *s, const char *dag_id, const char *version, const 
 char *store_version_text(store *s, const char *dag_id, const char *version, size_t *len);
 json_t *store_versions_json(store *s, const char *dag_id, const char *tz);
 int store_delete_unused_versions(store *s);
+/* overlap = skip: the latest logical date left out (-1: none). */
+int store_dag_set_skipped(store *s, const char *dag_id, int64_t logical_us);
+int64_t store_dag_skipped(store *s, const char *dag_id);
 
 /* Retention: runs that finished before CUTOFF (at most
  * LIMIT, appended to the lists); deleting one run with its task instances;
