@@ -83,6 +83,7 @@ check_eq "recovery after the latest failure; none for an older date" \
     '["manual__2026-01-03T00:00:00+00:00","manual__2026-01-06T00:00:00+00:00"]' \
     "$(jq -s -c 'map(select(.path == "/hook" and .body.event == "recovery") | .body.run_id)' "$T/req.jsonl")"
 
+check "--print-config shows recovery among a notifier's events" bash -c "'$BIN/dagd' -c '$T/dagd.ini' --print-config | grep -qE '^on = failure recovery$'"
 sed 's/on = recovery failure/on = recover/' "$T/dagd.ini" >"$T/bad.ini"
 check "dagd --check refuses an unknown event" bash -c "! '$BIN/dagd' -c '$T/bad.ini' --check >/dev/null 2>&1"
 stop_agent
