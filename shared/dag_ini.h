@@ -181,4 +181,10 @@ void ini_family_finish_id(ini_parser *p);
 void ini_family_apply(ini_parser *p);
 void ini_family_free(ini_parser *p);
 
+/* One load of a file: MEMBER NULL checks it all (a family's member
+ * templates against every member; MEMBERS gets a family's members), else
+ * builds that member's DAG. */
+dag *ini_load_pass(FILE *f, const char *name, const char *default_tz, diag_list *diags,
+                   const char *member, strlist *members);
+
 #endif
