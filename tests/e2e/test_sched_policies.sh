@@ -44,6 +44,17 @@ jitter = 30m
 [task t]
 command = true
 DAG
+# Caught-up hourly runs with a jitter: each starts at its interval's end
+# plus the DAG's offset, no earlier.
+start3h=$(date -u -d "@$(($(date +%s) / 3600 * 3600 - 3 * 3600))" +%Y-%m-%dT%H:%M)
+cat >"$T/dags/jit_catch.ini" <<DAG
+[dag]
+schedule = @hourly
+start_date = $start3h
+jitter = 50m
+[task t]
+command = true
+DAG
 start_agent || exit 1
 
 # catchup_window = 7d: the runs that were due (whose interval ended) in the
@@ -97,6 +108,35 @@ for c in sys.argv[1].encode():
     h = ((h ^ c) * 1099511628211) % 2**64
 print(h % 1800)' jittered)
 check_eq "jitter: the offset is FNV-1a of the id (documented)" "$expected" "$o1"
+fnv() {
+    python3 -c '
+import sys
+h = 1469598103934665603
+for c in sys.argv[1].encode():
+    h = ((h ^ c) * 1099511628211) % 2**64
+print(h % int(sys.argv[2]))' "$1" "$2"
+}
+oc=$(fnv jit_catch 3000)
+now_s=$(date +%s)
+# Runs whose start (interval end + offset) has come; none whose has not.
+expect_n=0
+for k in 1 2 3; do
+    end=$(( $(date -u -d "$start3h" +%s) + k * 3600 ))
+    [ $((end + oc)) -le $((now_s - 2)) ] && expect_n=$((expect_n + 1))
+done
+made() { [ "$(jctl grid jit_catch | jq '[.runs[] | select(.state == "success")] | length')" -ge "$expect_n" ]; }
+check "jitter: the caught-up runs whose start has come are made ($expect_n)" wait_for 20 made
+db=$T/state/dagd.db
+check_eq "jitter: each run became due at its interval end + the offset (${oc} s)" "$(jctl grid jit_catch | jq '.runs | length')" \
+    "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE dag_id = 'jit_catch' AND due_at - interval_end = $oc * 1000000")"
+check_eq "jitter: and none started before that" 0 \
+    "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE dag_id = 'jit_catch' AND start_date < interval_end + $oc * 1000000")"
+# The next start (the next interval's end + offset, or the 4th interval's)
+# is far enough away not to race the check: exactly the ones due.
+next_start=$(( $(date -u -d "$start3h" +%s) + (expect_n + 1) * 3600 + oc ))
+if [ $((next_start - $(date +%s))) -gt 5 ]; then
+    check_eq "jitter: a run whose start has not come is not made" "$expect_n" "$(jctl grid jit_catch | jq '.runs | length')"
+fi
 o2=$(offsets jittered_too | sort -u)
 check "jitter: another DAG id, another offset ($o1 vs $o2)" test "$o1" != "$o2"
 check_eq "jitter: dags next_run_starts_at is the real start" "$(jctl next jittered | jq -r '.[0].starts_at')" \
