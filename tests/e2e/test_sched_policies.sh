@@ -55,6 +55,28 @@ jitter = 50m
 [task t]
 command = true
 DAG
+# A jitter chosen so that the last ended interval's start is still ahead
+# (its offset lands past now, within the hour): that run must wait.
+hour_s=$(($(date +%s) / 3600 * 3600))
+J=$(python3 -c '
+import sys, time
+h = 1469598103934665603
+for c in b"jit_wait":
+    h = ((h ^ c) * 1099511628211) % 2**64
+e = int(time.time()) - int(sys.argv[1])
+for j in range(e + 60, 3600):
+    if e + 30 <= h % j < 3590:
+        print(j); break' "$hour_s")
+if [ -n "$J" ]; then
+    cat >"$T/dags/jit_wait.ini" <<DAG
+[dag]
+schedule = @hourly
+start_date = $(date -u -d "@$((hour_s - 7200))" +%Y-%m-%dT%H:%M)
+jitter = ${J}s
+[task t]
+command = true
+DAG
+fi
 start_agent || exit 1
 
 # catchup_window = 7d: the runs that were due (whose interval ended) in the
@@ -136,6 +158,16 @@ check_eq "jitter: and none started before that" 0 \
 next_start=$(( $(date -u -d "$start3h" +%s) + (expect_n + 1) * 3600 + oc ))
 if [ $((next_start - $(date +%s))) -gt 5 ]; then
     check_eq "jitter: a run whose start has not come is not made" "$expect_n" "$(jctl grid jit_catch | jq '.runs | length')"
+fi
+if [ -n "$J" ]; then
+    ow=$(fnv jit_wait "$J")
+    first=$(date -u -d "@$((hour_s - 7200))" +%Y-%m-%dT%H:%M:00+00:00)
+    one() { [ "$(jctl grid jit_wait | jq -r '[.runs[] | select(.state == "success") | .logical_date] | join(" ")')" = "$first" ]; }
+    check "jitter: the interval whose start has come runs" wait_for 20 one
+    check "jitter: the one that ended $(($(date +%s) - hour_s)) s ago waits for its offset (${ow} s)" \
+        test "$(jctl grid jit_wait | jq '.runs | length')" = 1 -a "$(($(date +%s) - hour_s))" -lt "$ow"
+    check_eq "jitter: next shows that start" "$(date -u -d "@$((hour_s + ow))" +%Y-%m-%dT%H:%M:%S+00:00)" \
+        "$(jctl next jit_wait | jq -r '.[0].starts_at')"
 fi
 o2=$(offsets jittered_too | sort -u)
 check "jitter: another DAG id, another offset ($o1 vs $o2)" test "$o1" != "$o2"
