@@ -40,6 +40,10 @@ typedef struct dag_entry {
     file_stamp stamp;  /* of the file when last read */
     bool removed;      /* its file is gone: no new runs; dropped when idle */
     bool duplicate;    /* declares the DAG id of another file: no model (reload.c) */
+    /* scheduler.c: the latest interval overlap = skip left out (the plan
+     * goes past it), and the latest one catchup_window left out, so that
+     * the log says so once; -1: none. */
+    int64_t skipped_logical_us, window_logged_us;
 } dag_entry;
 
 /* A task instance of an active run. */
@@ -78,7 +82,12 @@ typedef struct run {
     int64_t due_us, start_us, end_us;
     enum run_state state;
     char *params_json; /* the trigger's params, "{}" when none */
-    ti *tis;           /* one per task of de->model, same order */
+    /* The model of the run's version: de->model when it was created, kept
+     * (a reference) while the file is edited, so that the run finishes on
+     * the version it started with (versions.c). */
+    dag *model;
+    char version[13]; /* "" unknown (runs from before versions) */
+    ti *tis;          /* one per task of model, same order */
     size_t n_tis;
     bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */

@@ -44,7 +44,7 @@ bool branch_keeps(const dag *m, const char *followed, size_t d)
 
 bool branch_skips(const run *r, size_t i)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     const dag_task *task = &m->tasks[i];
     for (size_t k = 0; k < task->n_up; k++) {
         size_t u = task->up[k];

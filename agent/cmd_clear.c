@@ -10,9 +10,11 @@
 static char *selection_describe(const selection_flags *f, int touched)
 {
     strbuf sb = {0};
-    const char *names[] = {"downstream", "upstream", "past", "future", "failed_only"};
-    const bool on[] = {f->downstream, f->upstream, f->past, f->future, f->failed_only};
-    for (size_t i = 0; i < 5; i++)
+    const char *names[] = {"downstream", "upstream",    "past",
+                           "future",     "failed_only", "keep_version"};
+    const bool on[] = {f->downstream, f->upstream,    f->past,
+                       f->future,     f->failed_only, f->keep_version};
+    for (size_t i = 0; i < 6; i++)
         if (on[i])
             sb_appendf(&sb, "%s%s", sb.len ? "," : "flags: ", names[i]);
     sb_appendf(&sb, "%stouched %d task instance%s", sb.len ? "; " : "", touched,
@@ -29,6 +31,7 @@ json_t *change_selection(request *rq, const char *action, enum ti_state target)
         .past = arg_bool(rq, "past"),
         .future = arg_bool(rq, "future"),
         .failed_only = target == TI_NONE && arg_bool(rq, "failed_only"), /* clear's only */
+        .keep_version = target == TI_NONE && arg_bool(rq, "keep_version"),
     };
     bool dry_run = arg_bool(rq, "dry_run");
     json_t *touched = json_array();

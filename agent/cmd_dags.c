@@ -44,6 +44,8 @@ static json_t *dag_row(agent *ag, const dag_entry *de)
     if (!o) /* cannot happen with the values above; never drop a file silently */
         return json_pack("{s:o, s:o, s:s}", "dag_id", json_text(de->dag_id), "file",
                          json_text(de->file), "error", "cannot encode this DAG's entry");
+    json_object_set_new(
+        o, "family", de->model && de->model->family ? json_text(de->model->family) : json_null());
     /* Declared params with their defaults, in file order (trigger
      * prompts); JSON objects keep insertion order in jansson. */
     json_t *params = json_object();

@@ -92,5 +92,7 @@ json_t *cmd_grid(request *rq)
     }
     if (task_end < n_tasks)
         json_object_set_new(o, "next_task_offset", json_integer((json_int_t)task_end));
+    /* The DAG's current version: runs of another one are older. */
+    json_object_set_new(o, "version", m && m->version[0] ? json_string(m->version) : json_null());
     return o;
 }

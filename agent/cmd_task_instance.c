@@ -5,6 +5,7 @@
 #include "runs.h"
 #include "store.h"
 #include "timeutil.h"
+#include "versions.h"
 
 json_t *cmd_task_instance(request *rq)
 {
@@ -13,20 +14,28 @@ json_t *cmd_task_instance(request *rq)
     size_t task = rq->task;
     run *r = agent_find_run(rq->ag, de, run_id);
     run *loaded = r ? NULL : store_load_run(rq->ag->db, de, run_id);
+    if (loaded)
+        versions_restore(rq->ag, loaded);
     const run *shown = r ? r : loaded;
-    const ti *t = &shown->tis[task];
+    /* TASK is an index into the current model; the run may be on another
+     * version (matched by task id; none there: an instance that never was). */
+    int own = dag_task_index(shown->model, de->model->tasks[task].id);
+    static const ti none = {.state = TI_NONE};
+    const ti *t = own >= 0 ? &shown->tis[own] : &none;
+    const dag_task *dt = own >= 0 ? &shown->model->tasks[own] : &de->model->tasks[task];
+    task = own >= 0 ? (size_t)own : task;
     const char *tz = de->model->timezone;
     char buf[128];
-    const char *why = r ? runner_waiting_for(rq->ag, r, task, buf, sizeof buf) : NULL;
+    const char *why = r && own >= 0 ? runner_waiting_for(rq->ag, r, task, buf, sizeof buf) : NULL;
     int64_t end = t->end_us ? t->end_us : (t->start_us ? time_now_us() : 0);
     json_t *o = json_pack(
         "{s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:s?}", "dag_id", de->dag_id,
         "run_id", run_id, "logical_date", json_date_or_null(shown->logical_us, tz), "task_id",
-        de->model->tasks[task].id, "state", ti_state_name(ti_shown_state(t)), "try_number",
-        t->try_number, "max_tries", t->max_tries, "start_date", json_time_or_null(t->start_us, tz),
-        "end_date", json_time_or_null(t->end_us, tz), "duration_s",
+        dt->id, "state", ti_state_name(ti_shown_state(t)), "try_number", t->try_number,
+        "max_tries", t->max_tries, "start_date", json_time_or_null(t->start_us, tz), "end_date",
+        json_time_or_null(t->end_us, tz), "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
-        "executor", executor_for(&de->model->tasks[task])->name, "waiting_for", why);
+        "executor", executor_for(dt)->name, "waiting_for", why);
     if (o && t->node)
         json_object_set_new(o, "node", json_string(t->node));
     if (loaded)

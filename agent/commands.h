@@ -132,6 +132,8 @@ json_t *change_selection(request *rq, const char *action, enum ti_state target);
 json_t *cmd_dags(request *rq);
 json_t *cmd_status(request *rq);
 json_t *cmd_next(request *rq);
+json_t *cmd_versions(request *rq);
+json_t *cmd_show(request *rq);
 json_t *cmd_trigger(request *rq);
 json_t *cmd_wait(request *rq);
 json_t *cmd_grid(request *rq);

@@ -202,7 +202,7 @@ static int parse_events(const parse_ctx *c, void *field, const char *v)
 static bool format_events(const cfg_key *k, const void *field, char *buf, size_t len)
 {
     (void)k;
-    static const char *const names[] = {"failure", "retry", "success", "sla_miss"};
+    static const char *const names[] = {"failure", "retry", "success", "sla_miss", "recovery"};
     unsigned on = *(const unsigned *)field;
     size_t n = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)

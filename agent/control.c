@@ -4,6 +4,8 @@
 #include "timeutil.h"
 #include "util.h"
 #include "runs.h"
+#include "swap.h"
+#include "versions.h"
 
 #include <string.h>
 
@@ -29,7 +31,7 @@ static void clear_one(agent *ag, run *r, size_t i)
     ti *t = &r->tis[i];
     runner_kill_try(ag, r, i);
     /* The try number stays; the retry budget starts again. */
-    t->max_tries = t->try_number + r->de->model->tasks[i].retries + 1;
+    t->max_tries = t->try_number + r->model->tasks[i].retries + 1;
     t->start_us = t->end_us = t->next_retry_us = 0;
     t->log_ready = false;
     runner_set_state(ag, r, i, TI_NONE);
@@ -41,7 +43,7 @@ static void clear_one(agent *ag, run *r, size_t i)
  * success already. Returns how many. */
 static int clear_failed_below(agent *ag, run *r, size_t task)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     bool *below = xcalloc(m->n_tasks, sizeof *below);
     selection_flags down = {.downstream = true};
     selection_tasks(m, task, &down, below);
@@ -83,6 +85,29 @@ static void settle_stored_run(agent *ag, run *r)
     runs_free(r);
 }
 
+/* Whether task K of R's model is among TASKS (chosen on the current
+ * model: a run of an older version is matched by task id). */
+static bool chosen_task(const dag_entry *de, const run *r, const bool *tasks, size_t k)
+{
+    if (r->model == de->model)
+        return tasks[k];
+    int i = dag_task_index(de->model, r->model->tasks[k].id);
+    return i >= 0 && tasks[i];
+}
+
+/* How many instances of R the selection touches. */
+static int count_touched(const dag_entry *de, const run *r, const bool *tasks, enum ti_state target,
+                         const selection_flags *f)
+{
+    int n = 0;
+    for (size_t i = 0; i < r->model->n_tasks; i++) {
+        enum ti_state s = r->tis[i].state;
+        n += chosen_task(de, r, tasks, i) && selection_state_in_scope(s, f) &&
+             !(target != TI_NONE && s == target);
+    }
+    return n;
+}
+
 static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, const bool *tasks,
                      enum ti_state target, const selection_flags *f, bool dry_run, json_t *touched)
 {
@@ -91,11 +116,21 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, 
     if (stored && !(r = store_load_run(ag->db, de, run_id)))
         return 0;
     r->ag = ag;
-    const dag *m = de->model;
+    if (stored)
+        versions_restore(ag, r); /* judged on its own version first */
+    /* clear moves a run it touches to the current version (Airflow 3),
+     * unless --keep-version; mark never moves one. */
+    bool moved = false;
+    if (!dry_run && target == TI_NONE && !f->keep_version && r->model != de->model &&
+        count_touched(de, r, tasks, target, f) > 0) {
+        swap_run(ag, r, de->model);
+        moved = true;
+    }
+    const dag *m = r->model;
     int n = 0;
     for (size_t i = 0; i < m->n_tasks; i++) {
         enum ti_state s = r->tis[i].state;
-        if (!tasks[i] || !selection_state_in_scope(s, f))
+        if (!chosen_task(de, r, tasks, i) || !selection_state_in_scope(s, f))
             continue;
         if (target != TI_NONE && s == target)
             continue; /* marking what already is changes nothing */
@@ -109,7 +144,11 @@ static int touch_run(agent *ag, dag_entry *de, const char *run_id, size_t task, 
         else
             mark_one(ag, r, i, target);
     }
-    int cleared = !dry_run && target == TI_SUCCESS ? clear_failed_below(ag, r, task) : 0;
+    int own = dag_task_index(m, de->model->tasks[task].id);
+    int cleared =
+        !dry_run && target == TI_SUCCESS && own >= 0 ? clear_failed_below(ag, r, (size_t)own) : 0;
+    if (moved)
+        runs_save(ag, r); /* its new version */
     /* What can no longer run is settled at once, on a paused DAG too. */
     if (!dry_run && (n || cleared))
         runner_settle(ag, r);

@@ -73,7 +73,7 @@ static void check_notifiers(const config *cfg, const dag *m, diag_list *diags)
     }
 }
 
-static char *join_errors(const diag_list *d, size_t from)
+char *dagdir_join_errors(const diag_list *d, size_t from)
 {
     strbuf sb = {0};
     for (size_t i = from; i < d->n; i++) {
@@ -100,8 +100,24 @@ dag *dagdir_check(const config *cfg, dag *m, diag_list *diags, size_t before, ch
     if (m && diag_error_count(diags) == errors_before)
         return m;
     dag_free(m);
-    *error = join_errors(diags, before);
+    *error = dagdir_join_errors(diags, before);
     return NULL;
+}
+
+size_t dagdir_check_all(const config *cfg, dag **models, size_t n, diag_list *diags, size_t before,
+                        char **error)
+{
+    *error = NULL;
+    if (!n)
+        return 0;
+    /* A family's members differ only in their commands, env and images:
+     * the config checks of the first speak for all (once, not per member). */
+    if (!dagdir_check(cfg, models[0], diags, before, error)) {
+        for (size_t i = 1; i < n; i++)
+            dag_free(models[i]);
+        return 0;
+    }
+    return n;
 }
 
 dag *dagdir_load_checked(const config *cfg, const char *path, diag_list *diags, char **error)
@@ -131,12 +147,38 @@ dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *na
     return dagdir_entry_new(path, name, &st, m, error);
 }
 
+size_t dagdir_load_entries(const config *cfg, const char *path, const char *name, diag_list *diags,
+                           dag_entry ***out)
+{
+    file_stamp st;
+    dagdir_file_stamp(path, &st);
+    size_t before = diags->n;
+    dag **models = NULL;
+    size_t n = dag_load_file_all(path, cfg->timezone, diags, &models);
+    char *error = NULL;
+    if (!n)
+        error = dagdir_join_errors(diags, before);
+    else
+        n = dagdir_check_all(cfg, models, n, diags, before, &error);
+    *out = xcalloc(n ? n : 1, sizeof **out);
+    if (!n) {
+        (*out)[0] = dagdir_entry_new(path, name, &st, NULL, error);
+        free(models);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        (*out)[i] = dagdir_entry_new(path, name, &st, models[i], NULL);
+    free(models);
+    return n;
+}
+
 dag_entry *dagdir_entry_new(const char *path, const char *name, const file_stamp *st, dag *m,
                             char *error)
 {
     dag_entry *de = xcalloc(1, sizeof *de);
     de->file = xstrdup(path);
     de->next_due_us = de->next_logical_us = -1;
+    de->skipped_logical_us = de->window_logged_us = -1;
     de->stamp = *st;
     de->model = m;
     de->error = error;
@@ -162,7 +204,7 @@ char *dagdir_duplicate_error(const dag_entry *de, const dag_entry *holder)
 
 void dagdir_make_duplicate(dag_entry *de, const dag_entry *holder)
 {
-    dag_free(de->model);
+    dag_unref(de->model);
     de->model = NULL;
     de->duplicate = true;
     free(de->error);
@@ -227,13 +269,19 @@ void dagdir_load(const config *cfg, dagdir_owner_fn owner, void *ctx, dag_entry 
     closedir(dir);
     if (names.n) /* an empty folder has no array (qsort wants one) */
         qsort(names.items, names.n, sizeof *names.items, by_name);
-    dag_entry **list = xcalloc(names.n, sizeof *list);
+    dag_entry **list = NULL;
     size_t n = 0;
     for (size_t i = 0; i < names.n; i++) {
         char *path = xasprintf("%s/%s", cfg->dags_dir, names.items[i]);
-        list[n++] = dagdir_load_entry(cfg, path, names.items[i], diags);
-        if (list[n - 1]->model)
-            log_debug("loaded DAG %s from %s", list[n - 1]->dag_id, path);
+        dag_entry **got = NULL;
+        size_t k = dagdir_load_entries(cfg, path, names.items[i], diags, &got);
+        list = xrealloc(list, (n + k) * sizeof *list);
+        for (size_t j = 0; j < k; j++) {
+            list[n++] = got[j];
+            if (got[j]->model)
+                log_debug("loaded DAG %s from %s", got[j]->dag_id, path);
+        }
+        free(got);
         free(path);
     }
     strlist_free(&names);
@@ -246,7 +294,7 @@ void dag_entry_free(dag_entry *de)
 {
     if (!de)
         return;
-    dag_free(de->model);
+    dag_unref(de->model);
     free(de->dag_id);
     free(de->file);
     free(de->error);

@@ -20,6 +20,17 @@ void dag_entry_free(dag_entry *de);
 dag_entry *dagdir_load_entry(const config *cfg, const char *path, const char *name,
                              diag_list *diags);
 
+/* Every entry of one file: one per DAG it defines (a family's members),
+ * or one carrying its error. Returns how many are in *OUT (new array). */
+size_t dagdir_load_entries(const config *cfg, const char *path, const char *name, diag_list *diags,
+                           dag_entry ***out);
+/* dagdir_check for the N models of one file: all of them (returns N) or,
+ * with *ERROR, none (returns 0; the models are freed). */
+size_t dagdir_check_all(const config *cfg, dag **models, size_t n, diag_list *diags, size_t before,
+                        char **error);
+/* The errors among DIAGS from FROM on, one a line (new string). */
+char *dagdir_join_errors(const diag_list *d, size_t from);
+
 /* An entry for PATH (file NAME) with model M or ERROR (both taken). */
 dag_entry *dagdir_entry_new(const char *path, const char *name, const file_stamp *st, dag *m,
                             char *error);

@@ -138,7 +138,7 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
                                  const char *command, const char *log_path, exec_done_fn done,
                                  void *arg, char *err, size_t errlen)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     if (!ag->docker) {
         snprintf(err, errlen, "no Docker engine configured");
@@ -155,7 +155,7 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
             .env = env,
             .entrypoint = task->entrypoint,
             .volumes = &task->volumes,
-            .dag_dir = r->de->model->dir,
+            .dag_dir = r->model->dir,
             .network = task->network,
             .user = task->user,
             .workdir = task->workdir,
@@ -202,7 +202,7 @@ static exec_handle *docker_follow(agent *ag, run *r, size_t i, const char *log_p
                                   exec_done_fn done, void *arg, bool *not_started)
 {
     (void)not_started;
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     int64_t timeout = 0;
     if (task->timeout_us > 0) {

@@ -146,7 +146,7 @@ void events_free(agent *ag)
 
 static struct event about_run(const run *r)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     return (struct event){
         .dag_id = r->de->dag_id,
         .run_id = r->run_id,
@@ -160,7 +160,7 @@ void events_task(agent *ag, const run *r, size_t i)
 {
     struct event ev = about_run(r);
     ev.kind = EVENT_TASK;
-    ev.task_id = r->de->model->tasks[i].id;
+    ev.task_id = r->model->tasks[i].id;
     ev.ti_state = ti_shown_state(&r->tis[i]);
     ev.try_number = r->tis[i].try_number;
     ev.waiting_for = r->tis[i].state == TI_RUNNING ? r->tis[i].waiting_for : NULL;
@@ -177,7 +177,7 @@ void events_run(agent *ag, const run *r)
 
 void events_sla_miss(agent *ag, const run *r, int task)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     struct event ev = about_run(r);
     ev.kind = EVENT_SLA_MISS;
     ev.due_us = r->due_us;

@@ -18,7 +18,7 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
                                 const char *command, const char *log_path, exec_done_fn done,
                                 void *arg, char *err, size_t errlen)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     ti *t = &r->tis[i];
     char **env = task_env_build(vars, task, log_path, err, errlen);
     if (!env)
@@ -26,7 +26,7 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
     char *status_path = try_status_path(log_path);
     exec_request req = {
         .command = command,
-        .cwd = r->de->model->dir,
+        .cwd = r->model->dir,
         .env = env,
         .log_path = log_path,
         .status_path = status_path,
@@ -52,7 +52,7 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
                                  void *arg, bool *not_started)
 {
     ti *t = &r->tis[i];
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     char *status = try_status_path(log);
     int pid = 0;
     if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))

@@ -26,6 +26,7 @@
 #include "version.h"
 #include "runs.h"
 #include "recovery.h"
+#include "versions.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -77,6 +78,17 @@ static int check_only(const char *config_file)
     size_t errors = diag_error_count(&diags);
     if (!errors)
         printf("ok: %zu DAG%s\n", n, n == 1 ? "" : "s");
+    /* What each family file made: its members, as DAG ids. */
+    for (size_t i = 0; i < n; i++) {
+        const dag *m = dags[i]->model;
+        if (!m || !m->family || (i > 0 && strcmp(dags[i - 1]->file, dags[i]->file) == 0))
+            continue;
+        printf("%s: family %s:", dags[i]->file, m->family);
+        for (size_t k = i; k < n && strcmp(dags[k]->file, dags[i]->file) == 0; k++)
+            if (dags[k]->model)
+                printf(" %s", dags[k]->dag_id);
+        printf("\n");
+    }
     for (size_t i = 0; i < n; i++)
         dag_entry_free(dags[i]);
     free(dags);
@@ -172,6 +184,7 @@ static void load_dags(agent *ag)
         de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
         if (!de->model)
             continue;
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
     }

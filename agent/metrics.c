@@ -298,11 +298,11 @@ void metrics_on_event(void *arg, const struct event *ev)
     changed(ag);
 }
 
-void metrics_run_skipped(const char *dag_id)
+void metrics_runs_skipped(const char *dag_id, long n)
 {
     if (!m.started)
         return;
-    counts(dag_id)->skipped++;
+    counts(dag_id)->skipped += n;
     changed(m.ag);
 }
 

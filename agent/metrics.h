@@ -18,7 +18,7 @@ void metrics_start(agent *ag);
 void metrics_on_event(void *arg, const struct event *ev);
 /* A scheduled run not created because one was still active (overlap =
  * skip): dagd_runs_skipped_total{dag_id}. */
-void metrics_run_skipped(const char *dag_id);
+void metrics_runs_skipped(const char *dag_id, long n);
 /* The whole text (new string). */
 char *metrics_text(agent *ag);
 /* The agent stops: the file says dagd_up 0; counters are dropped. */

@@ -422,10 +422,26 @@ static const char *event_name(unsigned bit)
         return "retry";
     case NOTIFY_SUCCESS:
         return "success";
+    case NOTIFY_RECOVERY:
+        return "recovery";
     default:
         return "sla_miss";
     }
 }
+
+/* A run that succeeds after the DAG's previous run failed: previous by
+ * logical date among its finished runs (a backfill of older dates that
+ * succeeds after today's failure is no recovery of it). */
+static bool is_recovery(agent *ag, const struct event *ev)
+{
+    if (ev->kind != EVENT_RUN || ev->run_state != RUN_SUCCESS || !ev->dag_id || !ev->run_id)
+        return false;
+    int64_t l =
+        ev->logical_us >= 0 ? ev->logical_us : store_run_logical(ag->db, ev->dag_id, ev->run_id);
+    return l >= 0 && store_prev_finished_state(ag->db, ev->dag_id, l) == RUN_FAILED;
+}
+
+static void send_event(agent *ag, const struct event *ev, unsigned bit);
 
 void notify_on_event(void *arg, const struct event *ev)
 {
@@ -436,6 +452,15 @@ void notify_on_event(void *arg, const struct event *ev)
     unsigned bit = event_bit(ev);
     if (!bit)
         return;
+    send_event(ag, ev, bit);
+    /* A recovery is also a success: each goes to the notifiers that list it. */
+    if (bit == NOTIFY_SUCCESS && is_recovery(ag, ev))
+        send_event(ag, ev, NOTIFY_RECOVERY);
+}
+
+static void send_event(agent *ag, const struct event *ev, unsigned bit)
+{
+    notify *nt = ag->notify;
     const char *dag_id = ev->dag_id;
     const char *run_id = ev->run_id;
     const char *task_id = ev->task_id;

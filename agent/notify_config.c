@@ -14,10 +14,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } event_names[] = {
-    {"failure", NOTIFY_FAILURE},
-    {"retry", NOTIFY_RETRY},
-    {"success", NOTIFY_SUCCESS},
-    {"sla_miss", NOTIFY_SLA_MISS},
+    {"failure", NOTIFY_FAILURE},   {"retry", NOTIFY_RETRY},       {"success", NOTIFY_SUCCESS},
+    {"sla_miss", NOTIFY_SLA_MISS}, {"recovery", NOTIFY_RECOVERY},
 };
 
 int notifier_type_parse(const char *s, enum notifier_type *out)
@@ -61,8 +59,8 @@ int notify_events_parse(const char *s, unsigned *out, char *err, size_t errlen)
     for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
         unsigned b = notify_event_bit(w);
         if (!b) {
-            snprintf(err, errlen, "unknown event \"%s\" (expected failure retry success sla_miss)",
-                     w);
+            snprintf(err, errlen,
+                     "unknown event \"%s\" (expected failure retry success sla_miss recovery)", w);
             rc = -1;
             break;
         }
@@ -70,7 +68,7 @@ int notify_events_parse(const char *s, unsigned *out, char *err, size_t errlen)
     }
     free(copy);
     if (rc == 0 && !bits) {
-        snprintf(err, errlen, "expected one or more of failure retry success sla_miss");
+        snprintf(err, errlen, "expected one or more of failure retry success sla_miss recovery");
         rc = -1;
     }
     if (rc == 0)

@@ -16,6 +16,7 @@ enum {
     NOTIFY_RETRY = 1 << 1,
     NOTIFY_SUCCESS = 1 << 2,
     NOTIFY_SLA_MISS = 1 << 3,
+    NOTIFY_RECOVERY = 1 << 4, /* a run succeeds after the DAG's previous run failed */
 };
 
 /* Without `on`: what needs someone to act. */
@@ -42,7 +43,7 @@ const char *notifier_type_name(enum notifier_type t);
 
 /* One event name to its bit, 0 if unknown. */
 unsigned notify_event_bit(const char *name);
-/* "failure retry success sla_miss" (spaces or commas) to bits. On an
+/* "failure retry success sla_miss recovery" (spaces or commas) to bits. On an
  * unknown word, -1 with ERR naming it. */
 int notify_events_parse(const char *s, unsigned *out, char *err, size_t errlen);
 

@@ -145,6 +145,7 @@ static void headline(strbuf *sb, const notify_msg *m)
         {"retry", ":warning:", "failed, will retry"},
         {"success", ":white_check_mark:", "succeeded"},
         {"sla_miss", ":hourglass:", "missed its SLA"},
+        {"recovery", ":large_green_circle:", "recovered: succeeded after a failed run"},
         {"test", ":wave:", "test message"},
     };
     const char *icon = ":information_source:", *says = m->event ? m->event : "event";

@@ -5,13 +5,14 @@
 #include "runs.h"
 #include "slots.h"
 #include "store.h"
+#include "versions.h"
 
 #include <stdlib.h>
 
 static void follow_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     const executor_ops *ops = executor_for(task);
     char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     t->owner = r;
@@ -32,6 +33,7 @@ static void adopt_one(void *arg, run *r)
 {
     agent *ag = arg;
     r->ag = ag;
+    versions_restore(ag, r); /* it finishes on the version it was created with */
     for (size_t i = 0; i < r->n_tis; i++) {
         ti *t = &r->tis[i];
         if (t->state == TI_RUNNING)

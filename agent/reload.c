@@ -6,12 +6,14 @@
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
+#include "strindex.h"
 #include "swap.h"
 #include "slots.h"
 #include "runs.h"
 #include "recovery.h"
 #include "engine.h"
 #include "service.h"
+#include "versions.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -29,10 +31,11 @@
  * never be overtaken by an earlier one, and which of two new files with
  * one DAG id comes first does not depend on thread timing. */
 typedef struct load_job {
-    dag_entry *de; /* NULL: a new file */
+    dag_entry *de; /* NULL: a new file; else one of its entries (a family has several) */
     char *path, *name;
     file_stamp stamp; /* taken before the read: a change during it shows next time */
-    dag *model;       /* the worker's result, before the config checks */
+    dag **models;     /* the worker's result, before the config checks */
+    size_t n_models;
     diag_list diags;
 } load_job;
 
@@ -74,12 +77,28 @@ static void set_error(dag_entry *de, char *error)
 /* The config checks of a parsed file, on the loop (the config may change
  * under SIGHUP). Prints the file's problems; returns the model or NULL with
  * *ERROR. */
-static dag *finish_job(agent *ag, load_job *j, char **error)
+static size_t finish_job(agent *ag, load_job *j, char **error)
 {
-    dag *m = dagdir_check(&ag->cfg, j->model, &j->diags, 0, error);
-    j->model = NULL;
+    size_t n;
+    if (!j->n_models) {
+        n = 0;
+        *error = dagdir_join_errors(&j->diags, 0);
+    } else {
+        n = dagdir_check_all(&ag->cfg, j->models, j->n_models, &j->diags, 0, error);
+    }
+    if (!n) {
+        free(j->models);
+        j->models = NULL;
+    }
+    j->n_models = n;
     log_diags(&j->diags, true);
-    return m;
+    return n;
+}
+
+/* A plain file: one DAG, one entry. */
+static bool is_plain(const load_job *j)
+{
+    return j->n_models == 1 && !j->models[0]->family;
 }
 
 /* A file that had no model (broken so far, or a duplicate) loads: it takes
@@ -102,17 +121,10 @@ static bool take_id(agent *ag, dag_entry *de, dag *m)
     return true;
 }
 
-/* A changed file: the new version replaces the old, or its error shows and
- * the last good version goes on. */
-static void apply_reload(agent *ag, load_batch *b, load_job *j)
+/* The entry DE of a changed file gets model M (or ERROR): the new version
+ * replaces the old, or its error shows and the last good version goes on. */
+static void apply_one(agent *ag, dag_entry *de, dag *m, char *error)
 {
-    dag_entry *de = j->de;
-    char *error = NULL;
-    /* Parsed with another default zone than the config has now: keep the
-     * stamp stale so that the next look parses it again. */
-    if (strcmp(b->timezone, ag->cfg.timezone ? ag->cfg.timezone : "") == 0)
-        de->stamp = j->stamp;
-    dag *m = finish_job(ag, j, &error);
     if (m && !de->model) {
         if (!take_id(ag, de, m)) {
             free(error);
@@ -132,10 +144,16 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
         return;
     }
     set_error(de, NULL);
+    if (de->removed) { /* a member back in its family before its entry went */
+        de->removed = false;
+        de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
+    }
     if (de->model) {
         swap_model(ag, de, m);
+        versions_seen(ag, de);
     } else {
         de->model = m; /* first good version of a file that was broken */
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
     }
     scheduler_plan(ag, de);
@@ -143,10 +161,9 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
     events_dag(ag, de, "reloaded");
 }
 
-static void apply_new(agent *ag, load_job *j)
+/* A new entry for model M of the file of J (or for its ERROR). */
+static void add_entry(agent *ag, load_job *j, dag *m, char *error)
 {
-    char *error = NULL;
-    dag *m = finish_job(ag, j, &error);
     dag_entry *de = dagdir_entry_new(j->path, j->name, &j->stamp, m, error);
     ag->dags = xrealloc(ag->dags, (ag->n_dags + 1) * sizeof *ag->dags);
     ag->dags[ag->n_dags++] = de;
@@ -159,11 +176,102 @@ static void apply_new(agent *ag, load_job *j)
     }
     de->paused = store_dag_sync(ag->db, de->dag_id, de->file);
     if (de->model) {
+        versions_seen(ag, de);
         recovery_adopt_runs(ag, de);
         scheduler_plan(ag, de);
         log_debug("added DAG %s from %s", de->dag_id, de->file);
     }
     events_dag(ag, de, de->model ? "added" : "error");
+}
+
+/* An entry whose DAG the file no longer defines (a member left its
+ * family): no new runs; it goes once its active runs are done. */
+static void retire(dag_entry *de, const char *why)
+{
+    if (de->removed)
+        return;
+    de->removed = true;
+    de->next_due_us = de->next_logical_us = -1;
+    char *file = utf8_escape(de->file);
+    set_error(de, xasprintf("%s: %s", file, why));
+    free(file);
+}
+
+/* A changed file. A plain file that stays plain keeps its one entry (an id
+ * change is refused, as before families); otherwise the file's DAGs are
+ * matched to its entries by id: new members are added, members gone are
+ * retired, the others reload. */
+static void apply_reload(agent *ag, load_batch *b, load_job *j)
+{
+    /* Parsed with another default zone than the config has now: keep the
+     * stamp stale so that the next look parses it again. */
+    bool fresh = strcmp(b->timezone, ag->cfg.timezone ? ag->cfg.timezone : "") == 0;
+    dag_entry **mine = NULL;
+    size_t n_mine = 0;
+    for (size_t i = 0; i < ag->n_dags; i++) {
+        if (strcmp(ag->dags[i]->file, j->path) != 0)
+            continue;
+        if (fresh)
+            ag->dags[i]->stamp = j->stamp;
+        mine = xrealloc(mine, (n_mine + 1) * sizeof *mine);
+        mine[n_mine++] = ag->dags[i];
+    }
+    char *error = NULL;
+    size_t n = finish_job(ag, j, &error);
+    size_t live = 0;
+    dag_entry *one = NULL;
+    for (size_t i = 0; i < n_mine; i++)
+        if (!mine[i]->removed) {
+            live++;
+            one = mine[i];
+        }
+    bool was_plain = live == 1 && (!one->model || !one->model->family);
+    if (!n || (is_plain(j) && was_plain)) {
+        /* Broken: every entry shows the error and keeps its last good version. */
+        for (size_t i = 0; !n && i < n_mine; i++)
+            if (!mine[i]->removed)
+                apply_one(ag, mine[i], NULL, xstrdup(error ? error : "cannot load"));
+        if (n)
+            apply_one(ag, one, j->models[0], NULL);
+        free(error);
+        j->n_models = 0;
+        free(j->models);
+        j->models = NULL;
+        free(mine);
+        return;
+    }
+    bool *used = xcalloc(n_mine ? n_mine : 1, sizeof *used);
+    for (size_t k = 0; k < n; k++) {
+        dag *m = j->models[k];
+        j->models[k] = NULL;
+        size_t at = n_mine;
+        for (size_t i = 0; i < n_mine && at == n_mine; i++)
+            if (!used[i] && mine[i]->model && strcmp(mine[i]->dag_id, m->id) == 0)
+                at = i;
+        if (at < n_mine) {
+            used[at] = true;
+            apply_one(ag, mine[at], m, NULL);
+        } else {
+            add_entry(ag, j, m, NULL);
+        }
+    }
+    for (size_t i = 0; i < n_mine; i++)
+        if (!used[i])
+            retire(mine[i], "no longer defined by this file");
+    free(used);
+    free(mine);
+}
+
+static void apply_new(agent *ag, load_job *j)
+{
+    char *error = NULL;
+    size_t n = finish_job(ag, j, &error);
+    if (!n)
+        add_entry(ag, j, NULL, error);
+    for (size_t k = 0; k < n; k++) {
+        add_entry(ag, j, j->models[k], NULL);
+        j->models[k] = NULL;
+    }
 }
 
 /* A removed file: no new runs; its history stays in the store; the entry
@@ -217,7 +325,7 @@ static void batch_add(load_batch *b, dag_entry *de, const char *path, const char
 static void batch_free(load_batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
-        dag_free(b->jobs[i].model);
+        dag_free_all(b->jobs[i].models, b->jobs[i].n_models);
         diag_free(&b->jobs[i].diags);
         free(b->jobs[i].path);
         free(b->jobs[i].name);
@@ -232,7 +340,8 @@ static void parse_batch(uv_work_t *w)
 {
     load_batch *b = w->data;
     for (size_t i = 0; i < b->n; i++)
-        b->jobs[i].model = dag_load_file(b->jobs[i].path, b->timezone, &b->jobs[i].diags);
+        b->jobs[i].n_models =
+            dag_load_file_all(b->jobs[i].path, b->timezone, &b->jobs[i].diags, &b->jobs[i].models);
 }
 
 static int job_order(const void *a, const void *b)
@@ -273,6 +382,7 @@ void reload_dags(agent *ag)
     load_batch *b = xcalloc(1, sizeof *b);
     b->ag = ag;
     b->timezone = xstrdup(ag->cfg.timezone ? ag->cfg.timezone : "");
+    strindex *queued = strindex_new(); /* files with a job */
     for (size_t i = 0; i < ag->n_dags; i++) {
         dag_entry *de = ag->dags[i];
         struct stat st;
@@ -291,11 +401,15 @@ void reload_dags(agent *ag)
         /* A duplicate loads again once nobody holds its id (the holder was
          * removed or renamed). */
         bool freed = de->duplicate && !id_holder(ag, de->dag_id, de);
-        if (freed || memcmp(&now, &de->stamp, sizeof now) != 0) {
+        /* One job a file: a family's entries share theirs. */
+        if (strindex_get(queued, de->file) == (size_t)-1 &&
+            (freed || memcmp(&now, &de->stamp, sizeof now) != 0)) {
             const char *slash = strrchr(de->file, '/');
+            strindex_add(queued, de->file, b->n);
             batch_add(b, de, de->file, slash ? slash + 1 : de->file);
         }
     }
+    strindex_free(queued);
     DIR *dir = opendir(ag->cfg.dags_dir);
     for (struct dirent *e; dir && (e = readdir(dir));) {
         if (!dagdir_is_dag_file(e->d_name))

@@ -37,8 +37,13 @@ static int step(agent *ag)
     for (int i = 0; i < n; i++)
         deleted += store_delete_run(ag->db, dags.items[i], runs.items[i]) == 0;
     int audit = store_delete_old_audit(ag->db, before, RETENTION_STEP_AUDIT);
+    /* Versions go with the last run that used them (the current stays). */
+    int versions = store_delete_unused_versions(ag->db);
     if (store_batch_commit(ag->db) == 0) {
         removed = deleted + (audit > 0 ? audit : 0);
+        if (versions > 0)
+            log_info("retention: removed %d DAG version%s no run uses", versions,
+                     versions == 1 ? "" : "s");
         for (int i = 0; i < n; i++) {
             char *dir = logpath_run_dir(ag->cfg.state_dir, dags.items[i], runs.items[i]);
             rm_tree(dir);

@@ -38,7 +38,7 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
  * Returns false (and logs) when the line names something else. */
 static bool follow_branch(agent *ag, run *r, size_t i, const char *line, const char *log_path)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     const dag_task *task = &m->tasks[i];
     char *followed;
     if (!branch_decide(m, i, line, log_path, &followed))
@@ -60,7 +60,7 @@ static void settle_failed_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
     if (t->try_number < t->max_tries) {
-        t->next_retry_us = t->end_us + r->de->model->tasks[i].retry_delay_us;
+        t->next_retry_us = t->end_us + r->model->tasks[i].retry_delay_us;
         set_state(ag, r, i, TI_UP_FOR_RETRY);
     } else {
         set_state(ag, r, i, TI_FAILED);
@@ -71,7 +71,7 @@ void runner_unclaim(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
     log_info("%s %s %s try %d: claimed but never started; starting it again", r->de->dag_id,
-             r->run_id, r->de->model->tasks[i].id, t->try_number);
+             r->run_id, r->model->tasks[i].id, t->try_number);
     t->try_number--;
     t->state = TI_NONE;
     free(t->waiting_for);
@@ -113,7 +113,7 @@ void runner_try_done(void *arg, const exec_result *res)
     run *r = t->owner;
     agent *ag = r->ag;
     size_t i = t->index;
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     t->exec = NULL;
     free(t->waiting_for); /* it ran or it gave up: it waits no more */
     t->waiting_for = NULL;
@@ -185,8 +185,7 @@ static bool prefetch_one(agent *ag, run *r, size_t d)
     ti *t = &r->tis[d];
     if (t->try_number != 0 || t->log_ready)
         return false;
-    char *path =
-        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->de->model->tasks[d].id, 1);
+    char *path = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
     mkdir_parents(path, 0750);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
     if (fd >= 0)
@@ -205,7 +204,7 @@ static bool prefetch_one(agent *ag, run *r, size_t d)
 
 static void prefetch_logs(agent *ag, run *r, size_t i)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     const dag_task *task = &m->tasks[i];
     int done = 0;
     for (size_t k = 0; k < task->n_down && done < LOG_PREFETCH_MAX; k++) {
@@ -227,7 +226,7 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
 static bool claim_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
-    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->de->model->tasks[i].id,
+    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[i].id,
                             t->try_number + 1);
     char *status = try_status_path(log);
     bool held = false;
@@ -268,7 +267,7 @@ bool runner_launch(agent *ag, ti *t)
 {
     run *r = t->owner;
     size_t i = t->index;
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     char *log_path =
         logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     task_vars vars;
@@ -324,7 +323,7 @@ static upstream_counts count_upstream(const run *r, const dag_task *task)
  * may go. */
 static bool past_allows(agent *ag, const run *r, size_t i)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     if (!task->depends_on_past)
         return true;
     /* The store is exact: finished runs no longer live in memory. */
@@ -338,8 +337,8 @@ static enum trigger_verdict upstream_verdict(const run *r, size_t i)
 {
     if (branch_skips(r, i))
         return TRIGGER_SKIP;
-    upstream_counts c = count_upstream(r, &r->de->model->tasks[i]);
-    return trigger_rule_evaluate(r->de->model->tasks[i].trigger_rule, &c);
+    upstream_counts c = count_upstream(r, &r->model->tasks[i]);
+    return trigger_rule_evaluate(r->model->tasks[i].trigger_rule, &c);
 }
 
 /* Airflow evaluates none and up_for_retry instances (SCHEDULEABLE_STATES)
@@ -421,7 +420,7 @@ static void step_run(agent *ag, run *r, int64_t now)
 
 bool runner_run_outcome(const run *r, enum run_state *state)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     bool failed = false;
     for (size_t i = 0; i < r->n_tis; i++) {
         enum ti_state s = r->tis[i].state;
@@ -456,7 +455,7 @@ static bool start_run_if_allowed(agent *ag, run *r, int64_t now)
 {
     if (r->state == RUN_RUNNING)
         return true;
-    if (run_held(r) || r->de->active_runs >= r->de->model->max_active_runs)
+    if (run_held(r) || r->de->active_runs >= r->model->max_active_runs)
         return false;
     r->state = RUN_RUNNING;
     r->start_us = now;
@@ -473,7 +472,7 @@ void runner_step(agent *ag)
      * TAILQ_FOREACH_SAFE: the next one is taken by hand, after the step
      * and before R leaves. */
     for (run *r = TAILQ_FIRST(&ag->runs), *next; r; r = next) {
-        if (!r->de->model || !start_run_if_allowed(ag, r, now)) {
+        if (!r->model || !start_run_if_allowed(ag, r, now)) {
             next = TAILQ_NEXT(r, entry);
             continue;
         }
@@ -555,7 +554,7 @@ const char *runner_waiting_for(agent *ag, const run *r, size_t i, char *buf, siz
         return "max_active_runs";
     if (t->state == TI_UP_FOR_RETRY) {
         char iso[48];
-        time_format_iso(t->next_retry_us, r->de->model->timezone, iso, sizeof iso);
+        time_format_iso(t->next_retry_us, r->model->timezone, iso, sizeof iso);
         snprintf(buf, len, "retry at %s", iso);
         return buf;
     }

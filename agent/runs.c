@@ -59,6 +59,8 @@ run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical
     r->due_us = due_us;
     r->state = RUN_QUEUED;
     r->params_json = xstrdup(params_json ? params_json : "{}");
+    r->model = dag_ref(de->model);
+    memcpy(r->version, m->version, sizeof r->version);
     r->n_tis = m->n_tasks;
     r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
     for (size_t i = 0; i < m->n_tasks; i++)
@@ -108,6 +110,7 @@ void runs_free(run *r)
     for (size_t i = 0; r->tis && i < r->n_tis; i++)
         runs_ti_free(&r->tis[i]);
     free(r->tis);
+    dag_unref(r->model);
     free(r);
 }
 

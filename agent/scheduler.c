@@ -1,4 +1,5 @@
 #include "scheduler.h"
+#include "metrics.h"
 #include "log.h"
 #include "runs.h"
 #include "store.h"
@@ -42,6 +43,35 @@ static int64_t first_free(agent *ag, const dag_entry *de, int64_t logical)
     return logical;
 }
 
+/* catchup_window: intervals that became due (ended) before NOW - window
+ * are left out: LOGICAL moves to the first one that ended within it. */
+static int64_t apply_window(dag_entry *de, int64_t logical, int64_t now)
+{
+    const dag *m = de->model;
+    if (!m->catchup || m->catchup_window_us <= 0 || logical < 0)
+        return logical;
+    int64_t end0 = cron_next(&m->cron, m->timezone, now - m->catchup_window_us - 1);
+    int64_t first = end0 < 0 ? -1 : cron_prev(&m->cron, m->timezone, end0 - 1);
+    if (first <= logical)
+        return logical;
+    if (first > de->window_logged_us) {
+        /* Count them, bounded: a minutely schedule a year behind is huge. */
+        long n = 0;
+        for (int64_t l = logical; l >= 0 && l < first && n < 1000000; n++) {
+            int64_t next = cron_next(&m->cron, m->timezone, l);
+            if (next <= l)
+                break;
+            l = next;
+        }
+        char iso[48];
+        time_format_iso(first, m->timezone, iso, sizeof iso);
+        log_info("%s: catchup_window left out %ld%s missed interval%s before %s", de->dag_id, n,
+                 n >= 1000000 ? " or more" : "", n == 1 ? "" : "s", iso);
+        de->window_logged_us = first;
+    }
+    return first;
+}
+
 void scheduler_plan(agent *ag, dag_entry *de)
 {
     const dag *m = de->model;
@@ -50,6 +80,8 @@ void scheduler_plan(agent *ag, dag_entry *de)
         return;
     int64_t now = time_now_us();
     int64_t last = store_last_logical(ag->db, de->dag_id, "scheduled");
+    if (de->skipped_logical_us < 0 && m->overlap_skip) /* after a start */
+        de->skipped_logical_us = store_dag_skipped(ag->db, de->dag_id);
     int64_t logical;
     if (last >= 0)
         logical = cron_next(&m->cron, m->timezone, last);
@@ -62,6 +94,10 @@ void scheduler_plan(agent *ag, dag_entry *de)
         if (latest > logical)
             logical = latest;
     }
+    logical = apply_window(de, logical, now);
+    /* overlap = skip: what was left out stays out. */
+    if (de->skipped_logical_us >= 0 && logical >= 0 && logical <= de->skipped_logical_us)
+        logical = cron_next(&m->cron, m->timezone, de->skipped_logical_us);
     if (logical < 0) /* nothing complete yet: the first interval from now */
         logical = cron_next(&m->cron, m->timezone, now);
     if (m->start_date != DAG_NO_DATE && logical >= 0 && logical < m->start_date)
@@ -71,6 +107,49 @@ void scheduler_plan(agent *ag, dag_entry *de)
         return;
     de->next_logical_us = logical;
     de->next_due_us = cron_next(&m->cron, m->timezone, logical);
+    if (de->next_due_us >= 0) /* jitter: the start moves, the logical date does not */
+        de->next_due_us += dag_jitter_offset(de->dag_id, m->jitter_us);
+}
+
+/* overlap = skip: the due interval is not created while max_active_runs
+ * runs are active. Returns false when the plan does not move. */
+/* Skipped at once, at most (a minutely DAG far behind is not walked one
+ * log line at a time). */
+#define SKIP_MAX 1000000L
+
+static bool skip_due(agent *ag, dag_entry *de, int64_t now)
+{
+    const dag *m = de->model;
+    int64_t first = de->next_logical_us, last = first;
+    int64_t offset = dag_jitter_offset(de->dag_id, m->jitter_us);
+    long n = 1;
+    /* Every interval due by now goes with it: one line says how many. */
+    for (; n < SKIP_MAX; n++) {
+        int64_t next = cron_next(&m->cron, m->timezone, last);
+        int64_t due = next < 0 ? -1 : cron_next(&m->cron, m->timezone, next);
+        if (next <= last || due < 0 || due + offset > now ||
+            (m->end_date != DAG_NO_DATE && next > m->end_date))
+            break;
+        last = next;
+    }
+    char a[48], b[48];
+    time_format_iso(first, m->timezone, a, sizeof a);
+    time_format_iso(last, m->timezone, b, sizeof b);
+    int open = runs_open(ag, de);
+    if (n == 1)
+        log_info("%s: overlap = skip: the run for %s was not created (%d active run%s, "
+                 "max_active_runs %d)",
+                 de->dag_id, a, open, open == 1 ? "" : "s", m->max_active_runs);
+    else
+        log_info("%s: overlap = skip: %ld runs from %s to %s were not created (%d active run%s, "
+                 "max_active_runs %d)",
+                 de->dag_id, n, a, b, open, open == 1 ? "" : "s", m->max_active_runs);
+    metrics_runs_skipped(de->dag_id, n);
+    de->skipped_logical_us = last;
+    if (store_dag_set_skipped(ag->db, de->dag_id, last))
+        log_error("store: saving what overlap = skip left out: %s", store_error(ag->db));
+    scheduler_plan(ag, de);
+    return de->next_logical_us < 0 || de->next_logical_us > last;
 }
 
 /* After the store refused to create a run. */
@@ -86,12 +165,18 @@ void scheduler_create_due_runs(agent *ag)
         /* Each turn creates the run for next_logical_us or finds it taken;
          * either way the plan moves past it. A plan that does not move
          * (it cannot, but a loop must not rely on that) ends the turn. */
-        while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now &&
-               runs_open(ag, de) < de->model->max_active_runs) {
+        while (de->model && !de->paused && de->next_due_us >= 0 && de->next_due_us <= now) {
+            if (runs_open(ag, de) >= de->model->max_active_runs) {
+                /* queue: the interval waits for a run to finish (Airflow). */
+                if (!de->model->overlap_skip || !skip_due(ag, de, now))
+                    break;
+                continue;
+            }
             int64_t logical = de->next_logical_us;
             int64_t end = cron_next(&de->model->cron, de->model->timezone, logical);
             int rc;
-            runs_create(ag, de, "scheduled", logical, logical, end, end, NULL, &rc);
+            int64_t due = end + dag_jitter_offset(de->dag_id, de->model->jitter_us);
+            runs_create(ag, de, "scheduled", logical, logical, end, due, NULL, &rc);
             if (rc < 0) {
                 /* The store refused: the timer tries again in a while, not
                  * at once (a due time in the past would wake it at once). */
@@ -119,8 +204,9 @@ void scheduler_arm(agent *ag, int64_t next_retry_us)
          * for ever). */
         if (!de->model || de->paused || de->next_due_us < 0 || ag->degraded)
             continue;
-        /* A DAG at max_active_runs is woken by its runs finishing instead. */
-        if (runs_open(ag, de) >= de->model->max_active_runs)
+        /* A DAG at max_active_runs is woken by its runs finishing instead
+         * (with overlap = skip, at the due time: to leave the run out). */
+        if (runs_open(ag, de) >= de->model->max_active_runs && !de->model->overlap_skip)
             continue;
         if (due < 0 || de->next_due_us < due)
             due = de->next_due_us;
@@ -148,7 +234,7 @@ int scheduler_upcoming(const dag_entry *de, int64_t now, int count, int64_t *log
         if (s <= l)
             break; /* -1, or (never) no progress */
         logical[n] = l;
-        starts[n] = s;
+        starts[n] = s + dag_jitter_offset(de->dag_id, m->jitter_us);
         n++;
         l = s;
     }

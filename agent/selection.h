@@ -13,6 +13,7 @@
 
 typedef struct selection_flags {
     bool downstream, upstream, past, future, failed_only;
+    bool keep_version; /* clear: the runs stay on their versions (versions.h) */
 } selection_flags;
 
 /* MASK (n_tasks entries) gets true for TASK and, per the flags, every task

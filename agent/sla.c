@@ -23,7 +23,7 @@ static bool run_finished(const run *r)
 /* Deadline of the run's own SLA, or -1 when there is none to watch. */
 static int64_t run_deadline(const run *r)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     if (!m || m->sla_us <= 0 || r->due_us <= 0 || r->sla_done || run_finished(r))
         return -1;
     return r->due_us + m->sla_us;
@@ -31,7 +31,7 @@ static int64_t run_deadline(const run *r)
 
 static int64_t ti_deadline(const run *r, size_t i)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     if (!m || i >= m->n_tasks || r->due_us <= 0)
         return -1;
     const ti *t = &r->tis[i];
@@ -42,7 +42,7 @@ static int64_t ti_deadline(const run *r, size_t i)
 
 static void announce(agent *ag, const run *r, int task, int64_t now)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     const char *task_id = task >= 0 ? m->tasks[task].id : NULL;
     int64_t sla_us = task >= 0 ? m->tasks[task].sla_us : m->sla_us;
     char sla_text[32];
@@ -59,7 +59,7 @@ static void announce(agent *ag, const run *r, int task, int64_t now)
  * restarted agent does not fire again. */
 static void miss(agent *ag, run *r, int task, int64_t now)
 {
-    const char *task_id = task >= 0 ? r->de->model->tasks[task].id : NULL;
+    const char *task_id = task >= 0 ? r->model->tasks[task].id : NULL;
     if (task >= 0)
         r->tis[task].sla_done = true;
     else
@@ -82,7 +82,7 @@ static void check(agent *ag, bool fire)
     int64_t now = time_now_us(), next = -1;
     run *r;
     TAILQ_FOREACH(r, &ag->runs, entry) {
-        if (!r->de->model)
+        if (!r->model)
             continue;
         int64_t d = run_deadline(r);
         if (fire && d >= 0 && d <= now)
@@ -125,7 +125,7 @@ static void settle_reopened(agent *ag, const struct event *ev)
     const char *run_id = ev->run_id;
     dag_entry *de = dag_id ? agent_find_dag(ag, dag_id) : NULL;
     run *r = de && run_id ? agent_find_run(ag, de, run_id) : NULL;
-    if (!r || !r->de->model)
+    if (!r || !r->model)
         return;
     bool history = r->start_us > 0;
     for (size_t i = 0; i < r->n_tis && !history; i++)

@@ -26,12 +26,12 @@ static double budget_cpus(const dag_task *task)
 
 bool slots_admit(const agent *ag, const run *r, size_t i)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     if (ag->stopping || ag->degraded)
         return false;
     if (ag->running_tasks >= ag->cfg.parallelism)
         return false;
-    if (r->de->running_tasks >= r->de->model->max_active_tasks)
+    if (r->de->running_tasks >= r->model->max_active_tasks)
         return false;
     int p = pool_index(ag, task->pool);
     if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots)
@@ -43,7 +43,7 @@ void slots_count(agent *ag, run *r, size_t i, int delta)
 {
     ag->running_tasks += delta;
     r->de->running_tasks += delta;
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     int p = pool_index(ag, task->pool);
     if (p >= 0)
         ag->pool_used[p] += delta;
@@ -67,10 +67,10 @@ void slots_recount(agent *ag)
 
 const char *slots_waiting_for(const agent *ag, const run *r, size_t i, char *buf, size_t len)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     if (ag->running_tasks >= ag->cfg.parallelism)
         return "parallelism";
-    if (r->de->running_tasks >= r->de->model->max_active_tasks)
+    if (r->de->running_tasks >= r->model->max_active_tasks)
         return "max_active_tasks";
     int p = pool_index(ag, task->pool);
     if (p >= 0 && ag->pool_used[p] >= ag->cfg.pools[p].slots) {

@@ -44,6 +44,16 @@ static const char *const migrations[] = {
      * node a try runs on: a restarted agent follows the waiting one. */
     "ALTER TABLE task_instances ADD COLUMN waiting_for TEXT;"
     "ALTER TABLE task_instances ADD COLUMN node TEXT;",
+    /* DAG versions: each content of a file, stored the first time seen
+     * (per DAG: a family's members each have the file's); the version of
+     * each run, and the DAG's current one (retention keeps it). */
+    "CREATE TABLE versions (dag_id TEXT NOT NULL, version TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (dag_id, version));"
+    "ALTER TABLE runs ADD COLUMN version TEXT;"
+    "ALTER TABLE dags ADD COLUMN version TEXT;"
+    /* overlap = skip: the latest interval left out, so that a restart does
+     * not create it after all. */
+    "ALTER TABLE dags ADD COLUMN skipped_through INTEGER;",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
@@ -51,6 +51,8 @@ int64_t store_last_logical(store *s, const char *dag_id, const char *run_type);
 typedef void (*store_run_fn)(void *arg, run *r);
 int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg);
 
+/* R's task instances again, against R->model (its version's). */
+void store_load_tis(store *s, run *r);
 /* One finished or active run with its task instances, NULL if unknown. */
 run *store_load_run(store *s, dag_entry *de, const char *run_id);
 /* Calls FN with every run of DAG_ID, oldest first. */
@@ -102,6 +104,24 @@ int store_sla_miss_record(store *s, const char *dag_id, const char *run_id, cons
 void store_grid_add_sla(store *s, const char *dag_id, json_t *runs);
 /* Logical date of a run, -1 if unknown. */
 int64_t store_run_logical(store *s, const char *dag_id, const char *run_id);
+
+/* The state of the DAG's finished run (success or failed) with the latest
+ * logical date before LOGICAL_US, -1 when there is none (recovery). */
+int store_prev_finished_state(store *s, const char *dag_id, int64_t logical_us);
+
+/* Versions (store_versions.c). VERSION of DAG_ID was seen (its TEXT kept
+ * the first time) and is its current one; the text of one (new string,
+ * NULL unknown); [{"version","first_seen","runs"}] newest first; and
+ * retention's part: delete the versions that no run uses and that are not
+ * their DAG's current one (returns how many, -1 error). */
+int store_version_seen(store *s, const char *dag_id, const char *version, const char *text,
+                       size_t len, int64_t now_us);
+char *store_version_text(store *s, const char *dag_id, const char *version, size_t *len);
+json_t *store_versions_json(store *s, const char *dag_id, const char *tz);
+int store_delete_unused_versions(store *s);
+/* overlap = skip: the latest logical date left out (-1: none). */
+int store_dag_set_skipped(store *s, const char *dag_id, int64_t logical_us);
+int64_t store_dag_skipped(store *s, const char *dag_id);
 
 /* Retention: runs that finished before CUTOFF (at most
  * LIMIT, appended to the lists); deleting one run with its task instances;

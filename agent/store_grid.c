@@ -35,7 +35,7 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
     sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
-                                     " end_date FROM runs WHERE dag_id = ?1"
+                                     " end_date, version FROM runs WHERE dag_id = ?1"
                                      " AND (?2 < 0 OR logical_date < ?2)"
                                      " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
@@ -43,13 +43,18 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
     sqlite3_bind_int(st, 3, limit);
     sqlite3_bind_int64(st, 4, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_array_append_new(
-            runs,
+        json_t *row =
             json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
                       "logical_date", json_date_or_null(sqlite3_column_int64(st, 1), tz), "state",
                       sqlite3_column_text(st, 2), "run_type", sqlite3_column_text(st, 3),
                       "start_date", json_time_or_null(store_column_time(st, 4), tz), "end_date",
-                      json_time_or_null(store_column_time(st, 5), tz)));
+                      json_time_or_null(store_column_time(st, 5), tz));
+        /* The run's DAG version (null: from before versions). */
+        json_object_set_new(row, "version",
+                            sqlite3_column_type(st, 6) == SQLITE_TEXT
+                                ? json_string((const char *)sqlite3_column_text(st, 6))
+                                : json_null());
+        json_array_append_new(runs, row);
     }
     sqlite3_reset(st);
     return runs;
@@ -69,7 +74,11 @@ json_t *store_grid_json(store *s, const dag_entry *de, int limit)
     for (size_t t = 0; de->model && t < de->model->n_tasks; t++)
         json_array_append_new(tasks, json_string(de->model->tasks[t].id));
     store_grid_add_sla(s, de->dag_id, runs);
-    return json_pack("{s:s, s:o, s:o}", "dag_id", de->dag_id, "tasks", tasks, "runs", runs);
+    json_t *o = json_pack("{s:s, s:o, s:o}", "dag_id", de->dag_id, "tasks", tasks, "runs", runs);
+    json_object_set_new(o, "version",
+                        de->model && de->model->version[0] ? json_string(de->model->version)
+                                                           : json_null());
+    return o;
 }
 
 json_t *store_recent_states_json(store *s, const char *dag_id, int limit)

@@ -15,7 +15,7 @@ static int insert_ti(store *s, const run *r, size_t i)
                       " max_tries) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->de->model->tasks[i].id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->model->tasks[i].id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, ti_state_name(r->tis[i].state), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, r->tis[i].try_number);
     sqlite3_bind_int(st, 6, r->tis[i].max_tries);
@@ -28,8 +28,8 @@ int store_run_insert(store *s, const run *r)
     if (store_exec(s, "SAVEPOINT run_insert"))
         return -1;
     sqlite3_stmt *st = store_stmt(s, "INSERT INTO runs (dag_id, run_id, run_type, logical_date,"
-                                     " interval_start, interval_end, state, params, due_at)"
-                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                                     " interval_start, interval_end, state, params, due_at,"
+                                     " version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->run_type, -1, SQLITE_STATIC);
@@ -39,6 +39,8 @@ int store_run_insert(store *s, const run *r)
     sqlite3_bind_text(st, 7, run_state_name(r->state), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, r->params_json, -1, SQLITE_STATIC);
     store_bind_opt_time(st, 9, r->due_us);
+    if (r->version[0])
+        sqlite3_bind_text(st, 10, r->version, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         int code = sqlite3_extended_errcode(s->db);
@@ -56,13 +58,16 @@ int store_run_insert(store *s, const run *r)
 
 int store_run_save(store *s, const run *r)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE runs SET state = ?3, start_date = ?4, end_date = ?5"
+    sqlite3_stmt *st = store_stmt(s, "UPDATE runs SET state = ?3, start_date = ?4, end_date = ?5,"
+                                     " version = coalesce(?6, version)"
                                      " WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, run_state_name(r->state), -1, SQLITE_STATIC);
     store_bind_opt_time(st, 4, r->start_us);
     store_bind_opt_time(st, 5, r->end_us);
+    if (r->version[0])
+        sqlite3_bind_text(st, 6, r->version, -1, SQLITE_STATIC);
     return store_write_done(s, st);
 }
 
@@ -80,7 +85,7 @@ int store_ti_save(store *s, const run *r, size_t i)
                       " branch_followed = ?12, waiting_for = ?13, node = ?14");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->de->model->tasks[i].id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->model->tasks[i].id, -1, SQLITE_STATIC);
     /* A claimed try waiting for a node is stored queued with why:
      * load_tis reads it back as the claimed try it is. */
     sqlite3_bind_text(st, 4, ti_state_name(ti_shown_state(t)), -1, SQLITE_STATIC);
@@ -110,9 +115,12 @@ int64_t store_last_logical(store *s, const char *dag_id, const char *run_type)
     return store_query_int64(st, -1);
 }
 
-static void load_tis(store *s, run *r)
+void store_load_tis(store *s, run *r)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
+    for (size_t i = 0; r->tis && i < r->n_tis; i++)
+        free(r->tis[i].followed);
+    free(r->tis);
     r->n_tis = m->n_tasks;
     r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
     for (size_t i = 0; i < m->n_tasks; i++)
@@ -151,7 +159,7 @@ static void load_tis(store *s, run *r)
 
 #define RUN_COLUMNS                                                                                \
     "run_id, run_type, logical_date, interval_start, interval_end, state, params, due_at,"         \
-    " start_date, end_date"
+    " start_date, end_date, version"
 
 static run *run_from_row(sqlite3_stmt *st, dag_entry *de)
 {
@@ -168,6 +176,9 @@ static run *run_from_row(sqlite3_stmt *st, dag_entry *de)
     r->due_us = store_column_time(st, 7);
     r->start_us = store_column_time(st, 8);
     r->end_us = store_column_time(st, 9);
+    r->model = dag_ref(de->model); /* the current version, unless the caller says otherwise */
+    if (sqlite3_column_type(st, 10) == SQLITE_TEXT)
+        snprintf(r->version, sizeof r->version, "%s", (const char *)sqlite3_column_text(st, 10));
     return r;
 }
 
@@ -180,7 +191,7 @@ run *store_load_run(store *s, dag_entry *de, const char *run_id)
     run *r = sqlite3_step(st) == SQLITE_ROW ? run_from_row(st, de) : NULL;
     sqlite3_reset(st);
     if (r)
-        load_tis(s, r);
+        store_load_tis(s, r);
     return r;
 }
 
@@ -219,7 +230,7 @@ int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg)
     run *r;
     while ((r = TAILQ_FIRST(&list))) {
         TAILQ_REMOVE(&list, r, entry);
-        load_tis(s, r);
+        store_load_tis(s, r);
         fn(arg, r);
     }
     return 0;
@@ -331,6 +342,20 @@ int64_t store_run_logical(store *s, const char *dag_id, const char *run_id)
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
     return store_query_int64(st, -1);
+}
+
+int store_prev_finished_state(store *s, const char *dag_id, int64_t logical_us)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT state FROM runs WHERE dag_id = ?1"
+                                     " AND logical_date < ?2 AND state IN ('success', 'failed')"
+                                     " ORDER BY logical_date DESC LIMIT 1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, logical_us);
+    int state = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        state = run_state_parse((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return state;
 }
 
 int store_expired_runs(store *s, int64_t cutoff, int limit, strlist *dag_ids, strlist *run_ids)

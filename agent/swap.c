@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Tasks gone from the new version: a running try is stopped, the instance
  * becomes removed (saved against the old model, which still names it). */
@@ -28,45 +29,47 @@ static void remove_vanished(agent *ag, run *r, const dag *old, const dag *next)
     }
 }
 
+void swap_run(agent *ag, run *r, dag *next)
+{
+    dag *old = r->model;
+    if (old == next)
+        return;
+    remove_vanished(ag, r, old, next);
+    ti *tis = xcalloc(next->n_tasks, sizeof *tis);
+    bool *added = xcalloc(next->n_tasks, sizeof *added);
+    for (size_t j = 0; j < next->n_tasks; j++) {
+        int k = dag_task_index(old, next->tasks[j].id);
+        if (k >= 0) {
+            tis[j] = r->tis[k];
+        } else {
+            tis[j].max_tries = next->tasks[j].retries + 1;
+            added[j] = true;
+        }
+        tis[j].owner = r;
+        tis[j].index = j;
+        if (tis[j].exec)
+            tis[j].ops->set_arg(tis[j].exec, &tis[j]);
+    }
+    for (size_t k = 0; k < old->n_tasks; k++)
+        if (dag_task_index(next, old->tasks[k].id) < 0)
+            free(r->tis[k].followed); /* the others moved to TIS */
+    free(r->tis);
+    r->tis = tis;
+    r->n_tis = next->n_tasks;
+    r->model = dag_ref(next); /* new tasks are saved under their own ids */
+    memcpy(r->version, next->version, sizeof r->version);
+    for (size_t j = 0; j < next->n_tasks; j++)
+        if (added[j])
+            runs_save_ti(ag, r, j);
+    dag_unref(old);
+    free(added);
+    slots_recount(ag);
+}
+
 void swap_model(agent *ag, dag_entry *de, dag *next)
 {
     dag *old = de->model;
-    batch_begin(ag);
-    run *r;
-    TAILQ_FOREACH(r, &ag->runs, entry) {
-        if (r->de != de)
-            continue;
-        remove_vanished(ag, r, old, next);
-        ti *tis = xcalloc(next->n_tasks, sizeof *tis);
-        bool *added = xcalloc(next->n_tasks, sizeof *added);
-        for (size_t j = 0; j < next->n_tasks; j++) {
-            int k = dag_task_index(old, next->tasks[j].id);
-            if (k >= 0) {
-                tis[j] = r->tis[k];
-            } else {
-                tis[j].max_tries = next->tasks[j].retries + 1;
-                added[j] = true;
-            }
-            tis[j].owner = r;
-            tis[j].index = j;
-            if (tis[j].exec)
-                tis[j].ops->set_arg(tis[j].exec, &tis[j]);
-        }
-        for (size_t k = 0; k < old->n_tasks; k++)
-            if (dag_task_index(next, old->tasks[k].id) < 0)
-                runs_ti_free(&r->tis[k]); /* the others moved to TIS */
-        free(r->tis);
-        r->tis = tis;
-        r->n_tis = next->n_tasks;
-        de->model = next; /* new tasks are saved under their own ids */
-        for (size_t j = 0; j < next->n_tasks; j++)
-            if (added[j])
-                runs_save_ti(ag, r, j);
-        de->model = old;
-        free(added);
-    }
     de->model = next;
-    dag_free(old);
+    dag_unref(old); /* freed with the last active run of its version */
     slots_recount(ag);
-    batch_end(ag);
 }

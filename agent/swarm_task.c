@@ -32,7 +32,7 @@ static bool swarm_claims(const dag_task *task)
 static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, const char *command,
                             char *err, size_t errlen)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     char *image = template_render(task->image, &v->ctx, false, err, errlen);
     char **argv = image ? shell_split(command, err, errlen) : NULL;
@@ -43,7 +43,7 @@ static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, con
          * must exist on the node that runs the task. */
         strlist volumes = {0};
         for (size_t k = 0; k < task->volumes.n; k++) {
-            char *b = docker_resolve_bind(task->volumes.items[k], r->de->model->dir);
+            char *b = docker_resolve_bind(task->volumes.items[k], r->model->dir);
             strlist_push(&volumes, b);
             free(b);
         }
@@ -83,7 +83,7 @@ static exec_handle *swarm_start(agent *ag, run *r, size_t i, const task_vars *v,
                                 const char *command, const char *log_path, exec_done_fn done,
                                 void *arg, char *err, size_t errlen)
 {
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     if (!ag->swarm) {
         snprintf(err, errlen, "no swarm manager configured ([swarm] host)");
         return NULL;
@@ -114,7 +114,7 @@ static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const char *log_pa
                                  exec_done_fn done, void *arg, bool *not_started)
 {
     (void)not_started; /* reported through res.not_started, as Docker does */
-    const dag_task *task = &r->de->model->tasks[i];
+    const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     int64_t now = time_now_us(), timeout = 0, wait_limit = 0;
     if (task->timeout_us > 0) {

@@ -11,7 +11,7 @@ extern char **environ;
 
 void task_vars_init(task_vars *v, const run *r, size_t task_index)
 {
-    const dag *m = r->de->model;
+    const dag *m = r->model;
     const char *tz = m->timezone;
     memset(v, 0, sizeof *v);
     v->timezone = tz;

@@ -19,6 +19,20 @@ bool dag_id_valid(const char *s)
     return true;
 }
 
+int64_t dag_jitter_offset(const char *dag_id, int64_t jitter_us)
+{
+    if (jitter_us <= 0 || !dag_id)
+        return 0;
+    /* FNV-1a: stable across hosts, builds and restarts (no seed). */
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *c = (const unsigned char *)dag_id; *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    /* Whole seconds when the jitter allows: the start reads plainly. */
+    if (jitter_us >= 1000000)
+        return (int64_t)(h % (uint64_t)(jitter_us / 1000000)) * 1000000;
+    return (int64_t)(h % (uint64_t)jitter_us);
+}
+
 int dag_task_index(const dag *d, const char *id)
 {
     if (d->task_ix) {
@@ -65,6 +79,19 @@ static void task_free(dag_task *t)
     strlist_free(&t->notify);
 }
 
+dag *dag_ref(dag *d)
+{
+    if (d)
+        d->refs++;
+    return d;
+}
+
+void dag_unref(dag *d)
+{
+    if (d && --d->refs <= 0)
+        dag_free(d);
+}
+
 void dag_free(dag *d)
 {
     if (!d)
@@ -84,6 +111,9 @@ void dag_free(dag *d)
     free(d->schedule);
     free(d->timezone);
     strlist_free(&d->notify);
+    free(d->family);
+    free(d->member);
+    free(d->text);
     free(d);
 }
 

@@ -74,7 +74,16 @@ typedef struct dag {
     size_t n_params;
     dag_task *tasks; /* in topological order (upstream before downstream) */
     size_t n_tasks;
-    strindex *task_ix; /* task id -> index into tasks (NULL: not built yet) */
+    strindex *task_ix;         /* task id -> index into tasks (NULL: not built yet) */
+    int64_t catchup_window_us; /* 0: no window (every missed interval) */
+    bool overlap_skip;         /* overlap = skip: a run due at max_active_runs is not made */
+    int64_t jitter_us;         /* 0: none; scheduled runs start up to this much late */
+    char *family;              /* a family's member: the file's name without .ini; else NULL */
+    char *member;              /* the member's name, NULL for a plain DAG */
+    char version[13];          /* first 12 hex digits of the file's SHA-256 ("" unknown) */
+    char *text;                /* the file's bytes (NUL-terminated), NULL unknown */
+    size_t text_len;
+    int refs; /* holders (the agent's entry and its runs): dag_unref frees at 0 */
 } dag;
 
 /* Defaults when the DAG file is silent. */
@@ -89,6 +98,20 @@ dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags);
  * (its basename without ".ini"). */
 dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags);
 void dag_free(dag *d);
+/* Another holder of D / one holder fewer (freed with the last). A loaded
+ * DAG has one holder, its loader. */
+dag *dag_ref(dag *d);
+void dag_unref(dag *d);
+
+/* Every DAG of the file PATH: one for a plain file, one per member of a
+ * family file ([family] members = …), in the order of members, each with
+ * the file's version and text. Returns how many are in *OUT (a new array),
+ * 0 (and *OUT NULL) when the file has errors; problems go to DIAGS. */
+size_t dag_load_file_all(const char *path, const char *default_tz, diag_list *diags, dag ***out);
+/* The same from the bytes TEXT (LEN of them), named NAME in messages. */
+size_t dag_load_text_all(const char *text, size_t len, const char *name, const char *default_tz,
+                         diag_list *diags, dag ***out);
+void dag_free_all(dag **list, size_t n);
 
 /* Index of task ID, or -1 (constant time once dag_link has run). */
 int dag_task_index(const dag *d, const char *id);
@@ -103,6 +126,10 @@ bool dag_task_is_leaf(const dag *d, size_t i);
 /* start_date / end_date not given: before every valid date (timeutil.h). */
 #define DAG_NO_DATE (-1)
 bool dag_id_valid(const char *s);
+
+/* How late the scheduled runs of DAG_ID start within JITTER_US: fixed per id
+ * (a hash of it), in [0, JITTER_US). */
+int64_t dag_jitter_offset(const char *dag_id, int64_t jitter_us);
 
 /* Resolve every task's upstream ids into up/down, report unknown upstream
  * tasks and cycles (as FILE:LINE into DIAGS), then reorder d->tasks

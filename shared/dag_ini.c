@@ -163,6 +163,9 @@ static void section_header(ini_parser *p, char *s)
             ini_err(p, p->lineno, "bad task id \"%s\": use letters, digits, '_', '.' and '-'", id);
         else
             declare_task(p, id);
+    } else if (strcmp(name, "family") == 0 ||
+               (strncmp(name, "member", 6) == 0 && (!name[6] || isspace((unsigned char)name[6])))) {
+        ini_family_section(p, name);
     } else {
         ini_err(p, p->lineno, "unknown section [%s] (expected [dag], [params] or [task ID])", name);
         p->sect = SECT_IGNORED;
@@ -303,6 +306,12 @@ const char *ini_section_label(ini_parser *p, char *buf, size_t len)
         return "[dag]";
     if (p->sect == SECT_PARAMS)
         return "[params]";
+    if (p->sect == SECT_FAMILY)
+        return "[family]";
+    if (p->sect == SECT_MEMBER) {
+        snprintf(buf, len, "[member %s]", p->fam->sect[p->cur_member].name);
+        return buf;
+    }
     snprintf(buf, len, "[task %s]", p->d->tasks[p->task].id);
     return buf;
 }
@@ -348,6 +357,10 @@ static void on_key(ini_parser *p, const char *name, const char *value)
     case SECT_PARAMS:
         param_key(p, name, value);
         break;
+    case SECT_FAMILY:
+    case SECT_MEMBER:
+        ini_family_key(p, name, value);
+        break;
     case SECT_TASK:
         ini_task_key(p, name, value);
         if (p->key == TK_COMMAND && cut_by_comment(p->raw))
@@ -364,6 +377,8 @@ static void on_continuation(ini_parser *p, const char *value)
         ini_append_line(p, &p->d->params[p->key].value, value);
     } else if (p->sect == SECT_DAG) {
         ini_dag_continuation(p, value);
+    } else if (p->sect == SECT_FAMILY || p->sect == SECT_MEMBER) {
+        ini_family_continuation(p, value);
     } else if (p->sect == SECT_TASK) {
         ini_task_continuation(p, value);
         if (p->key == TK_COMMAND && cut_by_comment(p->raw) && inih_cuts_continuations())
@@ -447,11 +462,14 @@ static void parser_free(ini_parser *p)
     strindex_free(p->notify_ix);
     free(p->start_date);
     free(p->end_date);
+    ini_family_free(p);
 }
 
-dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags)
+dag *ini_load_pass(FILE *f, const char *name, const char *default_tz, diag_list *diags,
+                   const char *member, strlist *members)
 {
     ini_parser p = {0};
+    p.member = member;
     size_t first_diag = diags->n;
     p.f = f;
     p.file = name ? name : "<dag>";
@@ -459,6 +477,7 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
     p.key = -1;
     p.def_retry_delay = DAG_DEFAULT_RETRY_DELAY_US;
     dag *d = p.d = xcalloc(1, sizeof *d);
+    d->refs = 1;
     d->file = xstrdup(p.file);
     d->dir = dir_of(p.file);
     d->catchup = true;
@@ -476,6 +495,10 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
     const char *base = strrchr(p.file, '/');
     if (!utf8_valid(base ? base + 1 : p.file))
         ini_err(&p, 0, "the file name is not valid UTF-8");
+    ini_family_finish_id(&p);
+    if (p.fam && members)
+        for (size_t i = 0; i < p.fam->members.n; i++)
+            strlist_push(members, p.fam->members.items[i]);
     if (!d->id) {
         d->id = default_id(p.file);
         if (!dag_id_valid(d->id))
@@ -497,6 +520,11 @@ dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_lis
         return NULL;
     }
     return d;
+}
+
+dag *dag_load_stream(FILE *f, const char *name, const char *default_tz, diag_list *diags)
+{
+    return ini_load_pass(f, name, default_tz, diags, NULL, NULL);
 }
 
 dag *dag_load_file(const char *path, const char *default_tz, diag_list *diags)

@@ -15,7 +15,15 @@
 #define INI_CUT_WARNING                                                                            \
     "inline comment: inih cut the command at ' ;' (write 'a; b' without a space before ';')"
 
-enum ini_sect { SECT_NONE, SECT_DAG, SECT_PARAMS, SECT_TASK, SECT_IGNORED };
+enum ini_sect {
+    SECT_NONE,
+    SECT_DAG,
+    SECT_PARAMS,
+    SECT_TASK,
+    SECT_IGNORED,
+    SECT_FAMILY,
+    SECT_MEMBER
+};
 enum ini_line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
 
 enum dag_key {
@@ -34,6 +42,9 @@ enum dag_key {
     DK_NOTIFY,
     DK_SLA,
     DK_EXECUTOR,
+    DK_CATCHUP_WINDOW,
+    DK_OVERLAP,
+    DK_JITTER,
     DK_COUNT
 };
 
@@ -84,6 +95,23 @@ typedef struct task_meta {
     strindex *up_ix, *notify_ix;
 } task_meta;
 
+/* A family file's [family] and [member NAME] sections (dag_family.c). */
+typedef struct family_member {
+    char *name;
+    int line;
+    strlist keys, values;
+    intvec key_lines;
+} family_member;
+
+typedef struct ini_family {
+    int line;         /* of [family] */
+    int members_line; /* of members = */
+    strlist members;
+    intvec member_lines; /* line of each item of members */
+    family_member *sect; /* the [member NAME] sections, in file order */
+    size_t n_sect;
+} ini_family;
+
 typedef struct ini_parser {
     FILE *f;
     const char *file;
@@ -116,6 +144,15 @@ typedef struct ini_parser {
     size_t param_cap;
     strindex *notify_ix; /* of [dag] notify, once long (add_items) */
 
+    /* Families: what [family] and [member NAME] say (NULL: none seen), the
+     * member this load builds (NULL: the checking load, dag_family.c), and
+     * [dag] id when it holds a template. */
+    ini_family *fam;
+    const char *member;
+    size_t cur_member; /* the [member NAME] section keys go to */
+    char *id_template;
+    int id_line;
+
     /* [dag] defaults for every task. */
     int def_retries;
     int64_t def_retry_delay, def_timeout;
@@ -137,5 +174,22 @@ void ini_task_key(ini_parser *p, const char *name, const char *value);
 void ini_task_continuation(ini_parser *p, const char *value);
 /* After the last line: defaults, dates, templates, links. */
 void ini_finish(ini_parser *p);
+
+/* Families (dag_family.c). A [family] or [member NAME] header (NAME after
+ * "member"); their keys and continuation lines; after the last line, the
+ * id (before the default id is taken) and the tasks' member templates
+ * (before their checks). */
+void ini_family_section(ini_parser *p, const char *name);
+void ini_family_key(ini_parser *p, const char *name, const char *value);
+void ini_family_continuation(ini_parser *p, const char *value);
+void ini_family_finish_id(ini_parser *p);
+void ini_family_apply(ini_parser *p);
+void ini_family_free(ini_parser *p);
+
+/* One load of a file: MEMBER NULL checks it all (a family's member
+ * templates against every member; MEMBERS gets a family's members), else
+ * builds that member's DAG. */
+dag *ini_load_pass(FILE *f, const char *name, const char *default_tz, diag_list *diags,
+                   const char *member, strlist *members);
 
 #endif

@@ -203,7 +203,11 @@ struct ini_key {
 static void set_dag_id(ini_parser *p, const ini_key *k, void *field, const char *v)
 {
     (void)k;
-    if (dag_id_valid(v))
+    if (strstr(v, "{{")) { /* a family's id: checked once the file is read */
+        free(p->id_template);
+        p->id_template = xstrdup(v);
+        p->id_line = p->lineno;
+    } else if (dag_id_valid(v))
         set_str(field, v);
     else
         ini_err(p, p->lineno, "bad DAG id \"%s\": use letters, digits, '_', '.' and '-'", v);
@@ -319,6 +323,15 @@ static void add_command_line(ini_parser *p, const ini_key *k, void *field, const
     intvec_push(&p->meta[p->task].cmd_lines, p->lineno);
 }
 
+static void set_overlap(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    if (strcmp(v, "queue") == 0 || strcmp(v, "skip") == 0)
+        *(bool *)field = v[0] == 's';
+    else
+        ini_err(p, p->lineno, "bad overlap \"%s\": expected queue or skip", v);
+}
+
 static const char *const pull_choices[] = {"never", "missing", "always", NULL};
 
 #define ROW(n, ty, T, f, ...)                                                                      \
@@ -351,6 +364,9 @@ static const ini_key dag_keys[DK_COUNT] = {
     [DK_NOTIFY] = DAG("notify", KT_IDS, notify, LIST(0, offsetof(ini_parser, notify_ix))),
     [DK_SLA] = DAG("sla", KT_DURATION, sla_us),
     [DK_EXECUTOR] = DAG_DEFAULT("executor", KT_CUSTOM, def_executor, CUSTOM(set_dag_executor)),
+    [DK_CATCHUP_WINDOW] = DAG("catchup_window", KT_DURATION, catchup_window_us),
+    [DK_OVERLAP] = DAG("overlap", KT_CUSTOM, overlap_skip, CUSTOM(set_overlap)),
+    [DK_JITTER] = DAG("jitter", KT_DURATION, jitter_us),
 };
 
 /* [task ID]: one row per key, in the order of enum task_key. */
@@ -618,6 +634,7 @@ void ini_finish(ini_parser *p)
         ini_err(p, p->dag_key_line[DK_END_DATE], "end_date is before start_date");
 
     d->notify_line = p->dag_key_line[DK_NOTIFY];
+    ini_family_apply(p); /* {{ member… }} before the checks see the commands */
     const char **names = xmalloc((d->n_params + 1) * sizeof *names);
     for (size_t i = 0; i < d->n_params; i++)
         names[i] = d->params[i].name;

@@ -152,10 +152,15 @@ int template_check_command(const char *tmpl, size_t *offset, char *err, size_t e
             size_t len = 0;
             while (is_name_char(name[len]))
                 len++;
-            if (q != OUTSIDE && len > 7 && strncmp(name, "params.", 7) == 0) {
+            /* Params and a family's member values are one quoted word each. */
+            bool quoted_word = (len > 7 && strncmp(name, "params.", 7) == 0) ||
+                               (len == 6 && strncmp(name, "member", 6) == 0) ||
+                               (len > 7 && strncmp(name, "member.", 7) == 0);
+            if (q != OUTSIDE && quoted_word) {
                 snprintf(err, errlen,
                          "{{ %.*s }} stands inside %s quotes, where its value would be unquoted "
-                         "again: write it outside quotes (a param is always one quoted word)",
+                         "again: write it outside quotes (a param or member value is always one "
+                         "quoted word)",
                          (int)len, name, q == SINGLE ? "single" : "double");
                 *offset = (size_t)(c - text);
                 return -1;

@@ -38,7 +38,8 @@ printf '[task x]\ncommand = echo x\n' >"$T/dags/b.ini"
 wait_for 1 has_dags "a b"
 check_eq "its history stayed in the store" 1 "$(jctl grid b | jq '.runs | length')"
 
-# An edit while a run is active: the new task joins that run.
+# An edit while a run is active: that run finishes on its version (DAG
+# versions), the next run has the new task.
 cat >"$T/dags/c.ini" <<DAG
 [task slow]
 command = touch $T/slow_started; sleep 1
@@ -55,8 +56,11 @@ command = echo added
 DAG
 wait_for 1 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid c | jq -r '.tasks | join(\" \")')\" = 'slow added' ]"
 ctl wait c "$run" --timeout 10 >/dev/null
-check_eq "a task added during a run runs in it" success "$(ti_state c "$run" added)"
+check_eq "a task added during a run does not join it (the run keeps its version)" null "$(ti_state c "$run" added)"
 check_eq "the running task was not disturbed" success "$(ti_state c "$run" slow)"
+next=$(ctl trigger c)
+ctl wait c "$next" --timeout 10 >/dev/null
+check_eq "the next run has the added task" success "$(ti_state c "$next" added)"
 
 # SIGHUP: the agent config again.
 sed -i 's/^parallelism = .*/parallelism = 3/' "$T/dagd.ini"

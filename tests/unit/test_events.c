@@ -41,6 +41,7 @@ static int setup(void **state)
     f->de.model = &f->model;
     strcpy(f->run_id, "r1");
     f->r.de = &f->de;
+    f->r.model = f->de.model;
     f->r.run_id = f->run_id;
     f->r.tis = f->tis;
     f->r.n_tis = 2;

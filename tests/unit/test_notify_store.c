@@ -46,6 +46,7 @@ static int setup(void **state)
     f->de.file = "d.ini";
     run *r = calloc(1, sizeof *r);
     r->de = &f->de;
+    r->model = f->de.model;
     r->run_id = xstrdup("scheduled__2026-11-23T00:00:00+00:00");
     r->run_type = xstrdup("scheduled");
     r->logical_us = r->interval_start_us = LOGICAL;

@@ -66,6 +66,7 @@ static run *make_run(fixture *f, const char *id, int64_t logical)
 {
     run *r = calloc(1, sizeof *r);
     r->de = &f->de;
+    r->model = f->de.model;
     r->run_id = xstrdup(id);
     r->run_type = xstrdup("scheduled");
     r->logical_us = logical;

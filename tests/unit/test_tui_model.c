@@ -117,6 +117,22 @@ static void test_grid_load(void **state)
     assert_int_equal(grid_cell_at(&g, 0, 0)->state, TI_SKIPPED);
     grid_model_free(&g);
 
+    /* A run of another version than the DAG's current one is marked
+     * (runs from before versions, version null, are not). */
+    const char *versions =
+        "{\"dag_id\":\"d\",\"tasks\":[\"t\"],\"runs\":["
+        "{\"run_id\":\"a\",\"logical_date\":\"2026-01-03T00:00:00+00:00\",\"version\":"
+        "\"bbbbbbbbbbbb\"},"
+        "{\"run_id\":\"b\",\"logical_date\":\"2026-01-02T00:00:00+00:00\",\"version\":"
+        "\"aaaaaaaaaaaa\"},"
+        "{\"run_id\":\"c\",\"logical_date\":\"2026-01-01T00:00:00+00:00\",\"version\":null}],"
+        "\"version\":\"bbbbbbbbbbbb\"}";
+    assert_int_equal(grid_model_load(&g, span(versions)), 0);
+    assert_false(g.runs[0].old_version);
+    assert_true(g.runs[1].old_version);
+    assert_false(g.runs[2].old_version);
+    grid_model_free(&g);
+
     assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\"}")), -1);
     assert_int_equal(grid_model_load(&g, span("{\"dag_id\":\"d\",\"tasks\":[1],\"runs\":[]}")), -1);
     assert_int_equal(grid_model_load(&g, span("not json")), -1);

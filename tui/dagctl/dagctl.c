@@ -23,6 +23,7 @@ static const struct subcommand {
     {"unpause", "unpause DAG", ctl_unpause},
     {"clear",
      "clear DAG RUN TASK [--downstream] [--upstream] [--past] [--future] [--failed-only] "
+     "[--keep-version] "
      "[--dry-run] [--yes]",
      ctl_clear},
     {"mark",
@@ -35,6 +36,8 @@ static const struct subcommand {
     {"nodes", "nodes", ctl_nodes},
     {"metrics", "metrics", ctl_metrics},
     {"backup", "backup FILE", ctl_backup},
+    {"versions", "versions DAG", ctl_versions},
+    {"show", "show DAG [--version V]", ctl_show},
 };
 
 static void usage(FILE *out)

@@ -67,5 +67,7 @@ int ctl_notify(ctl *x);
 int ctl_nodes(ctl *x);
 int ctl_metrics(ctl *x);
 int ctl_backup(ctl *x);
+int ctl_versions(ctl *x);
+int ctl_show(ctl *x);
 
 #endif

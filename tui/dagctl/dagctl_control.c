@@ -110,8 +110,8 @@ static int change(ctl *x, const char *cmd, const char *key, const char *verb, js
 }
 
 static const char *const selection_flags[] = {
-    "--downstream", "--upstream", "--past", "--future", "--failed-only",
-    "--dry-run",    "--yes",      "-y",     NULL};
+    "--downstream",   "--upstream", "--past", "--future", "--failed-only",
+    "--keep-version", "--dry-run",  "--yes",  "-y",       NULL};
 
 static json_t *selection_args(const parsed_args *p)
 {
@@ -121,8 +121,9 @@ static json_t *selection_args(const parsed_args *p)
                               {"--upstream", "upstream"},
                               {"--past", "past"},
                               {"--future", "future"},
-                              {"--failed-only", "failed_only"}};
-    for (size_t i = 0; i < 5; i++)
+                              {"--failed-only", "failed_only"},
+                              {"--keep-version", "keep_version"}};
+    for (size_t i = 0; i < 6; i++)
         if (ctl_flag_value(p, names[i][0]))
             json_object_set_new(args, names[i][1], json_true());
     return args;
@@ -135,7 +136,8 @@ int ctl_clear(ctl *x)
         return EXIT_USAGE;
     if (p.n_pos != 3)
         return ctl_usage_error("usage: dagctl clear DAG RUN TASK [--downstream] [--upstream] "
-                               "[--past] [--future] [--failed-only] [--dry-run] [--yes]");
+                               "[--past] [--future] [--failed-only] [--keep-version] [--dry-run] "
+                               "[--yes]");
     bool yes = ctl_flag_value(&p, "--yes") || ctl_flag_value(&p, "-y");
     return change(x, "clear", "cleared", "clear", selection_args(&p),
                   ctl_flag_value(&p, "--dry-run") != NULL, yes);
@@ -147,7 +149,7 @@ int ctl_mark(ctl *x)
     if (ctl_parse_args(x, NULL, selection_flags, &p))
         return EXIT_USAGE;
     if (p.n_pos != 4 || (strcmp(p.pos[3], "success") != 0 && strcmp(p.pos[3], "failed") != 0) ||
-        ctl_flag_value(&p, "--failed-only"))
+        ctl_flag_value(&p, "--failed-only") || ctl_flag_value(&p, "--keep-version"))
         return ctl_usage_error("usage: dagctl mark DAG RUN TASK success|failed [--downstream] "
                                "[--upstream] [--past] [--future] [--dry-run] [--yes]");
     json_t *args = selection_args(&p);

@@ -166,6 +166,7 @@ typedef struct loader {
     grid_model *g;
     size_t cap;
     bool bad;
+    char version[16]; /* the DAG's current version, "" unknown */
 } loader;
 
 static bool load_task_name(void *ud, size_t index, tj_span v)
@@ -226,6 +227,8 @@ static bool load_run(void *ud, size_t index, tj_span v)
     int st = run_state_parse(json_string_value(json_object_get(o, "state")));
     r->state = (unsigned char)(st < 0 ? RUN_QUEUED : st);
     r->run_type = run_type_char(json_string_value(json_object_get(o, "run_type")), run_id);
+    const char *version = json_string_value(json_object_get(o, "version"));
+    r->old_version = version && ld->version[0] && strcmp(version, ld->version) != 0;
     json_t *tasks = json_object_get(o, "tasks");
     for (size_t t = 0; t < g->n_tasks; t++) {
         grid_cell *c = &g->cells[g->n_runs * g->n_tasks + t];
@@ -243,13 +246,17 @@ static bool load_run(void *ud, size_t index, tj_span v)
 int grid_model_load(grid_model *g, tj_span result)
 {
     memset(g, 0, sizeof *g);
-    loader ld = {g, 0, false};
+    loader ld = {.g = g};
     tj_span id, tasks, runs;
     char buf[256];
     if (!tj_member(result, "dag_id", &id) || !tj_string(id, buf, sizeof buf) ||
         !tj_member(result, "tasks", &tasks) || !tj_member(result, "runs", &runs))
         return -1;
     g->dag_id = xstrdup(buf);
+    tj_span version;
+    if (!tj_member(result, "version", &version) ||
+        !tj_string(version, ld.version, sizeof ld.version))
+        ld.version[0] = '\0';
     if (tj_each_element(tasks, load_task_name, &ld) || ld.bad ||
         tj_each_element(runs, load_run, &ld) || ld.bad) {
         grid_model_free(g);

@@ -57,6 +57,7 @@ typedef struct grid_run {
     char label[24];      /* logical date for the row: "2026-11-22" or with time */
     unsigned char state; /* enum run_state */
     char run_type;       /* 's' scheduled, 'm' manual, 'b' backfill, '?' */
+    bool old_version;    /* runs on another DAG version than the current one */
 } grid_run;
 
 typedef struct grid_model {

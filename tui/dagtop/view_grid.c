@@ -365,6 +365,8 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
         char label[32];
         grid_row_label(r, label_len, label, sizeof label);
         draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, label);
+        if (r->old_version) /* a run of an older DAG version */
+            draw_text(y, label_w - 3, 1, A_BOLD, "*");
         draw_text(y, label_w - 2, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
         x = label_w;
         for (int k = L->left; k < L->left + L->n_cols; k++) {
