@@ -99,6 +99,16 @@ m2=$(date -u -d "@$((startm_s + 120))" +%Y-%m-%dT%H:%M:00+00:00)
 # may add its own line).
 check "overlap = skip: the log names the left-out runs" wait_for 10 grep -q "ov_skip: overlap = skip: [23] runs from $m1 to .* were not created (1 active run, max_active_runs 1)" "$T/agent.log"
 check_eq "overlap = skip: one run while it is active" 1 "$(nruns ov_skip)"
+left_out() { # every left-out run the log names: "N runs from" or "the run for"
+    sed -n -e 's/.*ov_skip: overlap = skip: \([0-9]*\) runs from .*/\1/p' \
+        -e 's/.*ov_skip: overlap = skip: the run for .*/1/p' "$T/agent.log" | awk '{s+=$1} END {print s+0}'
+}
+n_left=$(left_out)
+check "overlap = skip: the log names at least two left-out runs" test "$n_left" -ge 2
+skipped_metric() { ctl metrics | sed -n 's/^dagd_runs_skipped_total{dag_id="ov_skip"} //p'; }
+check_eq "overlap = skip: dagd_runs_skipped_total counts every left-out run" "$n_left" "$(skipped_metric)"
+check_eq "overlap = queue: dagd_runs_skipped_total stays 0" 0 \
+    "$(ctl metrics | sed -n 's/^dagd_runs_skipped_total{dag_id="ov_queue"} //p')"
 check_eq "overlap = queue: one run while it is active" 1 "$(nruns ov_queue)"
 check "overlap = queue: nothing is logged as skipped" bash -c "! grep -q 'ov_queue: overlap = skip' '$T/agent.log'"
 touch "$T/release_skip" "$T/release_queue"
