@@ -26,6 +26,10 @@ json_t *cmd_task_instance(request *rq)
         json_time_or_null(t->end_us, tz), "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
+    json_t *outs = store_outputs_json(rq->ag->db, de->dag_id, run_id, de->model->tasks[task].id);
+    json_t *mine = json_object_get(outs, de->model->tasks[task].id);
+    json_object_set_new(o, "outputs", mine ? json_incref(mine) : json_object());
+    json_decref(outs);
     if (loaded)
         runs_free(loaded);
     return o;

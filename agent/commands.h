@@ -145,5 +145,6 @@ json_t *cmd_clear(request *rq);
 json_t *cmd_mark(request *rq);
 json_t *cmd_backfill(request *rq);
 json_t *cmd_notify_test(request *rq);
+json_t *cmd_outputs(request *rq);
 
 #endif

@@ -68,6 +68,9 @@ typedef struct dag {
     dag_task *tasks; /* in topological order (upstream before downstream) */
     size_t n_tasks;
     strindex *task_ix; /* task id -> index into tasks (NULL: not built yet) */
+    /* trigger_files: an absolute glob, wildcards in the last part only
+     * (file_trigger.c); NULL: none. */
+    char *trigger_files;
 } dag;
 
 /* Defaults when the DAG file is silent. */

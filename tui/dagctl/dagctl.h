@@ -64,5 +64,6 @@ int ctl_mark(ctl *x);
 int ctl_backfill(ctl *x);
 int ctl_audit(ctl *x);
 int ctl_notify(ctl *x);
+int ctl_outputs(ctl *x);
 
 #endif

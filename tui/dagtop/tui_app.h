@@ -42,6 +42,7 @@ typedef struct ti_detail {
     char start[40];
     char executor[16];
     char waiting[128];
+    char outputs[96]; /* "2 outputs: rows,path" of its stored outputs, "" if none */
 } ti_detail;
 
 typedef struct grid_view {
