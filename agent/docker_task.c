@@ -110,20 +110,21 @@ json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
     json_object_set_new(body, "Labels", labels);
 
     json_t *host = json_object();
-    if ((s->volumes && s->volumes->n) || s->output_file) {
+    if (s->volumes && s->volumes->n) {
         json_t *binds = json_array();
-        for (size_t k = 0; s->volumes && k < s->volumes->n; k++) {
+        for (size_t k = 0; k < s->volumes->n; k++) {
             char *b = resolve_bind(s->volumes->items[k], s->dag_dir);
-            json_array_append_new(binds, json_string(b));
-            free(b);
-        }
-        if (s->output_file) {
-            char *b = xasprintf("%s:%s", s->output_file, OUTPUT_CONTAINER_PATH);
             json_array_append_new(binds, json_string(b));
             free(b);
         }
         json_object_set_new(host, "Binds", binds);
     }
+    /* A mount, not a bind string: the path holds the run id, whose ':'
+     * would split "SRC:DST". */
+    if (s->output_file)
+        json_object_set_new(host, "Mounts",
+                            json_pack("[{s:s, s:s, s:s}]", "Type", "bind", "Source", s->output_file,
+                                      "Target", OUTPUT_CONTAINER_PATH));
     set_str(host, "NetworkMode", s->network);
     if (s->memory > 0)
         json_object_set_new(host, "Memory", json_integer(s->memory));
