@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
+#include "file_trigger.h"
 #include "retention.h"
 #include "fsutil.h"
 #include "runner.h"
@@ -221,6 +222,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     char err[512] = "";
     reload_start(&ag);
     retention_start(&ag);
+    file_triggers_sync(&ag); /* files that came while the agent was away trigger now */
     if (server_start(&ag, err, sizeof err)) {
         log_error("socket: %s", err);
         goto out;
@@ -248,6 +250,7 @@ out:
     sla_free(&ag);
     wait_shutdown(&ag);
     server_stop(&ag);
+    file_triggers_stop(&ag);
     uv_walk(ag.loop, close_walk, NULL);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     uv_loop_close(ag.loop);
