@@ -339,8 +339,7 @@ void file_triggers_sync(agent *ag)
     else if (!ft->n && ft->timer_on)
         uv_timer_stop(&ft->retry);
     ft->timer_on = ft->n > 0;
-    ag->pass(ag);
-    batch_end(ag);
+    batch_end(ag); /* the caller's pass starts the runs */
 }
 
 static void on_timer_closed(uv_handle_t *h)

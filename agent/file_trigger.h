@@ -13,7 +13,8 @@
 #include "agent.h"
 
 /* Arm, re-arm (the glob changed) or drop the watch of every DAG after a
- * load or reload. */
+ * load or reload; the runs of files found are created, and started by the
+ * caller's next pass. */
 void file_triggers_sync(agent *ag);
 /* Shutdown: close every watch (before the loop's handles are walked). */
 void file_triggers_stop(agent *ag);

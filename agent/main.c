@@ -222,7 +222,6 @@ static int run_agent(const char *config_file, bool stop_tasks)
     char err[512] = "";
     reload_start(&ag);
     retention_start(&ag);
-    file_triggers_sync(&ag); /* files that came while the agent was away trigger now */
     if (server_start(&ag, err, sizeof err)) {
         log_error("socket: %s", err);
         goto out;
@@ -234,6 +233,9 @@ static int run_agent(const char *config_file, bool stop_tasks)
     uv_signal_start(&ag.sig_int, on_stop_signal, SIGINT);
     log_plain(LOG_LEVEL_INFO, "dagd %s: %zu DAGs from %s, socket %s", DAGD_VERSION, ag.n_dags,
               ag.cfg.dags_dir, ag.cfg.socket);
+    /* Once the socket is ours (nothing starts before that): files that
+     * came while the agent was away make their runs, started by the pass. */
+    file_triggers_sync(&ag);
     engine_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
