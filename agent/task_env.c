@@ -71,6 +71,15 @@ void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index)
 {
     const dag *m = r->de->model;
     json_t *all = store_outputs_json(db, r->de->dag_id, r->run_id, NULL);
+    v->ctx.output = upstream_output;
+    v->ctx.output_arg = v;
+    if (strcmp(r->run_type, "file") == 0)
+        v->trigger_file = store_trigger_file(db, r->de->dag_id, r->run_id);
+    v->ctx.trigger_file = v->trigger_file;
+    if (json_object_size(all) == 0) { /* most runs: no walk over a big DAG */
+        v->outputs = all;
+        return;
+    }
     /* Only the tasks above this one: another branch's outputs are not its
      * inputs (the loader allows only those in templates; env follows). */
     bool *above = xcalloc(m->n_tasks, sizeof *above);
@@ -92,11 +101,6 @@ void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index)
     free(above);
     free(stack);
     v->outputs = mine;
-    v->ctx.output = upstream_output;
-    v->ctx.output_arg = v;
-    if (strcmp(r->run_type, "file") == 0)
-        v->trigger_file = store_trigger_file(db, r->de->dag_id, r->run_id);
-    v->ctx.trigger_file = v->trigger_file;
 }
 
 void task_vars_free(task_vars *v)
