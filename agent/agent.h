@@ -146,6 +146,7 @@ typedef struct agent {
     sla *sla;                      /* the SLA timer (sla.c) */
     struct refusals *refusals;     /* rate limit of refused changes in the audit (refusals.c) */
     struct swarm_info *swarm_info; /* the swarm's API and node counts (swarm_info.c) */
+    struct file_triggers *triggers; /* the watches of trigger_files (file_trigger.c) */
 } agent;
 
 dag_entry *agent_find_dag(agent *ag, const char *dag_id);

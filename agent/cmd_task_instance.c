@@ -38,6 +38,10 @@ json_t *cmd_task_instance(request *rq)
         "executor", executor_for(dt)->name, "waiting_for", why);
     if (o && t->node)
         json_object_set_new(o, "node", json_string(t->node));
+    json_t *outs = store_outputs_json(rq->ag->db, de->dag_id, run_id, dt->id);
+    json_t *mine = json_object_get(outs, dt->id);
+    json_object_set_new(o, "outputs", mine ? json_incref(mine) : json_object());
+    json_decref(outs);
     if (loaded)
         runs_free(loaded);
     return o;

@@ -150,5 +150,6 @@ json_t *cmd_notify_test(request *rq);
 json_t *cmd_nodes(request *rq);
 json_t *cmd_metrics(request *rq);
 json_t *cmd_backup(request *rq);
+json_t *cmd_outputs(request *rq);
 
 #endif

@@ -34,6 +34,9 @@ static void clear_one(agent *ag, run *r, size_t i)
     t->max_tries = t->try_number + r->model->tasks[i].retries + 1;
     t->start_us = t->end_us = t->next_retry_us = 0;
     t->log_ready = false;
+    /* Its outputs go with it (Airflow clears XCom): the next try's count. */
+    if (store_outputs_drop(ag->db, r->de->dag_id, r->run_id, r->model->tasks[i].id))
+        runs_log_store_error(ag, "dropping outputs");
     runner_set_state(ag, r, i, TI_NONE);
 }
 

@@ -1,12 +1,17 @@
 #include "docker_task.h"
 #include "logpath.h"
+#include "output_file.h"
 #include "exec_docker.h"
 #include "try_status.h"
 #include "template.h"
 #include "timeutil.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +80,10 @@ json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
     json_object_set_new(body, "Image", json_string(s->image));
     if (s->argv && s->argv[0])
         json_object_set_new(body, "Cmd", string_array(s->argv));
-    json_object_set_new(body, "Env", string_array(s->env));
+    json_t *env = string_array(s->env);
+    if (s->output_file)
+        json_array_append_new(env, json_string("DAGD_OUTPUT=" OUTPUT_CONTAINER_PATH));
+    json_object_set_new(body, "Env", env);
     if (s->entrypoint && *s->entrypoint) {
         char **words = shell_split(s->entrypoint, err, errlen);
         if (!words) {
@@ -111,6 +119,12 @@ json_t *docker_create_body(const docker_spec *s, char *err, size_t errlen)
         }
         json_object_set_new(host, "Binds", binds);
     }
+    /* A mount, not a bind string: the path holds the run id, whose ':'
+     * would split "SRC:DST". */
+    if (s->output_file)
+        json_object_set_new(host, "Mounts",
+                            json_pack("[{s:s, s:s, s:s}]", "Type", "bind", "Source", s->output_file,
+                                      "Target", OUTPUT_CONTAINER_PATH));
     set_str(host, "NetworkMode", s->network);
     if (s->memory > 0)
         json_object_set_new(host, "Memory", json_integer(s->memory));
@@ -127,6 +141,23 @@ static enum docker_pull pull_policy(const char *pull)
     if (pull && strcmp(pull, "always") == 0)
         return PULL_ALWAYS;
     return PULL_MISSING;
+}
+
+/* The output file must exist before the container is made (the engine
+ * would make a folder in its place), empty, and writable by whatever user
+ * the image runs as: its folder (0750) keeps it from the host's other
+ * users. Returns 0, or -1 with ERR. */
+static int make_output_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0666) != 0) {
+        snprintf(err, errlen, "cannot make the output file %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
 }
 
 static bool docker_claims(const dag_task *task)
@@ -148,6 +179,16 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
     char **argv = image ? shell_split(command, err, errlen) : NULL;
     char **env = argv ? task_env_build(v, task, NULL, err, errlen) : NULL;
     json_t *body = NULL;
+    char *output = NULL; /* absolute: a relative bind source names a volume */
+    if (env && v->output_path) {
+        bool made = make_output_file(v->output_path, err, errlen) == 0;
+        if (made && !(output = realpath(v->output_path, NULL)))
+            snprintf(err, errlen, "cannot resolve %s: %s", v->output_path, strerror(errno));
+        if (!output) {
+            task_env_free(env);
+            env = NULL;
+        }
+    }
     if (env) {
         docker_spec spec = {
             .image = image,
@@ -166,6 +207,7 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
             .task_id = task->id,
             .try_number = t->try_number,
             .keep = task->keep,
+            .output_file = output,
         };
         body = docker_create_body(&spec, err, errlen);
     }
@@ -188,6 +230,7 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
         d = exec_docker_start(ag->docker, ag->loop, &req);
     }
     free(status);
+    free(output);
     task_env_free(env);
     shell_split_free(argv);
     free(image);

@@ -22,6 +22,9 @@ typedef struct docker_spec {
     const char *dag_id, *run_id, *task_id;
     int try_number;
     bool keep;
+    /* The try's output file on the agent's host, bind-mounted at
+     * OUTPUT_CONTAINER_PATH ($DAGD_OUTPUT in the container); NULL: none. */
+    const char *output_file;
 } docker_spec;
 
 /* A volume item with a relative HOST ("./x", "../x") under DAG_DIR, the

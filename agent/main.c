@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "sla.h"
 #include "reload.h"
+#include "file_trigger.h"
 #include "retention.h"
 #include "fsutil.h"
 #include "runner.h"
@@ -260,6 +261,9 @@ static int run_agent(const char *config_file, bool stop_tasks)
               ag.cfg.dags_dir, ag.cfg.socket);
     metrics_start(&ag);
     service_ready(&ag);
+    /* Once the socket is ours (nothing starts before that): files that
+     * came while the agent was away make their runs, started by the pass. */
+    file_triggers_sync(&ag);
     engine_pass(&ag);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     rc = 0;
@@ -280,6 +284,7 @@ out:
     sla_free(&ag);
     wait_shutdown(&ag);
     server_stop(&ag);
+    file_triggers_stop(&ag);
     uv_walk(ag.loop, close_walk, NULL);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     uv_loop_close(ag.loop);

@@ -1,4 +1,5 @@
 #include "reload.h"
+#include "file_trigger.h"
 #include "dagdir.h"
 #include "events.h"
 #include "log.h"
@@ -303,6 +304,7 @@ static void finish_pass(agent *ag)
     drop_removed(ag);
     if (ag->n_dags) /* no array when the last file went */
         qsort(ag->dags, ag->n_dags, sizeof *ag->dags, by_id);
+    file_triggers_sync(ag); /* a new or changed trigger_files glob is watched now */
     engine_pass(ag);
     if (!ag->reload_again) /* the last batch of a SIGHUP reload is in */
         service_reloaded(ag);

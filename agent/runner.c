@@ -9,6 +9,7 @@
 #include "slots.h"
 #include "store.h"
 #include "timeutil.h"
+#include "try_outputs.h"
 #include "try_status.h"
 #include "util.h"
 
@@ -135,10 +136,12 @@ void runner_try_done(void *arg, const exec_result *res)
     }
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
-    if (ok && task->branch) {
+    if (ok) {
         char *log =
             logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
-        ok = follow_branch(ag, r, i, res->last_line, log);
+        ok = try_outputs_collect(ag, r, i, log);
+        if (ok && task->branch)
+            ok = follow_branch(ag, r, i, res->last_line, log);
         free(log);
     }
     t->end_us = time_now_us();
@@ -272,6 +275,10 @@ bool runner_launch(agent *ag, ti *t)
         logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     task_vars vars;
     task_vars_init(&vars, r, i);
+    task_vars_load(&vars, ag->db, r, i);
+    char *output_path = try_output_path(log_path);
+    vars.output_path = output_path;
+    try_outputs_note_missing(&vars, task, log_path);
     char err[256] = "";
     char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
     const executor_ops *ops = executor_for(task);
@@ -288,6 +295,7 @@ bool runner_launch(agent *ag, ti *t)
     }
     free(command);
     task_vars_free(&vars);
+    free(output_path);
     free(log_path);
     return h != NULL;
 }

@@ -54,6 +54,17 @@ static const char *const migrations[] = {
     /* overlap = skip: the latest interval left out, so that a restart does
      * not create it after all. */
     "ALTER TABLE dags ADD COLUMN skipped_through INTEGER;",
+    /* Outputs of a try that succeeded ($DAGD_OUTPUT), and the files that
+     * triggered runs: a file (path, size, mtime) triggers once, across
+     * restarts too; its row outlives the run (retention) so that a file
+     * left in place does not trigger again. */
+    "CREATE TABLE task_outputs (dag_id TEXT NOT NULL, run_id TEXT NOT NULL,"
+    "  task_id TEXT NOT NULL, try_number INTEGER NOT NULL, key TEXT NOT NULL,"
+    "  value TEXT NOT NULL, PRIMARY KEY (dag_id, run_id, task_id, key));"
+    "CREATE TABLE trigger_files (dag_id TEXT NOT NULL, path TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, run_id TEXT NOT NULL,"
+    "  seen_at INTEGER NOT NULL, PRIMARY KEY (dag_id, path, size, mtime_ns));"
+    "CREATE INDEX trigger_files_run ON trigger_files (dag_id, run_id);",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
@@ -122,6 +122,24 @@ int store_delete_unused_versions(store *s);
 /* overlap = skip: the latest logical date left out (-1: none). */
 int store_dag_set_skipped(store *s, const char *dag_id, int64_t logical_us);
 int64_t store_dag_skipped(store *s, const char *dag_id);
+
+/* Outputs of a task instance's try that succeeded: replaces what it had. */
+typedef struct output_set output_set;
+int store_outputs_save(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                       int try_number, const output_set *o);
+/* Cleared: its outputs go (a new try writes its own, as Airflow's XCom). */
+int store_outputs_drop(store *s, const char *dag_id, const char *run_id, const char *task_id);
+/* {"TASK":{"KEY":"VALUE"}} of a run, of one task (TASK_ID) or all (NULL). */
+json_t *store_outputs_json(store *s, const char *dag_id, const char *run_id, const char *task_id);
+
+/* File triggers: was this (path, size, mtime) seen for DAG_ID? Record it
+ * with the run it made (in that run's batch). The file of a run, or NULL
+ * (new string). */
+bool store_trigger_seen(store *s, const char *dag_id, const char *path, int64_t size,
+                        int64_t mtime_ns);
+int store_trigger_record(store *s, const char *dag_id, const char *path, int64_t size,
+                         int64_t mtime_ns, const char *run_id, int64_t seen_us);
+char *store_trigger_file(store *s, const char *dag_id, const char *run_id);
 
 /* Retention: runs that finished before CUTOFF (at most
  * LIMIT, appended to the lists); deleting one run with its task instances;

@@ -1,4 +1,6 @@
 #include "task_env.h"
+#include "output_file.h"
+#include "store.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -58,11 +60,56 @@ void task_vars_init(task_vars *v, const run *r, size_t task_index)
     };
 }
 
+static const char *upstream_output(void *arg, const char *task, const char *key)
+{
+    const task_vars *v = arg;
+    json_t *o = json_object_get(json_object_get(v->outputs, task), key);
+    return json_string_value(o);
+}
+
+void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index)
+{
+    const dag *m = r->model;
+    json_t *all = store_outputs_json(db, r->de->dag_id, r->run_id, NULL);
+    v->ctx.output = upstream_output;
+    v->ctx.output_arg = v;
+    if (strcmp(r->run_type, "file") == 0)
+        v->trigger_file = store_trigger_file(db, r->de->dag_id, r->run_id);
+    v->ctx.trigger_file = v->trigger_file;
+    if (json_object_size(all) == 0) { /* most runs: no walk over a big DAG */
+        v->outputs = all;
+        return;
+    }
+    /* Only the tasks above this one: another branch's outputs are not its
+     * inputs (the loader allows only those in templates; env follows). */
+    bool *above = xcalloc(m->n_tasks, sizeof *above);
+    size_t *stack = xcalloc(m->n_tasks, sizeof *stack), n = 0;
+    stack[n++] = task_index;
+    while (n) {
+        const dag_task *t = &m->tasks[stack[--n]];
+        for (size_t k = 0; k < t->n_up; k++)
+            if (!above[t->up[k]])
+                above[t->up[k]] = true, stack[n++] = t->up[k];
+    }
+    json_t *mine = json_object();
+    for (size_t i = 0; i < m->n_tasks; i++) {
+        json_t *o = above[i] ? json_object_get(all, m->tasks[i].id) : NULL;
+        if (o)
+            json_object_set(mine, m->tasks[i].id, o);
+    }
+    json_decref(all);
+    free(above);
+    free(stack);
+    v->outputs = mine;
+}
+
 void task_vars_free(task_vars *v)
 {
     free(v->names);
     free(v->values);
     json_decref(v->params);
+    json_decref(v->outputs);
+    free(v->trigger_file);
 }
 
 static void env_set(strlist *env, const char *key, const char *value)
@@ -102,6 +149,25 @@ char **task_env_build(const task_vars *v, const dag_task *t, const char *log_pat
     env_set(&env, "DAGD_TIMEZONE", v->timezone);
     if (log_path)
         env_set(&env, "DAGD_LOG_FILE", log_path);
+    if (log_path && v->output_path)
+        env_set(&env, "DAGD_OUTPUT", v->output_path);
+    if (v->trigger_file)
+        env_set(&env, "DAGD_TRIGGER_FILE", v->trigger_file);
+    /* In the DAG's topological order: on a name that two tasks map to
+     * (a.b and a_b), the later one wins (the template form is exact). */
+    const char *task;
+    json_t *kv;
+    json_object_foreach((json_t *)v->outputs, task, kv)
+    {
+        const char *key;
+        json_t *val;
+        json_object_foreach(kv, key, val)
+        {
+            char *name = output_env_name(task, key);
+            env_set(&env, name, json_string_value(val));
+            free(name);
+        }
+    }
     for (size_t i = 0; i < c->n_params; i++) {
         char *key = xasprintf("DAGD_PARAM_%s", c->param_names[i]);
         for (char *k = key; *k; k++)

@@ -14,16 +14,25 @@ typedef struct task_vars {
     const char **names;
     const char **values;
     void *params; /* the parsed run params (json_t) */
+    /* {"TASK":{"KEY":"VALUE"}} of the tasks upstream of this one (directly
+     * or not) in its run (json_t), NULL before task_vars_load. */
+    void *outputs;
+    char *trigger_file;      /* a file__ run's file, NULL otherwise */
+    const char *output_path; /* $DAGD_OUTPUT of a local try, NULL: none */
 } task_vars;
 
 void task_vars_init(task_vars *v, const run *r, size_t task_index);
+/* What the store holds for the try: the outputs of its upstream tasks and
+ * the run's trigger file. */
+void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index);
 void task_vars_free(task_vars *v);
 
-/* The agent's environment plus the contract's variables and the task's env =
- * lines (rendered), DAGD_TIMEZONE (the DAG's zone), and DAGD_LOG_FILE (the try's log; it also lets
- * a restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL with
- * ERR set when an env template fails. LOG_PATH NULL: a container's environment, only the contract's
- * variables and env = (no agent environment). */
+/* The agent's environment plus the contract's variables, DAGD_OUTPUT_<TASK>_<KEY> of the
+ * upstream outputs, DAGD_TRIGGER_FILE, DAGD_OUTPUT (OUTPUT_PATH, a local try's) and the task's env
+ * = lines (rendered), DAGD_TIMEZONE (the DAG's zone), and DAGD_LOG_FILE (the try's log; it also
+ * lets a restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL
+ * with ERR set when an env template fails. LOG_PATH NULL: a container's environment, only the
+ * contract's variables and env = (no agent environment). */
 char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen);
 void task_env_free(char **env);

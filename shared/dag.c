@@ -110,6 +110,7 @@ void dag_free(dag *d)
     free(d->dir);
     free(d->schedule);
     free(d->timezone);
+    free(d->trigger_files);
     strlist_free(&d->notify);
     free(d->family);
     free(d->member);

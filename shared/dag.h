@@ -84,6 +84,9 @@ typedef struct dag {
     char *text;                /* the file's bytes (NUL-terminated), NULL unknown */
     size_t text_len;
     int refs; /* holders (the agent's entry and its runs): dag_unref frees at 0 */
+    /* trigger_files: an absolute glob, wildcards in the last part only
+     * (file_trigger.c); NULL: none. */
+    char *trigger_files;
 } dag;
 
 /* Defaults when the DAG file is silent. */

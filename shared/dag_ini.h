@@ -45,6 +45,7 @@ enum dag_key {
     DK_CATCHUP_WINDOW,
     DK_OVERLAP,
     DK_JITTER,
+    DK_TRIGGER_FILES,
     DK_COUNT
 };
 
@@ -172,6 +173,9 @@ void ini_dag_key(ini_parser *p, const char *name, const char *value);
 void ini_dag_continuation(ini_parser *p, const char *value);
 void ini_task_key(ini_parser *p, const char *name, const char *value);
 void ini_task_continuation(ini_parser *p, const char *value);
+/* {{ outputs.TASK.KEY }} names a task upstream of its user (before
+ * dag_link: tasks still in file order). */
+void ini_check_outputs(ini_parser *p);
 /* After the last line: defaults, dates, templates, links. */
 void ini_finish(ini_parser *p);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define CONTINUATION_ERROR                                                                         \
     "\"%s\" does not continue on an indented line (only command and the lists upstream, env, "     \
@@ -332,6 +333,39 @@ static void set_overlap(ini_parser *p, const ini_key *k, void *field, const char
         ini_err(p, p->lineno, "bad overlap \"%s\": expected queue or skip", v);
 }
 
+/* A glob whose folder is literal (inotify watches one folder) and whose
+ * last part is an fnmatch pattern; relative to the DAG file's folder. */
+static void set_trigger_files(ini_parser *p, const ini_key *k, void *field, const char *v)
+{
+    (void)k;
+    const char *slash = strrchr(v, '/');
+    size_t dir_len = slash ? (size_t)(slash - v) : 0;
+    if (slash && !slash[1]) {
+        ini_err(p, p->lineno,
+                "bad trigger_files \"%s\": it ends in '/': name the files (DIR/*.csv)", v);
+        return;
+    }
+    for (size_t i = 0; i < dir_len; i++) {
+        if (strchr("*?[", v[i])) {
+            ini_err(p, p->lineno,
+                    "bad trigger_files \"%s\": wildcards only in the file name, not in its "
+                    "folder (one folder is watched)",
+                    v);
+            return;
+        }
+    }
+    char *path = v[0] == '/' ? xstrdup(v) : xasprintf("%s/%s", p->d->dir, v);
+    char *folder = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+    struct stat st;
+    if (stat(*folder ? folder : "/", &st) != 0 || !S_ISDIR(st.st_mode))
+        ini_warn(p, p->lineno,
+                 "trigger_files: folder %s does not exist (yet): files trigger once it does",
+                 *folder ? folder : "/");
+    free(folder);
+    free(*(char **)field);
+    *(char **)field = path;
+}
+
 static const char *const pull_choices[] = {"never", "missing", "always", NULL};
 
 #define ROW(n, ty, T, f, ...)                                                                      \
@@ -367,6 +401,7 @@ static const ini_key dag_keys[DK_COUNT] = {
     [DK_CATCHUP_WINDOW] = DAG("catchup_window", KT_DURATION, catchup_window_us),
     [DK_OVERLAP] = DAG("overlap", KT_CUSTOM, overlap_skip, CUSTOM(set_overlap)),
     [DK_JITTER] = DAG("jitter", KT_DURATION, jitter_us),
+    [DK_TRIGGER_FILES] = DAG("trigger_files", KT_CUSTOM, trigger_files, CUSTOM(set_trigger_files)),
 };
 
 /* [task ID]: one row per key, in the order of enum task_key. */
@@ -646,6 +681,7 @@ void ini_finish(ini_parser *p)
         ini_err(p, 0, "no tasks: add a [task ID] section");
         return;
     }
+    ini_check_outputs(p);
     int **up_lines = xmalloc(d->n_tasks * sizeof *up_lines);
     for (size_t i = 0; i < d->n_tasks; i++)
         up_lines[i] = p->meta[i].up_lines.a;

@@ -17,13 +17,21 @@ const char *const template_builtin_names[] = {
     "dag_id",
     "task_id",
     "try_number",
+    "trigger_file",
     NULL,
 };
+
+/* Built-ins whose values come from outside (a file's name): quoted like
+ * params in commands. */
+static bool builtin_quoted(int i)
+{
+    return strcmp(template_builtin_names[i], "trigger_file") == 0;
+}
 
 static bool is_name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.';
+           c == '.' || c == '-'; /* '-': task ids in outputs.TASK.KEY */
 }
 
 static bool is_blank(char c)
@@ -110,6 +118,63 @@ static long param_index(const tmpl_expr *x, const char *const *names, size_t n)
     return -2;
 }
 
+static const char output_prefix[] = "outputs.";
+#define OUTPUT_PREFIX_LEN (sizeof output_prefix - 1)
+
+static bool starts_outputs(const char *name, size_t len)
+{
+    return len >= OUTPUT_PREFIX_LEN && memcmp(name, output_prefix, OUTPUT_PREFIX_LEN) == 0;
+}
+
+/* "outputs.TASK.KEY": TASK is a task id (it may hold '.', so KEY is after
+ * the last '.'), KEY a key (letters, digits, '_', not a digit first).
+ * 1: it is one; 0: not an outputs reference; -1: a malformed one. */
+static int output_ref(const char *name, size_t len, const char **task, size_t *tlen,
+                      const char **key, size_t *klen)
+{
+    if (!starts_outputs(name, len))
+        return 0;
+    const char *t = name + OUTPUT_PREFIX_LEN, *end = name + len, *dot = NULL;
+    for (const char *c = t; c < end; c++)
+        if (*c == '.')
+            dot = c;
+    if (!dot || dot == t || dot + 1 == end)
+        return -1;
+    const char *k = dot + 1;
+    if (!(*k == '_' || (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z')))
+        return -1;
+    for (const char *c = k; c < end; c++)
+        if (*c == '.' || *c == '-')
+            return -1;
+    *task = t;
+    *tlen = (size_t)(dot - t);
+    *key = k;
+    *klen = (size_t)(end - k);
+    return 1;
+}
+
+void template_each_output(const char *tmpl, template_output_fn fn, void *arg)
+{
+    const char *s = tmpl ? tmpl : "";
+    char err[8];
+    tmpl_expr x;
+    for (;;) {
+        int r = next_expr(s, &x, err, sizeof err);
+        if (r == 0)
+            return;
+        if (r < 0) { /* reported by template_check: look past it */
+            const char *open = strstr(s, "{{");
+            s = open ? open + 2 : s + strlen(s);
+            continue;
+        }
+        const char *task, *key;
+        size_t tlen, klen;
+        if (output_ref(x.name, x.name_len, &task, &tlen, &key, &klen) == 1)
+            fn(arg, task, tlen, key, klen);
+        s = x.end;
+    }
+}
+
 static void unknown_name(const tmpl_expr *x, long pidx, char *err, size_t errlen)
 {
     int len = (int)x->name_len;
@@ -129,7 +194,17 @@ int template_check(const char *tmpl, const char *const *param_names, size_t n_pa
     int r;
     while ((r = next_expr(s, &x, err, errlen)) == 1) {
         long pidx = param_index(&x, param_names, n_params);
-        if (builtin_index(&x) < 0 && pidx < 0) {
+        const char *task, *key;
+        size_t tlen, klen;
+        int o = output_ref(x.name, x.name_len, &task, &tlen, &key, &klen);
+        if (o < 0) {
+            snprintf(err, errlen,
+                     "bad output reference \"%.*s\": expected outputs.TASK.KEY (KEY: letters, "
+                     "digits and '_')",
+                     (int)x.name_len, x.name);
+            return -1;
+        }
+        if (o == 0 && builtin_index(&x) < 0 && pidx < 0) {
             unknown_name(&x, pidx, err, errlen);
             return -1;
         }
@@ -152,15 +227,17 @@ int template_check_command(const char *tmpl, size_t *offset, char *err, size_t e
             size_t len = 0;
             while (is_name_char(name[len]))
                 len++;
-            /* Params and a family's member values are one quoted word each. */
+            /* Params, member values, outputs and the trigger file are one
+             * quoted word each. */
             bool quoted_word = (len > 7 && strncmp(name, "params.", 7) == 0) ||
                                (len == 6 && strncmp(name, "member", 6) == 0) ||
-                               (len > 7 && strncmp(name, "member.", 7) == 0);
+                               (len > 7 && strncmp(name, "member.", 7) == 0) ||
+                               starts_outputs(name, len) ||
+                               (len == 12 && strncmp(name, "trigger_file", 12) == 0);
             if (q != OUTSIDE && quoted_word) {
                 snprintf(err, errlen,
                          "{{ %.*s }} stands inside %s quotes, where its value would be unquoted "
-                         "again: write it outside quotes (a param or member value is always one "
-                         "quoted word)",
+                         "again: write it outside quotes (its value is always one quoted word)",
                          (int)len, name, q == SINGLE ? "single" : "double");
                 *offset = (size_t)(c - text);
                 return -1;
@@ -195,8 +272,33 @@ static const char *builtin_value(const template_ctx *c, int i)
                        c->run_id,
                        c->dag_id,
                        c->task_id,
-                       c->try_number};
+                       c->try_number,
+                       c->trigger_file};
     return v[i] ? v[i] : "";
+}
+
+static void append_value(strbuf *out, const char *v, bool quote)
+{
+    if (!quote) {
+        sb_append(out, v);
+        return;
+    }
+    char *q = shell_quote(v);
+    sb_append(out, q);
+    free(q);
+}
+
+/* The stored value of outputs.TASK.KEY, "" when there is none. */
+static const char *output_value(const template_ctx *c, const char *task, size_t tlen,
+                                const char *key, size_t klen)
+{
+    if (!c->output)
+        return "";
+    char *t = xstrndup(task, tlen), *k = xstrndup(key, klen);
+    const char *v = c->output(c->output_arg, t, k);
+    free(t);
+    free(k);
+    return v ? v : "";
 }
 
 char *template_render(const char *tmpl, const template_ctx *ctx, bool shell_quote_params, char *err,
@@ -210,17 +312,15 @@ char *template_render(const char *tmpl, const template_ctx *ctx, bool shell_quot
         sb_append_len(&out, s, (size_t)(x.start - s));
         int b = builtin_index(&x);
         long pidx = param_index(&x, ctx->param_names, ctx->n_params);
+        const char *task, *key;
+        size_t tlen, klen;
         if (b >= 0) {
-            sb_append(&out, builtin_value(ctx, b));
+            append_value(&out, builtin_value(ctx, b), shell_quote_params && builtin_quoted(b));
         } else if (pidx >= 0) {
             const char *v = ctx->param_values[pidx] ? ctx->param_values[pidx] : "";
-            if (shell_quote_params) {
-                char *q = shell_quote(v);
-                sb_append(&out, q);
-                free(q);
-            } else {
-                sb_append(&out, v);
-            }
+            append_value(&out, v, shell_quote_params);
+        } else if (output_ref(x.name, x.name_len, &task, &tlen, &key, &klen) == 1) {
+            append_value(&out, output_value(ctx, task, tlen, key, klen), shell_quote_params);
         } else {
             unknown_name(&x, pidx, err, errlen);
             sb_free(&out);

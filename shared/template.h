@@ -14,6 +14,12 @@ typedef struct template_ctx {
     const char *const *param_names;
     const char *const *param_values;
     size_t n_params;
+    /* {{ trigger_file }}: the file of a file__ run, "" otherwise (NULL: ""). */
+    const char *trigger_file;
+    /* {{ outputs.TASK.KEY }}: TASK's stored value, or NULL (rendered as
+     * ""). NULL function: every output is "". */
+    const char *(*output)(void *arg, const char *task, const char *key);
+    void *output_arg;
 } template_ctx;
 
 /* Built-in names, NULL-terminated: ds ds_nodash ts data_interval_start ... */
@@ -24,14 +30,22 @@ extern const char *const template_builtin_names[];
 int template_check(const char *tmpl, const char *const *param_names, size_t n_params, char *err,
                    size_t errlen);
 
+/* Calls FN for each {{ outputs.TASK.KEY }} in TMPL (TASK and KEY are not
+ * NUL-terminated: their lengths follow). Malformed expressions are
+ * skipped (template_check reports them). */
+typedef void (*template_output_fn)(void *arg, const char *task, size_t task_len, const char *key,
+                                   size_t key_len);
+void template_each_output(const char *tmpl, template_output_fn fn, void *arg);
+
 /* A command's params must stand outside the command's own quotes: a param
  * is substituted as one single-quoted word, which inside '…' or "…" would
  * be unquoted again (and $(…) in it would run). Returns 0, or -1 with a
  * message in ERR and the offending expression's byte offset in OFFSET. */
 int template_check_command(const char *tmpl, size_t *offset, char *err, size_t errlen);
 
-/* Render TMPL. With SHELL_QUOTE_PARAMS, each param value is substituted as
- * one shell-quoted word (used for commands, so no param can inject). Returns
+/* Render TMPL. With SHELL_QUOTE_PARAMS, each param value (and each output
+ * and the trigger file, values from outside) is substituted as one
+ * shell-quoted word (used for commands, so no param can inject). Returns
  * a new string, or NULL with a message in ERR. */
 char *template_render(const char *tmpl, const template_ctx *ctx, bool shell_quote_params, char *err,
                       size_t errlen);

@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # --check on the shipped examples and config (etl_tables.ini is a family of three).
 out=$("$BIN/dagd" -c "$ROOT/config/dagd.ini" --check 2>&1)
 check_eq "--check passes on the shipped config and examples" 0 $?
-check "--check reports the DAG count" grep -q '^ok: 6 DAGs' <<<"$out"
+check "--check reports the DAG count" grep -q '^ok: 7 DAGs' <<<"$out"
 
 # --check on a broken DAG names the file and line.
 mkdir -p "$T/bad"

@@ -123,6 +123,69 @@ static void test_render(void **state)
     free(s);
 }
 
+static const char *fake_output(void *arg, const char *task, const char *key)
+{
+    (void)arg;
+    if (strcmp(task, "load.v-2") == 0 && strcmp(key, "rows") == 0)
+        return "it's $(id)\n`x`";
+    return NULL;
+}
+
+static int count_refs;
+static void on_ref(void *arg, const char *task, size_t tlen, const char *key, size_t klen)
+{
+    strbuf *sb = arg;
+    sb_appendf(sb, "%.*s/%.*s;", (int)tlen, task, (int)klen, key);
+    count_refs++;
+}
+
+static void test_outputs_and_trigger_file(void **state)
+{
+    (void)state;
+    const char *values[] = {"orders", "x"};
+    template_ctx c = make_ctx(values);
+    c.output = fake_output;
+    c.trigger_file = "/in/a b's.csv";
+    check_ok("echo {{ outputs.load.v-2.rows }} {{ outputs.a.K_1 }} {{ trigger_file }}");
+    check_err("echo {{ outputs.a }}", "bad output reference \"outputs.a\"");
+    check_err("echo {{ outputs.a. }}", "bad output reference");
+    check_err("echo {{ outputs..k }}", "bad output reference");
+    check_err("echo {{ outputs.a.1k }}", "bad output reference");
+    check_err("echo {{ outputs.a.k-x }}", "bad output reference");
+    check_err("echo {{ outputs }}", "unknown template name \"outputs\"");
+    char err[200];
+    char *s = template_render("x {{ outputs.load.v-2.rows }} {{ outputs.load.v-2.none }} "
+                              "{{ trigger_file }}",
+                              &c, true, err, sizeof err);
+    assert_string_equal(s, "x 'it'\\''s $(id)\n`x`' '' '/in/a b'\\''s.csv'");
+    free(s);
+    s = template_render("{{ outputs.load.v-2.rows }}|{{ trigger_file }}", &c, false, err,
+                        sizeof err);
+    assert_string_equal(s, "it's $(id)\n`x`|/in/a b's.csv");
+    free(s);
+    c.output = NULL;
+    c.trigger_file = NULL;
+    s = template_render("[{{ outputs.a.k }}][{{ trigger_file }}]", &c, true, err, sizeof err);
+    assert_string_equal(s, "['']['']"); /* an empty word keeps its place */
+    free(s);
+    /* Inside quotes they would be unquoted again. */
+    size_t at;
+    assert_int_equal(template_check_command("echo '{{ outputs.a.k }}'", &at, err, sizeof err), -1);
+    assert_int_equal(at, 6);
+    assert_int_equal(template_check_command("echo \"{{ trigger_file }}\"", &at, err, sizeof err),
+                     -1);
+    assert_int_equal(
+        template_check_command("echo \"{{ ds }}\" {{ outputs.a.k }}", &at, err, sizeof err), 0);
+    strbuf sb = {0};
+    count_refs = 0;
+    template_each_output("{{ outputs.a.b.c }} {{ ds }} {{ bad | x }} {{outputs.t-1.K}}", on_ref,
+                         &sb);
+    assert_int_equal(count_refs, 2);
+    char *refs = sb_take(&sb);
+    assert_string_equal(refs, "a.b/c;t-1/K;");
+    free(refs);
+}
+
 static void test_render_errors(void **state)
 {
     (void)state;
@@ -317,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_check_errors),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_render_errors),
+        cmocka_unit_test(test_outputs_and_trigger_file),
         cmocka_unit_test(test_shell_quote),
         cmocka_unit_test(test_shell_split),
         cmocka_unit_test(test_shell_split_errors),

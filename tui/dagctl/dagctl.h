@@ -69,5 +69,6 @@ int ctl_metrics(ctl *x);
 int ctl_backup(ctl *x);
 int ctl_versions(ctl *x);
 int ctl_show(ctl *x);
+int ctl_outputs(ctl *x);
 
 #endif

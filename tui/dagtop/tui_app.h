@@ -43,6 +43,7 @@ typedef struct ti_detail {
     char executor[16];
     char waiting[128];
     char node[64]; /* a swarm try: the node it runs on */
+    char outputs[96]; /* "2 outputs: rows,path" of its stored outputs, "" if none */
 } ti_detail;
 
 typedef struct grid_view {

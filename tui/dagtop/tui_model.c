@@ -197,6 +197,8 @@ static char run_type_char(const char *t, const char *run_id)
         return 'm';
     if (str_starts_with(s, "backfill"))
         return 'b';
+    if (str_starts_with(s, "file"))
+        return 'f';
     return '?';
 }
 

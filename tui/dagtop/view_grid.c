@@ -316,6 +316,8 @@ static void draw_detail(app *a, const gl_grid *L)
         k += (size_t)snprintf(line + k, sizeof line - k, "%s  ", d->executor);
     if (have && d->node[0])
         k += (size_t)snprintf(line + k, sizeof line - k, "on %s  ", d->node);
+    if (have && d->outputs[0])
+        k += (size_t)snprintf(line + k, sizeof line - k, "%s  ", d->outputs);
     if (have && d->waiting[0] && !ti_state_finished((enum ti_state)state) && state != TI_RUNNING)
         snprintf(line + k, sizeof line - k, "waiting for %s", d->waiting);
     int x = 1;

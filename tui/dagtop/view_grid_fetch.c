@@ -169,6 +169,20 @@ static void detail_reply(void *owner, const tui_reply *r, void *ud)
         app_json_str(o, "waiting_for", d->waiting, sizeof d->waiting);
         app_json_str(o, "node", d->node, sizeof d->node);
         app_json_str(o, "start_date", d->start, sizeof d->start);
+        json_t *outs = json_object_get(o, "outputs");
+        if (json_object_size(outs)) {
+            size_t n = json_object_size(outs),
+                   k = (size_t)snprintf(d->outputs, sizeof d->outputs, "%zu output%s:", n,
+                                        n == 1 ? "" : "s");
+            const char *key;
+            json_t *v;
+            json_object_foreach(outs, key, v)
+            {
+                if (k < sizeof d->outputs)
+                    k += (size_t)snprintf(d->outputs + k, sizeof d->outputs - k, "%s%s",
+                                          k && d->outputs[k - 1] == ':' ? " " : ",", key);
+            }
+        }
         d->try_number = (int)json_integer_value(json_object_get(o, "try_number"));
         d->max_tries = (int)json_integer_value(json_object_get(o, "max_tries"));
         const char *s = json_string_value(json_object_get(o, "start_date"));

@@ -1,0 +1,78 @@
+#include "try_outputs.h"
+#include "log.h"
+#include "output_file.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *try_output_path(const char *log_path)
+{
+    size_t n = strlen(log_path);
+    if (n > 4 && strcmp(log_path + n - 4, ".log") == 0)
+        n -= 4;
+    return xasprintf("%.*s.output", (int)n, log_path);
+}
+
+typedef struct missing {
+    const task_vars *v;
+    strbuf lines;
+} missing;
+
+static void note_one(void *arg, const char *task, size_t tlen, const char *key, size_t klen)
+{
+    missing *m = arg;
+    char *t = xstrndup(task, tlen), *k = xstrndup(key, klen);
+    if (!json_object_get(json_object_get(m->v->outputs, t), k))
+        sb_appendf(&m->lines,
+                   "[dagd] {{ outputs.%s.%s }}: task %s stored no output %s (skipped, or it did "
+                   "not write it): rendered as ''\n",
+                   t, k, t, k);
+    free(t);
+    free(k);
+}
+
+void try_outputs_note_missing(const task_vars *v, const dag_task *task, const char *log_path)
+{
+    missing m = {v, {0}};
+    template_each_output(task->command, note_one, &m);
+    for (size_t j = 0; j < task->env.n; j++)
+        template_each_output(task->env.items[j], note_one, &m);
+    template_each_output(task->image, note_one, &m);
+    FILE *log = m.lines.len ? fopen(log_path, "a") : NULL;
+    if (log) {
+        fputs(m.lines.data, log);
+        fclose(log);
+    }
+    sb_free(&m.lines);
+}
+
+bool try_outputs_collect(agent *ag, run *r, size_t i, const char *log_path)
+{
+    const dag_task *task = &r->model->tasks[i];
+    char *path = try_output_path(log_path);
+    output_set o = {0};
+    strlist warnings = {0};
+    char err[256] = "";
+    int rc = output_file_read(path, &o, &warnings, err, sizeof err);
+    free(path);
+    FILE *log = (rc || warnings.n) ? fopen(log_path, "a") : NULL;
+    if (log) {
+        for (size_t k = 0; k < warnings.n; k++)
+            fprintf(log, "[dagd] output file %s\n", warnings.items[k]);
+        if (rc)
+            fprintf(log, "[dagd] %s: the try fails\n", err);
+        fclose(log);
+    }
+    if (rc == 0 &&
+        store_outputs_save(ag->db, r->de->dag_id, r->run_id, task->id, r->tis[i].try_number, &o))
+        log_error("store: saving the outputs of %s %s %s: %s", r->de->dag_id, r->run_id, task->id,
+                  store_error(ag->db));
+    output_set_free(&o);
+    strlist_free(&warnings);
+    return rc == 0;
+}
