@@ -40,6 +40,15 @@ static const char *const migrations[] = {
     /* A branch's decision, so that a task it did not follow is skipped
      * again when cleared, after a restart too. */
     "ALTER TABLE task_instances ADD COLUMN branch_followed TEXT;",
+    /* What each try ran (the rendered command, image, the names of its
+     * environment, never the values), for `task` and dagtop's try history;
+     * who triggered a run (the audit by run); runs with a cell in a state. */
+    "CREATE TABLE tries (dag_id TEXT NOT NULL, run_id TEXT NOT NULL, task_id TEXT NOT NULL,"
+    "  try_number INTEGER NOT NULL, state TEXT NOT NULL, start_date INTEGER, end_date INTEGER,"
+    "  executor TEXT, image TEXT, command TEXT, env_names TEXT,"
+    "  PRIMARY KEY (dag_id, run_id, task_id, try_number));"
+    "CREATE INDEX audit_run ON audit (dag_id, run_id);"
+    "CREATE INDEX ti_state ON task_instances (dag_id, state);",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

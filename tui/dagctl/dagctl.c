@@ -19,6 +19,7 @@ static const struct subcommand {
     {"wait", "wait DAG RUN [--timeout S]", ctl_wait},
     {"grid", "grid DAG [--limit N] [--offset N] [--before RUN]", ctl_grid},
     {"logs", "logs DAG RUN TASK [--try N] [-f]", ctl_logs},
+    {"task", "task DAG RUN TASK", ctl_task},
     {"pause", "pause DAG", ctl_pause},
     {"unpause", "unpause DAG", ctl_unpause},
     {"clear",
