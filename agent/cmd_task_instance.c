@@ -5,6 +5,8 @@
 #include "store.h"
 #include "timeutil.h"
 
+#define DEPS_SHOWN 100
+
 json_t *cmd_task_instance(request *rq)
 {
     dag_entry *de = rq->dag;
@@ -26,6 +28,20 @@ json_t *cmd_task_instance(request *rq)
         json_time_or_null(t->end_us, tz), "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", de->model->tasks[task].image ? "docker" : "local", "waiting_for", why);
+    /* Its direct neighbours, for dagtop's detail line and dependency view
+     * (the first DEPS_SHOWN of each, and how many there are). */
+    const dag_task *task_m = &de->model->tasks[task];
+    const size_t *idx[2] = {task_m->up, task_m->down};
+    size_t n[2] = {task_m->n_up, task_m->n_down};
+    static const char *const key[2][2] = {{"upstream", "n_upstream"},
+                                          {"downstream", "n_downstream"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *ids = json_array();
+        for (size_t j = 0; j < n[k] && j < DEPS_SHOWN; j++)
+            json_array_append_new(ids, json_string(de->model->tasks[idx[k][j]].id));
+        json_object_set_new(o, key[k][0], ids);
+        json_object_set_new(o, key[k][1], json_integer((json_int_t)n[k]));
+    }
     if (loaded)
         runs_free(loaded);
     return o;

@@ -438,20 +438,34 @@ static void test_grid_durations(void **state)
     grid_model_free(&g);
 }
 
+static void test_filter_split(void **state)
+{
+    (void)state;
+    int st;
+    char task[64];
+    grid_filter_split("state:failed", &st, task, sizeof task);
+    assert_int_equal(st, TI_FAILED);
+    assert_string_equal(task, "");
+    grid_filter_split("load state:up_for_retry", &st, task, sizeof task);
+    assert_int_equal(st, TI_UP_FOR_RETRY);
+    assert_string_equal(task, "load");
+    grid_filter_split("state:fai", &st, task, sizeof task); /* typing: not yet a state */
+    assert_int_equal(st, -1);
+    assert_string_equal(task, "");
+    grid_filter_split("  ext  ", &st, task, sizeof task);
+    assert_int_equal(st, -1);
+    assert_string_equal(task, "ext");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_walker),
-        cmocka_unit_test(test_grid_load),
-        cmocka_unit_test(test_grid_events),
-        cmocka_unit_test(test_date_labels),
-        cmocka_unit_test(test_dag_list),
-        cmocka_unit_test(test_text),
-        cmocka_unit_test(test_logbuf),
-        cmocka_unit_test(test_grid_durations),
-        cmocka_unit_test(test_row_labels_share_a_precision),
-        cmocka_unit_test(test_ascii_only),
-        cmocka_unit_test(test_hints_keep_help),
+        cmocka_unit_test(test_json_walker),  cmocka_unit_test(test_grid_load),
+        cmocka_unit_test(test_grid_events),  cmocka_unit_test(test_date_labels),
+        cmocka_unit_test(test_dag_list),     cmocka_unit_test(test_text),
+        cmocka_unit_test(test_logbuf),       cmocka_unit_test(test_grid_durations),
+        cmocka_unit_test(test_filter_split), cmocka_unit_test(test_row_labels_share_a_precision),
+        cmocka_unit_test(test_ascii_only),   cmocka_unit_test(test_hints_keep_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -447,3 +447,29 @@ bool grid_find_state(const grid_model *g, const int *cols, int n, int state, int
     }
     return false;
 }
+
+void grid_filter_split(const char *filter, int *state, char *task, size_t len)
+{
+    *state = -1;
+    task[0] = '\0';
+    size_t k = 0;
+    for (const char *p = filter; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n > 6 && strncmp(w, "state:", 6) == 0) {
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)(n - 6), w + 6);
+            *state = ti_state_parse(name);
+        } else if (n && k + n + 2 < len) {
+            if (k)
+                task[k++] = ' ';
+            memcpy(task + k, w, n);
+            k += n;
+            task[k] = '\0';
+        }
+    }
+}

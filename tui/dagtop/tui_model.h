@@ -108,6 +108,10 @@ uint32_t grid_task_median(const grid_model *g, size_t task, size_t from, size_t 
 bool grid_find_state(const grid_model *g, const int *cols, int n, int state, int dir, int *run,
                      int *k);
 
+/* The grid's filter "state:failed load" split into a state (-1: none, or
+ * not a state name yet) and the task part ("load"; "" when none). */
+void grid_filter_split(const char *filter, int *state, char *task, size_t len);
+
 /* The row label of a logical date "2026-11-22T03:00:00+09:00": the date, plus
  * HH:MM when the time is not midnight, plus :SS when the seconds are not 0. */
 void grid_date_label(const char *iso, char *buf, size_t len);
