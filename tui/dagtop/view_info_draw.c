@@ -57,6 +57,14 @@ static void em_wrapped(em *e, int x, int width, attr_t at, const char *s)
         size_t k = text_fit(s, n, width, &w);
         if (k == 0)
             k = 1;
+        /* Between words when the line has a space to break at. */
+        if (k < n) {
+            size_t sp = k;
+            while (sp > 0 && s[sp] != ' ')
+                sp--;
+            if (sp > 0)
+                k = sp + 1;
+        }
         int y = em_y(e);
         if (y >= 0) {
             char part[1024];

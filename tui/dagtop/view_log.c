@@ -314,9 +314,11 @@ static void log_draw(app *a)
     char title[512];
     const char *live = lv->finished ? "" : lv->sc.follow ? "  following" : "  (G follows)";
     int of = lv->latest_try > lv->try_number ? lv->latest_try : lv->try_number;
+    /* The state is the instance's: it says nothing of an earlier try. */
     if (lv->try_number)
-        snprintf(title, sizeof title, " %s  %s  try %d of %d  %s%s  %s", lv->task_id, lv->state,
-                 lv->try_number, of, lv->dag_id, live, lv->run_id);
+        snprintf(title, sizeof title, " %s  %s  try %d of %d  %s%s  %s", lv->task_id,
+                 lv->try_number < of ? "earlier try" : lv->state, lv->try_number, of, lv->dag_id,
+                 live, lv->run_id);
     else
         snprintf(title, sizeof title, " %s  %s  %s", lv->dag_id, lv->run_id, lv->task_id);
     draw_text(0, 0, COLS, bar, title);
