@@ -355,6 +355,7 @@ int store_delete_run(store *s, const char *dag_id, const char *run_id)
 {
     static const char *const sql[] = {
         "DELETE FROM task_instances WHERE dag_id = ?1 AND run_id = ?2",
+        "DELETE FROM tries WHERE dag_id = ?1 AND run_id = ?2",
         "DELETE FROM sla_misses WHERE dag_id = ?1 AND run_id = ?2",
         "DELETE FROM runs WHERE dag_id = ?1 AND run_id = ?2",
     };
