@@ -9,7 +9,8 @@ json_t *cmd_audit(request *rq)
 {
     long long limit = arg_int(rq, "limit"), offset = arg_int(rq, "offset");
     bool paged = arg_given(rq, "offset");
-    json_t *rows = store_audit_page(rq->ag->db, offset, (int)limit + 1, rq->ag->cfg.timezone);
+    json_t *rows = store_audit_page(rq->ag->db, arg_str(rq, "dag_id"), offset, (int)limit + 1,
+                                    rq->ag->cfg.timezone);
     bool more = json_array_size(rows) > (size_t)limit;
     json_t *list = json_array();
     page pg = {.used = 256};

@@ -6,7 +6,9 @@
  * then says more: true with next_offset (and next_before, the last run id).
  * Columns page by tasks when one row would be too big (a 10,000-task DAG):
  * args.task_offset starts the window, and next_task_offset is set when
- * tasks are left; "tasks" lists the window, n_tasks counts them all. */
+ * tasks are left; "tasks" lists the window, n_tasks counts them all.
+ * args.state keeps only the runs with a task instance in that state (the
+ * failed ones, for dagtop's n / N and filter), each with its position. */
 #include "commands.h"
 #include "page.h"
 #include "store.h"
@@ -15,8 +17,9 @@
 #include <string.h>
 
 /* A cell of the widest state: "T":{"state":"upstream_failed","try_number":
- * 99999,"sla_miss":false}, and its name in "tasks". */
-#define CELL_COST(id_len) (2 * (id_len) + 80)
+ * 99999,"sla_miss":false,"duration_s":1234567.123456}, and its name in
+ * "tasks". */
+#define CELL_COST(id_len) (2 * (id_len) + 110)
 
 /* Tasks [from, *to) whose list and one row of cells take at most a quarter
  * of the budget, so that a page holds a few rows. At least one task. */
@@ -58,7 +61,8 @@ json_t *cmd_grid(request *rq)
 
     page pg = {.used = page_size_of(tasks) + 512}; /* and the result's own fields */
     /* One more than asked: whether older runs are left. */
-    json_t *candidates = store_grid_runs(rq->ag->db, de, before_us, offset, (int)limit + 1);
+    json_t *candidates =
+        store_grid_runs(rq->ag->db, de, before_us, offset, (int)limit + 1, arg_str(rq, "state"));
     json_t *runs = json_array();
     bool more = json_array_size(candidates) > (size_t)limit;
     size_t i;

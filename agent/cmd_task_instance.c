@@ -7,6 +7,8 @@
 #include "timeutil.h"
 #include "versions.h"
 
+#define DEPS_SHOWN 100
+
 json_t *cmd_task_instance(request *rq)
 {
     dag_entry *de = rq->dag;
@@ -42,6 +44,20 @@ json_t *cmd_task_instance(request *rq)
     json_t *mine = json_object_get(outs, dt->id);
     json_object_set_new(o, "outputs", mine ? json_incref(mine) : json_object());
     json_decref(outs);
+    /* Its direct neighbours, for dagtop's detail line and dependency view
+     * (the first DEPS_SHOWN of each, and how many there are). */
+    const size_t *idx[2] = {dt->up, dt->down};
+    size_t n[2] = {dt->n_up, dt->n_down};
+    const dag *dm = own >= 0 ? shown->model : de->model;
+    static const char *const key[2][2] = {{"upstream", "n_upstream"},
+                                          {"downstream", "n_downstream"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *ids = json_array();
+        for (size_t j = 0; j < n[k] && j < DEPS_SHOWN; j++)
+            json_array_append_new(ids, json_string(dm->tasks[idx[k][j]].id));
+        json_object_set_new(o, key[k][0], ids);
+        json_object_set_new(o, key[k][1], json_integer((json_int_t)n[k]));
+    }
     if (loaded)
         runs_free(loaded);
     return o;

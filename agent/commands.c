@@ -36,6 +36,9 @@
 #define SELECTION FLAG("downstream"), FLAG("upstream"), FLAG("past"), FLAG("future")
 
 static const char *const mark_states[] = {"success", "failed", NULL};
+static const char *const ti_states[] = {
+    "none",         "scheduled",       "queued",  "running", "success", "failed",
+    "up_for_retry", "upstream_failed", "skipped", "removed", NULL};
 
 /* Arguments are checked in the order listed (the first wrong one is
  * named); a run or task comes after its DAG. */
@@ -59,12 +62,21 @@ static const command_entry commands[] = {
     {.name = "grid",
      .kind = CMD_READ,
      .run = cmd_grid,
-     .args = {DAG_ID, INT_ARG("limit", 1, 10000, 25), MIN_ARG("offset", 0, 0),
-              MIN_ARG("task_offset", 0, 0), ARG("before", ARG_RUN, OPTIONAL)}},
+     .args = {DAG_ID,
+              INT_ARG("limit", 1, 10000, 25),
+              MIN_ARG("offset", 0, 0),
+              MIN_ARG("task_offset", 0, 0),
+              ARG("before", ARG_RUN, OPTIONAL),
+              {.name = "state", .type = ARG_CHOICE, .choices = ti_states}}},
     {.name = "task_instance",
      .kind = CMD_READ,
      .run = cmd_task_instance,
      .args = {DAG_ID, RUN_ID, TASK_ID}},
+    {.name = "task", .kind = CMD_READ, .run = cmd_task, .args = {DAG_ID, RUN_ID, TASK_ID}},
+    {.name = "run",
+     .kind = CMD_READ,
+     .run = cmd_run,
+     .args = {DAG_ID, RUN_ID, MIN_ARG("offset", 0, 0), INT_ARG("limit", 1, 10000, 200)}},
     {.name = "logs",
      .kind = CMD_READ,
      .run = cmd_logs,
@@ -80,7 +92,7 @@ static const command_entry commands[] = {
     {.name = "audit",
      .kind = CMD_READ,
      .run = cmd_audit,
-     .args = {INT_ARG("limit", 1, 100000, 50), PAGE_OFFSET}},
+     .args = {INT_ARG("limit", 1, 100000, 50), PAGE_OFFSET, ARG("dag_id", ARG_STRING, OPTIONAL)}},
     {.name = "subscribe", .kind = CMD_READ, .run = cmd_subscribe},
     {.name = "nodes", .kind = CMD_READ, .run = cmd_nodes},
     {.name = "trigger",

@@ -140,6 +140,8 @@ json_t *cmd_grid(request *rq);
 json_t *cmd_logs(request *rq);
 json_t *cmd_subscribe(request *rq);
 json_t *cmd_task_instance(request *rq);
+json_t *cmd_task(request *rq);
+json_t *cmd_run(request *rq);
 json_t *cmd_audit(request *rq);
 json_t *cmd_pause(request *rq);
 json_t *cmd_unpause(request *rq);

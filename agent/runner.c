@@ -10,6 +10,7 @@
 #include "store.h"
 #include "timeutil.h"
 #include "try_outputs.h"
+#include "try_history.h"
 #include "try_status.h"
 #include "util.h"
 
@@ -73,6 +74,7 @@ void runner_unclaim(agent *ag, run *r, size_t i)
     ti *t = &r->tis[i];
     log_info("%s %s %s try %d: claimed but never started; starting it again", r->de->dag_id,
              r->run_id, r->model->tasks[i].id, t->try_number);
+    try_history_forget(ag, r, i);
     t->try_number--;
     t->state = TI_NONE;
     free(t->waiting_for);
@@ -261,6 +263,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     runs_save_ti(ag, r, i);
+    try_history_begin(ag, r, i);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
     return true;

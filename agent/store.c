@@ -65,6 +65,15 @@ static const char *const migrations[] = {
     "  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, run_id TEXT NOT NULL,"
     "  seen_at INTEGER NOT NULL, PRIMARY KEY (dag_id, path, size, mtime_ns));"
     "CREATE INDEX trigger_files_run ON trigger_files (dag_id, run_id);",
+    /* What each try ran (the rendered command, image, the names of its
+     * environment, never the values), for `task` and dagtop's try history;
+     * who triggered a run (the audit by run); runs with a cell in a state. */
+    "CREATE TABLE tries (dag_id TEXT NOT NULL, run_id TEXT NOT NULL, task_id TEXT NOT NULL,"
+    "  try_number INTEGER NOT NULL, state TEXT NOT NULL, start_date INTEGER, end_date INTEGER,"
+    "  executor TEXT, image TEXT, command TEXT, env_names TEXT,"
+    "  PRIMARY KEY (dag_id, run_id, task_id, try_number));"
+    "CREATE INDEX audit_run ON audit (dag_id, run_id);"
+    "CREATE INDEX ti_state ON task_instances (dag_id, state);",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
@@ -67,8 +67,9 @@ typedef struct audit_record {
 int store_audit(store *s, const audit_record *a);
 /* Newest first, times in TZ. */
 json_t *store_audit_json(store *s, int limit, const char *tz);
-/* LIMIT records, newest first, after skipping OFFSET. */
-json_t *store_audit_page(store *s, long long offset, int limit, const char *tz);
+/* LIMIT records, newest first, after skipping OFFSET; only DAG_ID's
+ * when not NULL. */
+json_t *store_audit_page(store *s, const char *dag_id, long long offset, int limit, const char *tz);
 
 /* State of TASK_ID in the run of DAG_ID just before LOGICAL; -1 when there is
  * no earlier run or it has no such task. */
@@ -83,9 +84,13 @@ int store_run_exists_at(store *s, const char *dag_id, int64_t logical_us);
 /* The grid of the contract: runs newest first, each with its tasks. */
 json_t *store_grid_json(store *s, const dag_entry *de, int limit);
 /* Grid rows without cells: runs newest first whose logical date is before
- * BEFORE_US (-1: any), skipping OFFSET, at most LIMIT. */
+ * BEFORE_US (-1: any), skipping OFFSET, at most LIMIT; with STATE only runs
+ * with a task instance in that state, each with its "position" (how many
+ * runs of the DAG are newer). */
 json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long long offset,
-                        int limit);
+                        int limit, const char *state);
+/* How many runs of DAG_ID are newer than LOGICAL_US. */
+long long store_newer_runs(store *s, const char *dag_id, int64_t logical_us);
 /* One row's cells {"T":{"state","try_number"}}, only tasks that are keys of
  * ONLY (NULL: all). */
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only);
@@ -94,6 +99,32 @@ json_t *store_recent_states_json(store *s, const char *dag_id, int limit);
 /* Try number of a task instance (0 if it never ran), -1 if not found. */
 int store_ti_try(store *s, const char *dag_id, const char *run_id, const char *task_id,
                  enum ti_state *state);
+
+/* A try as it starts (store_tries.c): what it runs; ENV_NAMES a JSON
+ * array of names. Replaces a row of the same number (a claim that never
+ * started). */
+typedef struct try_record {
+    int try_number;
+    int64_t start_us;
+    const char *executor, *image, *command, *env_names;
+} try_record;
+int store_try_begin(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                    const try_record *t);
+/* The try TRY_NUMBER ends in STATE (only while it is recorded running). */
+int store_try_end(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                  int try_number, const char *state, int64_t end_us);
+/* A claimed try that never started: forget it. */
+int store_try_forget(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                     int try_number);
+/* The tries of a task instance, oldest first: [{"try","state","start","end",
+ * "duration_s","executor","image","command","env_names"}], times in TZ. */
+json_t *store_tries_json(store *s, const char *dag_id, const char *run_id, const char *task_id,
+                         const char *tz);
+/* Who made a run: its trigger's audit record, or for a backfill run the
+ * DAG's latest backfill at or before AT_US; {"user","uid","time","action"}
+ * or NULL. */
+json_t *store_run_origin(store *s, const char *dag_id, const char *run_id, bool backfill,
+                         int64_t at_us, const char *tz);
 
 /* SLA misses: record one (TASK_ID NULL: the run's own SLA). 0 recorded
  * now, 1 it was recorded before, -1 error. */

@@ -42,16 +42,19 @@ static json_t *column_json_text(sqlite3_stmt *st, int i)
 
 json_t *store_audit_json(store *s, int limit, const char *tz)
 {
-    return store_audit_page(s, 0, limit, tz);
+    return store_audit_page(s, NULL, 0, limit, tz);
 }
 
-json_t *store_audit_page(store *s, long long offset, int limit, const char *tz)
+json_t *store_audit_page(store *s, const char *dag_id, long long offset, int limit, const char *tz)
 {
     json_t *list = json_array();
     sqlite3_stmt *st =
         store_stmt(s, "SELECT time, uid, user, action, dag_id, run_id, task_id, detail"
-                      " FROM audit ORDER BY id DESC LIMIT ?1 OFFSET ?2");
+                      " FROM audit WHERE (?3 IS NULL OR dag_id = ?3)"
+                      " ORDER BY id DESC LIMIT ?1 OFFSET ?2");
     sqlite3_bind_int(st, 1, limit);
+    if (dag_id)
+        sqlite3_bind_text(st, 3, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(

@@ -3,15 +3,18 @@
 #include "json_time.h"
 #include "store_int.h"
 #include "utf8.h"
+#include "timeutil.h"
 
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
     sqlite3_stmt *st =
-        store_stmt(s, "SELECT task_id, state, try_number, waiting_for, node FROM task_instances"
+        store_stmt(s, "SELECT task_id, state, try_number, waiting_for, node, start_date, end_date"
+                      " FROM task_instances"
                       " WHERE dag_id = ?1 AND run_id = ?2");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    int64_t now = time_now_us();
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *task = (const char *)sqlite3_column_text(st, 0);
         if (only && !json_object_get(only, task))
@@ -24,24 +27,34 @@ json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const
                                 json_text((const char *)sqlite3_column_text(st, 3)));
         if (sqlite3_column_type(st, 4) != SQLITE_NULL)
             json_object_set_new(cell, "node", json_text((const char *)sqlite3_column_text(st, 4)));
+        /* How long its latest try took (so far, while it runs). */
+        int64_t start = store_column_time(st, 5), end = store_column_time(st, 6);
+        if (start)
+            json_object_set_new(cell, "duration_s",
+                                json_real((double)((end ? end : now) - start) / USEC_PER_SEC));
         json_object_set_new(tasks, task, cell);
     }
     return tasks;
 }
 
 json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long long offset,
-                        int limit)
+                        int limit, const char *state)
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
-    sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
-                                     " end_date, version FROM runs WHERE dag_id = ?1"
-                                     " AND (?2 < 0 OR logical_date < ?2)"
-                                     " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT run_id, logical_date, state, run_type, start_date,"
+           " end_date, version FROM runs WHERE dag_id = ?1"
+           " AND (?2 < 0 OR logical_date < ?2)"
+           " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances t WHERE t.dag_id = ?1"
+           "  AND t.state = ?5 AND t.run_id = runs.run_id))"
+           " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, before_us);
     sqlite3_bind_int(st, 3, limit);
     sqlite3_bind_int64(st, 4, offset);
+    if (state)
+        sqlite3_bind_text(st, 5, state, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *row =
             json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "run_id", sqlite3_column_text(st, 0),
@@ -54,15 +67,28 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
                             sqlite3_column_type(st, 6) == SQLITE_TEXT
                                 ? json_string((const char *)sqlite3_column_text(st, 6))
                                 : json_null());
+        if (state) /* where it is among all the runs: newer ones before it */
+            json_object_set_new(
+                row, "position",
+                json_integer(store_newer_runs(s, de->dag_id, sqlite3_column_int64(st, 1))));
         json_array_append_new(runs, row);
     }
     sqlite3_reset(st);
     return runs;
 }
 
+long long store_newer_runs(store *s, const char *dag_id, int64_t logical_us)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT count(*) FROM runs WHERE dag_id = ?1 AND logical_date > ?2");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, logical_us);
+    return store_query_int64(st, 0);
+}
+
 json_t *store_grid_json(store *s, const dag_entry *de, int limit)
 {
-    json_t *runs = store_grid_runs(s, de, -1, 0, limit);
+    json_t *runs = store_grid_runs(s, de, -1, 0, limit, NULL);
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)

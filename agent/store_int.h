@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#define STMT_CACHE 64
+#define STMT_CACHE 96 /* above the number of statements there are */
 
 struct store {
     sqlite3 *db;

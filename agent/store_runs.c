@@ -71,6 +71,16 @@ int store_run_save(store *s, const run *r)
     return store_write_done(s, st);
 }
 
+/* How a try ended, from its instance's state when it stopped running: a
+ * try that will be retried failed; one cleared while running was stopped
+ * before it could succeed, so it failed too. */
+static const char *try_outcome(enum ti_state s)
+{
+    if (ti_state_finished(s))
+        return ti_state_name(s);
+    return ti_state_name(TI_FAILED);
+}
+
 int store_ti_save(store *s, const run *r, size_t i)
 {
     const ti *t = &r->tis[i];
@@ -102,7 +112,12 @@ int store_ti_save(store *s, const run *r, size_t i)
         sqlite3_bind_text(st, 13, t->waiting_for, -1, SQLITE_STATIC);
     if (t->node)
         sqlite3_bind_text(st, 14, t->node, -1, SQLITE_STATIC);
-    return store_write_done(s, st);
+    int rc = store_write_done(s, st);
+    /* Leaving running ends the try's record (a no-op when it has ended). */
+    if (rc == 0 && t->state != TI_RUNNING && t->try_number > 0)
+        rc = store_try_end(s, r->de->dag_id, r->run_id, r->model->tasks[i].id, t->try_number,
+                           try_outcome(t->state), t->end_us ? t->end_us : time_now_us());
+    return rc;
 }
 
 int64_t store_last_logical(store *s, const char *dag_id, const char *run_type)
@@ -379,6 +394,7 @@ int store_delete_run(store *s, const char *dag_id, const char *run_id)
 {
     static const char *const sql[] = {
         "DELETE FROM task_instances WHERE dag_id = ?1 AND run_id = ?2",
+        "DELETE FROM tries WHERE dag_id = ?1 AND run_id = ?2",
         "DELETE FROM sla_misses WHERE dag_id = ?1 AND run_id = ?2",
         "DELETE FROM task_outputs WHERE dag_id = ?1 AND run_id = ?2",
         "DELETE FROM runs WHERE dag_id = ?1 AND run_id = ?2",

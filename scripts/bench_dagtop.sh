@@ -88,20 +88,43 @@ tm send-keys -t b Home
 # how many keys it handled (keys that arrive together share a redraw).
 keys_done() { awk '/^key / { sub("n=", "", $3); s += $3 } END { print s + 0 }' "$TRACE"; }
 keys_at_least() { [ "$(keys_done)" -ge "$1" ]; }
-keys=(Down Down Right Right PageDown Up Left Right Right Right End Home j k h Right)
 home_done() { awk '/runs=365/ { f = 1; next } f && /^key / { k = 1 } END { exit !k }' "$TRACE"; }
 deadline 5 home_done || true
-base=$(keys_done)
-lines0=$(grep -c '^key ' "$TRACE")
-for i in $(seq 1 "$KEYS"); do
-    tm send-keys -t b "${keys[$((i % ${#keys[@]}))]}"
-    deadline 5 keys_at_least $((base + i)) || true
-done
+# measure NAME KEY...: KEYS presses cycling through the keys, then the
+# redraw times of that phase: "median p95 max redraws".
+declare -A P95
+measure() {
+    local name=$1
+    shift
+    local list=("$@") base lines0 i stats med p95 max n
+    base=$(keys_done)
+    lines0=$(grep -c '^key ' "$TRACE")
+    for i in $(seq 1 "$KEYS"); do
+        tm send-keys -t b "${list[$((i % ${#list[@]}))]}"
+        deadline 5 keys_at_least $((base + i)) || true
+    done
+    stats=$(grep '^key ' "$TRACE" | tail -n +$((lines0 + 1)) | sed 's/.*us=//' | sort -n |
+        awk '{ v[NR] = $1 } END { printf "%.2f %.2f %.2f %d", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.95 + 0.5)] / 1000, v[NR] / 1000, NR }')
+    read -r med p95 max n <<<"$stats"
+    P95[$name]=$p95
+    printf 'dagtop keypress-to-redraw, %-22s %d keys in %d redraws: median %s ms, p95 %s ms, max %s ms (budget 16 ms)\n' \
+        "$name:" "$KEYS" "$n" "$med" "$p95" "$max"
+}
+grid_keys=(Down Down Right Right PageDown Up Left Right Right Right End Home j k h Right)
+measure "grid" "${grid_keys[@]}"
+# Durations in the cells (medians of the runs on screen every frame).
+tm send-keys -t b d
+sleep 0.5
+measure "grid with durations" "${grid_keys[@]}"
+# n / N over the failed cells (none here: every jump searches all loaded).
+measure "grid n / N" n N
+# The run view: its tasks as bars on one axis, scrolled.
+tm send-keys -t b R
+ran() { tm capture-pane -p -t b | grep -q 'tasks 1-'; }
+deadline 10 ran || { echo "dagtop did not show the run view"; exit 1; }
+measure "run view" Down Down PageDown Up PageUp Down
+tm send-keys -t b q
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$DT/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$DT/status")
-stats=$(grep '^key ' "$TRACE" | tail -n +$((lines0 + 1)) | sed 's/.*us=//' | sort -n |
-    awk '{ v[NR] = $1 } END { printf "%.2f %.2f %.2f %d", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.95 + 0.5)] / 1000, v[NR] / 1000, NR }')
-read -r med p95 max n <<<"$stats"
 tm send-keys -t b q q
 echo "dagtop RSS with a 365x40 grid:     $rss KiB (peak $hwm KiB; budget 8192 KiB)"
-echo "dagtop keypress-to-redraw, $KEYS keys in $n redraws: median $med ms, p95 $p95 ms, max $max ms (budget 16 ms)"

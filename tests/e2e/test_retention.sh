@@ -19,6 +19,8 @@ start_agent || exit 1
 check "the old run is removed at start" wait_for 5 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid r | jq '.runs | length')\" = 1 ]"
 check_eq "the recent run stays" "$new" "$(jctl grid r | jq -r '.runs[0].run_id')"
 check_eq "the old run's task instances are gone" 0 "$(sqlite3 "$T/state/dagd.db" "SELECT count(*) FROM task_instances WHERE run_id = '$old'")"
+check_eq "the old run's tries are gone" 0 "$(sqlite3 "$T/state/dagd.db" "SELECT count(*) FROM tries WHERE run_id = '$old'")"
+check_eq "the recent run's tries stay" 1 "$(sqlite3 "$T/state/dagd.db" "SELECT count(*) FROM tries WHERE run_id = '$new'")"
 check "its logs are gone" test ! -e "$T/state/logs/r/$old"
 check "the recent run's logs stay" test -d "$T/state/logs/r/$new"
 check_eq "old audit records are gone" 0 "$(jctl audit | jq --arg r "$old" '[.[] | select(.run_id == $r)] | length')"

@@ -396,14 +396,92 @@ static void test_logbuf(void **state)
     logbuf_free(&b);
 }
 
+/* Durations from the grid reply, a task's median, the next failed cell. */
+static const char dur_json[] =
+    "{\"dag_id\":\"d\",\"tasks\":[\"a\",\"b\"],\"runs\":["
+    "{\"run_id\":\"r4\",\"logical_date\":\"2026-01-04T00:00:00+00:00\",\"state\":\"failed\","
+    "\"start_date\":\"2026-01-04T00:00:00+00:00\",\"end_date\":\"2026-01-04T00:01:00+00:00\","
+    "\"tasks\":{\"a\":{\"state\":\"success\",\"try_number\":1,\"duration_s\":9.5},"
+    "\"b\":{\"state\":\"failed\",\"try_number\":1,\"duration_s\":1}}},"
+    "{\"run_id\":\"r3\",\"logical_date\":\"2026-01-03T00:00:00+00:00\",\"state\":\"success\","
+    "\"tasks\":{\"a\":{\"state\":\"success\",\"try_number\":1,\"duration_s\":2},"
+    "\"b\":{\"state\":\"success\",\"try_number\":1}}},"
+    "{\"run_id\":\"r2\",\"logical_date\":\"2026-01-02T00:00:00+00:00\",\"state\":\"failed\","
+    "\"tasks\":{\"a\":{\"state\":\"failed\",\"try_number\":2,\"duration_s\":3},"
+    "\"b\":{\"state\":\"upstream_failed\",\"try_number\":0}}},"
+    "{\"run_id\":\"r1\",\"logical_date\":\"2026-01-01T00:00:00+00:00\",\"state\":\"success\","
+    "\"tasks\":{\"a\":{\"state\":\"success\",\"try_number\":1,\"duration_s\":4},"
+    "\"b\":{\"state\":\"success\",\"try_number\":1,\"duration_s\":1}}}]}";
+
+static void test_grid_durations(void **state)
+{
+    (void)state;
+    grid_model g;
+    assert_int_equal(grid_model_load(&g, span(dur_json)), 0);
+    assert_int_equal(grid_cell_at(&g, 0, 0)->dur_ms, 9500);
+    assert_int_equal(grid_cell_at(&g, 1, 1)->dur_ms, CELL_NO_DUR);
+    assert_true(g.runs[0].end_us - g.runs[0].start_us == 60000000);
+    assert_int_equal(g.runs[1].start_us, 0);
+    size_t n;
+    /* a's successful tries: 9.5, 2, 4 (the failed 3 is not counted). */
+    assert_int_equal(grid_task_median(&g, 0, 0, g.n_runs, &n), 4000);
+    assert_int_equal(n, 3);
+    assert_int_equal(grid_task_median(&g, 0, 1, 2, &n), 2000);
+    assert_int_equal(n, 1);
+    /* A changed state forgets its duration until the grid is read again. */
+    assert_true(grid_apply_task(&g, "r3", "a", TI_RUNNING, 2));
+    assert_int_equal(grid_cell_at(&g, 1, 0)->dur_ms, CELL_NO_DUR);
+    /* The next failed cell, row-major over the shown columns. */
+    int cols[] = {0, 1};
+    int run = 0, k = 0;
+    assert_true(grid_find_state(&g, cols, 2, TI_FAILED, 1, &run, &k));
+    assert_int_equal(run, 0);
+    assert_int_equal(k, 1);
+    assert_true(grid_find_state(&g, cols, 2, TI_FAILED, 1, &run, &k));
+    assert_int_equal(run, 2);
+    assert_int_equal(k, 0);
+    assert_false(grid_find_state(&g, cols, 2, TI_FAILED, 1, &run, &k));
+    assert_int_equal(run, 2); /* unmoved */
+    assert_true(grid_find_state(&g, cols, 2, TI_FAILED, -1, &run, &k));
+    assert_int_equal(run, 0);
+    assert_int_equal(k, 1);
+    /* Only the shown columns count: with b hidden, r4 has none. */
+    int only_a[] = {0};
+    run = 0;
+    k = 0;
+    assert_true(grid_find_state(&g, only_a, 1, TI_FAILED, 1, &run, &k));
+    assert_int_equal(run, 2);
+    grid_model_free(&g);
+}
+
+static void test_filter_split(void **state)
+{
+    (void)state;
+    int st;
+    char task[64];
+    grid_filter_split("state:failed", &st, task, sizeof task);
+    assert_int_equal(st, TI_FAILED);
+    assert_string_equal(task, "");
+    grid_filter_split("load state:up_for_retry", &st, task, sizeof task);
+    assert_int_equal(st, TI_UP_FOR_RETRY);
+    assert_string_equal(task, "load");
+    grid_filter_split("state:fai", &st, task, sizeof task); /* typing: not yet a state */
+    assert_int_equal(st, -1);
+    assert_string_equal(task, "");
+    grid_filter_split("  ext  ", &st, task, sizeof task);
+    assert_int_equal(st, -1);
+    assert_string_equal(task, "ext");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_walker), cmocka_unit_test(test_grid_load),
-        cmocka_unit_test(test_grid_events), cmocka_unit_test(test_date_labels),
-        cmocka_unit_test(test_dag_list),    cmocka_unit_test(test_text),
-        cmocka_unit_test(test_logbuf),      cmocka_unit_test(test_row_labels_share_a_precision),
-        cmocka_unit_test(test_ascii_only),  cmocka_unit_test(test_hints_keep_help),
+        cmocka_unit_test(test_json_walker),  cmocka_unit_test(test_grid_load),
+        cmocka_unit_test(test_grid_events),  cmocka_unit_test(test_date_labels),
+        cmocka_unit_test(test_dag_list),     cmocka_unit_test(test_text),
+        cmocka_unit_test(test_logbuf),       cmocka_unit_test(test_grid_durations),
+        cmocka_unit_test(test_filter_split), cmocka_unit_test(test_row_labels_share_a_precision),
+        cmocka_unit_test(test_ascii_only),   cmocka_unit_test(test_hints_keep_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

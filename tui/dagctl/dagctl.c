@@ -20,6 +20,7 @@ static const struct subcommand {
     {"grid", "grid DAG [--limit N] [--offset N] [--before RUN]", ctl_grid},
     {"logs", "logs DAG RUN TASK [--try N] [-f]", ctl_logs},
     {"outputs", "outputs DAG RUN [TASK]", ctl_outputs},
+    {"task", "task DAG RUN TASK", ctl_task},
     {"pause", "pause DAG", ctl_pause},
     {"unpause", "unpause DAG", ctl_unpause},
     {"clear",

@@ -63,6 +63,7 @@ int ctl_clear(ctl *x);
 int ctl_mark(ctl *x);
 int ctl_backfill(ctl *x);
 int ctl_audit(ctl *x);
+int ctl_task(ctl *x);
 int ctl_notify(ctl *x);
 int ctl_nodes(ctl *x);
 int ctl_metrics(ctl *x);

@@ -157,6 +157,9 @@ int main(int argc, char **argv)
     cbreak();
     noecho();
     keypad(stdscr, TRUE);
+    /* Presses only, each on its own: dagtop tells a double click itself. */
+    mouseinterval(0);
+    mousemask(BUTTON1_PRESSED, NULL);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);

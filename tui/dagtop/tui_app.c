@@ -161,6 +161,7 @@ void app_free(app *a)
         dialog_close(a);
     if (a->screen == SCR_LOG)
         app_close_log(a);
+    info_close(a);
     logbuf_free(&a->logv.buf);
     app_close_grid(a);
     dag_list_free(&a->dags);

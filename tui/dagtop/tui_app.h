@@ -20,7 +20,7 @@
 /* What a key handler asks for. */
 enum { RD_NONE = 0, RD_DRAW = 1, RD_QUIT = 2 };
 
-enum app_screen { SCR_LIST, SCR_GRID, SCR_LOG };
+enum app_screen { SCR_LIST, SCR_GRID, SCR_LOG, SCR_INFO };
 enum overlay { OV_NONE, OV_HELP, OV_DIALOG, OV_PROMPT, OV_CONFIRM };
 
 /* Refresh wishes, coalesced by a short timer into one request each. */
@@ -44,6 +44,7 @@ typedef struct ti_detail {
     char waiting[128];
     char node[64]; /* a swarm try: the node it runs on */
     char outputs[96]; /* "2 outputs: rows,path" of its stored outputs, "" if none */
+    int n_up, n_down; /* all of them; the ids are the grid view's det_up / det_down */
 } ti_detail;
 
 typedef struct grid_view {
@@ -65,6 +66,16 @@ typedef struct grid_view {
     size_t window_rows; /* rows of the window being read, so far */
     ti_detail det;
     bool det_in_flight, det_stale, det_unsupported;
+    strlist det_up, det_down; /* the cell's direct neighbours (the first 100) */
+    bool durations;           /* d: durations in the cells instead of glyphs */
+    int state_filter;         /* "state:NAME" in the filter: only runs with such a cell; -1 */
+    /* n / N beyond the loaded runs: after the reload, search on from this run. */
+    char *seek_from;
+    int seek_dir;
+    bool seek_in_flight;
+    /* Mouse: the last click, for a double click. */
+    int64_t click_us;
+    int click_run, click_task;
 } grid_view;
 
 typedef struct log_view {
@@ -79,7 +90,27 @@ typedef struct log_view {
     size_t seen_dropped; /* lines the buffer had dropped at the last look */
     char state[24];
     char error[256];
+    int latest_try; /* the instance's latest try, for [ / ] and "try 2 of 3" */
+    char search[128];
+    long match_line; /* the line of the current match, -1 */
 } log_view;
+
+/* The views over one reply (run, command, audit) and the dependencies. */
+enum info_kind { INFO_RUN, INFO_COMMAND, INFO_AUDIT, INFO_DEPS };
+
+typedef struct info_view {
+    enum info_kind kind;
+    char *dag_id, *run_id, *task_id;
+    json_t *data; /* the reply's result, NULL until it came */
+    bool in_flight;
+    unsigned gen;
+    long long offset; /* of the page shown */
+    int page_len;     /* rows asked for */
+    bool more;
+    int lines; /* lines of the last frame, for the scroller */
+    scroller sc;
+    char error[256];
+} info_view;
 
 enum dialog_kind { DLG_CLEAR, DLG_MARK_SUCCESS, DLG_MARK_FAILED };
 enum { TOG_DOWNSTREAM, TOG_UPSTREAM, TOG_PAST, TOG_FUTURE, TOG_FAILED_ONLY, TOG_COUNT };
@@ -95,7 +126,14 @@ typedef struct dialog {
     scroller sc; /* the list of what it touches */
 } dialog;
 
-enum prompt_kind { PR_FILTER, PR_TRIGGER_DATE, PR_TRIGGER_PARAM, PR_BACKFILL_FROM, PR_BACKFILL_TO };
+enum prompt_kind {
+    PR_FILTER,
+    PR_TRIGGER_DATE,
+    PR_TRIGGER_PARAM,
+    PR_BACKFILL_FROM,
+    PR_BACKFILL_TO,
+    PR_SEARCH
+};
 
 typedef struct prompt {
     enum prompt_kind kind;
@@ -143,6 +181,7 @@ typedef struct app {
     list_view lv;
     grid_view gv;
     log_view logv;
+    info_view info;
     dialog dlg;
     prompt pr;
     confirm cf;

@@ -27,15 +27,22 @@ static void on_task_event(app *a, json_t *ev, const char *dag_id)
             a->dirty = true;
         else
             app_want(a, WANT_GRID);
+        if (gv->durations) /* the cell's duration comes with the grid */
+            app_want(a, WANT_GRID);
         /* Also other cells' changes can end a wait (pools, parallelism). */
         app_want(a, WANT_DETAIL);
     }
     log_view *lv = &a->logv;
     if (lv->dag_id && same(lv->dag_id, dag_id) && same(lv->run_id, run_id) &&
         same(lv->task_id, task_id)) {
-        if (lv->try_number > 0 && try_number > lv->try_number)
-            log_restart(lv, try_number); /* a new try: follow that one */
-        app_log_fetch(a);
+        /* A new try: follow it, unless an older try is being read. */
+        bool on_latest = lv->try_number == 0 || lv->try_number >= lv->latest_try;
+        if (try_number > lv->latest_try)
+            lv->latest_try = try_number;
+        if (on_latest && lv->try_number > 0 && try_number > lv->try_number)
+            log_restart(lv, try_number);
+        if (on_latest)
+            app_log_fetch(a);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "tui_model.h"
+#include "tui_stats.h"
 #include "states.h"
 #include "timeutil.h"
 #include "util.h"
@@ -231,6 +232,14 @@ static bool load_run(void *ud, size_t index, tj_span v)
     r->run_type = run_type_char(json_string_value(json_object_get(o, "run_type")), run_id);
     const char *version = json_string_value(json_object_get(o, "version"));
     r->old_version = version && ld->version[0] && strcmp(version, ld->version) != 0;
+    const char *t0 = json_string_value(json_object_get(o, "start_date"));
+    const char *t1 = json_string_value(json_object_get(o, "end_date"));
+    if (!t0 || time_parse(t0, "UTC", &r->start_us, NULL, 0) != 0)
+        r->start_us = 0;
+    if (!t1 || time_parse(t1, "UTC", &r->end_us, NULL, 0) != 0)
+        r->end_us = 0;
+    json_t *pos = json_object_get(o, "position");
+    r->position = json_is_integer(pos) ? json_integer_value(pos) : -1;
     json_t *tasks = json_object_get(o, "tasks");
     for (size_t t = 0; t < g->n_tasks; t++) {
         grid_cell *c = &g->cells[g->n_runs * g->n_tasks + t];
@@ -239,6 +248,11 @@ static bool load_run(void *ud, size_t index, tj_span v)
         c->state = (unsigned char)(ts < 0 ? CELL_ABSENT : ts);
         c->pad = 0;
         c->try_number = (unsigned short)json_integer_value(json_object_get(ti, "try_number"));
+        json_t *d = json_object_get(ti, "duration_s");
+        double ms = json_is_number(d) ? json_number_value(d) * 1000 : -1;
+        c->dur_ms = ms < 0                      ? CELL_NO_DUR
+                    : ms >= (double)CELL_NO_DUR ? CELL_NO_DUR - 1
+                                                : (uint32_t)ms;
     }
     g->n_runs++;
     json_decref(o);
@@ -248,6 +262,7 @@ static bool load_run(void *ud, size_t index, tj_span v)
 int grid_model_load(grid_model *g, tj_span result)
 {
     memset(g, 0, sizeof *g);
+    g->read_us = time_now_us();
     loader ld = {.g = g};
     tj_span id, tasks, runs;
     char buf[256];
@@ -302,7 +317,7 @@ int grid_model_merge(grid_model *into, grid_model *page, bool columns)
         for (size_t r = 0; r < into->n_runs; r++) {
             memcpy(cells + r * wide, into->cells + r * nt, nt * sizeof *cells);
             for (size_t t = nt; t < wide; t++)
-                cells[r * wide + t] = (grid_cell){CELL_ABSENT, 0, 0};
+                cells[r * wide + t] = (grid_cell){CELL_ABSENT, 0, 0, CELL_NO_DUR};
         }
         free(into->cells);
         into->cells = cells;
@@ -368,6 +383,8 @@ bool grid_apply_task(grid_model *g, const char *run_id, const char *task_id, int
     if (r < 0 || t < 0 || state < 0 || state >= TI_STATE_COUNT)
         return false;
     grid_cell *c = grid_cell_at(g, (size_t)r, (size_t)t);
+    if (c->state != state)
+        c->dur_ms = CELL_NO_DUR; /* until the grid is read again */
     c->state = (unsigned char)state;
     if (try_number >= 0)
         c->try_number = (unsigned short)try_number;
@@ -403,8 +420,65 @@ int grid_insert_run(grid_model *g, const char *run_id, const char *logical_iso, 
     grid_date_label(logical_iso, r->label, sizeof r->label);
     r->state = (unsigned char)(state >= 0 && state < RUN_STATE_COUNT ? state : RUN_QUEUED);
     r->run_type = run_type_char(NULL, run_id);
+    r->position = -1;
     for (size_t t = 0; t < nt; t++)
-        g->cells[at * nt + t] = (grid_cell){TI_NONE, 0, 0};
+        g->cells[at * nt + t] = (grid_cell){TI_NONE, 0, 0, CELL_NO_DUR};
     g->n_runs++;
     return (int)at;
+}
+
+uint32_t grid_task_median(const grid_model *g, size_t task, size_t from, size_t to, size_t *samples)
+{
+    uint32_t v[512];
+    size_t n = 0;
+    for (size_t r = from; r < to && r < g->n_runs && n < sizeof v / sizeof *v; r++) {
+        const grid_cell *c = &g->cells[r * g->n_tasks + task];
+        if (c->state == TI_SUCCESS && c->dur_ms != CELL_NO_DUR)
+            v[n++] = c->dur_ms;
+    }
+    *samples = n;
+    return stats_median(v, n);
+}
+
+bool grid_find_state(const grid_model *g, const int *cols, int n, int state, int dir, int *run,
+                     int *k)
+{
+    if (n <= 0 || g->n_runs == 0)
+        return false;
+    long pos = (long)*run * n + *k, end = (long)g->n_runs * n;
+    for (pos += dir; pos >= 0 && pos < end; pos += dir) {
+        long r = pos / n, c = pos % n;
+        if (g->cells[r * (long)g->n_tasks + cols[c]].state == state) {
+            *run = (int)r;
+            *k = (int)c;
+            return true;
+        }
+    }
+    return false;
+}
+
+void grid_filter_split(const char *filter, int *state, char *task, size_t len)
+{
+    *state = -1;
+    task[0] = '\0';
+    size_t k = 0;
+    for (const char *p = filter; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n > 6 && strncmp(w, "state:", 6) == 0) {
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)(n - 6), w + 6);
+            *state = ti_state_parse(name);
+        } else if (n && k + n + 2 < len) {
+            if (k)
+                task[k++] = ' ';
+            memcpy(task + k, w, n);
+            k += n;
+            task[k] = '\0';
+        }
+    }
 }

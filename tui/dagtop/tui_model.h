@@ -45,19 +45,26 @@ void dag_list_free(dag_list *l);
 /* Index of DAG_ID, or -1. */
 int dag_list_find(const dag_list *l, const char *dag_id);
 
+/* A cell whose duration is unknown (never started, or changed since the
+ * grid was read). */
+#define CELL_NO_DUR UINT32_MAX
+
 typedef struct grid_cell {
     unsigned char state; /* enum ti_state, or CELL_ABSENT */
     unsigned char pad;
     unsigned short try_number;
+    uint32_t dur_ms; /* its latest try's, as read (so far, when running); CELL_NO_DUR */
 } grid_cell;
 
 typedef struct grid_run {
     char *run_id;
     int64_t logical_us;
-    char label[24];      /* logical date for the row: "2026-11-22" or with time */
-    unsigned char state; /* enum run_state */
-    char run_type;       /* 's' scheduled, 'm' manual, 'b' backfill, '?' */
-    bool old_version;    /* runs on another DAG version than the current one */
+    char label[24];           /* logical date for the row: "2026-11-22" or with time */
+    unsigned char state;      /* enum run_state */
+    char run_type;            /* 's' scheduled, 'm' manual, 'b' backfill, '?' */
+    int64_t start_us, end_us; /* 0: not yet */
+    long long position;       /* runs newer than it (a state-filtered grid), else -1 */
+    bool old_version;         /* runs on another DAG version than the current one */
 } grid_run;
 
 typedef struct grid_model {
@@ -67,6 +74,7 @@ typedef struct grid_model {
     grid_run *runs; /* newest first */
     size_t n_runs;
     grid_cell *cells; /* n_runs x n_tasks, row-major */
+    int64_t read_us;  /* when it was read: running cells' durations go on from it */
 } grid_model;
 
 /* Build G from the `grid` result in SPAN, one run's JSON tree at a time.
@@ -90,6 +98,20 @@ bool grid_apply_run(grid_model *g, const char *run_id, int state);
  * date with every task `none`, as the agent creates it. Returns its index,
  * or -1 when LOGICAL_ISO does not parse. */
 int grid_insert_run(grid_model *g, const char *run_id, const char *logical_iso, int state);
+
+/* The median duration of TASK's successful tries in runs [FROM, TO), and
+ * how many there were (*SAMPLES). */
+uint32_t grid_task_median(const grid_model *g, size_t task, size_t from, size_t to,
+                          size_t *samples);
+/* The next cell from (RUN, K) in row-major order, K an index into the
+ * columns COLS (N of them), whose state is STATE: DIR 1 older / right, -1
+ * newer / left. True with *RUN, *K moved; false when none is loaded. */
+bool grid_find_state(const grid_model *g, const int *cols, int n, int state, int dir, int *run,
+                     int *k);
+
+/* The grid's filter "state:failed load" split into a state (-1: none, or
+ * not a state name yet) and the task part ("load"; "" when none). */
+void grid_filter_split(const char *filter, int *state, char *task, size_t len);
 
 /* The row label of a logical date "2026-11-22T03:00:00+09:00": the date, plus
  * HH:MM when the time is not midnight, plus :SS when the seconds are not 0. */

@@ -11,6 +11,7 @@ static const view *const screens[] = {
     [SCR_LIST] = &view_list,
     [SCR_GRID] = &view_grid,
     [SCR_LOG] = &view_log,
+    [SCR_INFO] = &view_info,
 };
 static const view *const overlays[] = {
     [OV_NONE] = NULL,           [OV_HELP] = &view_help,       [OV_DIALOG] = &view_dialog,
@@ -35,6 +36,8 @@ void views_fetch(app *a)
         view_grid.fetch(a);
     if (a->screen == SCR_LOG)
         view_log.fetch(a);
+    if (a->screen == SCR_INFO)
+        view_info.fetch(a);
     const view *o = overlays[a->overlay];
     if (o && o->fetch)
         o->fetch(a);
@@ -90,6 +93,23 @@ int view_first(app *a)
 int view_last(app *a)
 {
     return move_by(a, 1, MV_ALL);
+}
+
+/* ---- the mouse: a press selects, a second one on the same opens ---- */
+
+int app_mouse(app *a)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+        return RD_NONE;
+    if (a->overlay != OV_NONE)
+        return RD_NONE;
+    int rd = RD_NONE;
+    if (a->screen == SCR_LIST)
+        rd = list_mouse(a, ev.y, ev.x);
+    else if (a->screen == SCR_GRID)
+        rd = grid_mouse(a, ev.y, ev.x);
+    return rd;
 }
 
 /* ---- drawing and keys ---- */

@@ -29,7 +29,8 @@ typedef struct view {
     tc_reply_fn on_reply;
 } view;
 
-extern const view view_list, view_grid, view_log, view_dialog, view_confirm, view_prompt, view_help;
+extern const view view_list, view_grid, view_log, view_info, view_dialog, view_confirm, view_prompt,
+    view_help;
 
 /* tui_views.c: the view on top (the overlay, else the screen), the stack of
  * views open (list, then grid, log, an overlay), and the moving keys every
@@ -66,12 +67,54 @@ void grid_reply(void *owner, const tui_reply *r, void *ud);
 void grid_request_detail(app *a);
 void grid_fetch(app *a);
 void grid_after_key(app *a);
+/* The task columns shown: all, or those matching the grid's filter. The
+ * cursor's task is moved onto a shown one. */
+typedef struct cols {
+    int *task;         /* task index per shown column */
+    const char **name; /* its name */
+    int n, cur;        /* how many; the cursor's position among them */
+} cols;
+void cols_build(app *a, cols *c);
+void cols_free(cols *c);
+int grid_move_cursor(app *a, int drun, int dtask);
+/* The left part's width (wider with durations). */
+int grid_label_w(const app *a);
+
+/* view_grid_more.c: failed cells, durations, the views over a cell or run,
+ * the dependencies on the detail line, the mouse. */
+int grid_next_failed(app *a);
+int grid_prev_failed(app *a);
+int grid_toggle_durations(app *a);
+int grid_open_run(app *a);
+int grid_open_command(app *a);
+int grid_open_audit(app *a);
+int grid_open_deps(app *a);
+/* The filter text changed: a "state:NAME" in it reloads the grid. */
+void grid_filter_changed(app *a);
+/* After a grid reply: an n / N search that needed older runs goes on. */
+void grid_seek_resume(app *a);
+/* " up 2: a+ b+  down 1: c." on row Y from column X. */
+void grid_draw_deps(app *a, int y, int x);
+/* A mouse press at Y,X on the grid or the list: select; twice: open. */
+int grid_mouse(app *a, int y, int x);
+int list_mouse(app *a, int y, int x);
+/* tui_views.c: a mouse event (KEY_MOUSE) to the list or the grid. */
+int app_mouse(app *a);
+/* Whether this press on list row ROW is the second of a double click. */
+int list_mouse_twice(app *a, int row);
+
+/* view_info.c: the run, the command, the audit, the dependencies. */
+void info_open(app *a, enum info_kind kind, const char *run_id, const char *task_id);
+void info_close(app *a);
+
 /* After the grid was reloaded: the cursor goes back to the cell it was on. */
 void grid_restore_cursor(app *a, const char *run_id, const char *task_id);
 /* The cell under the cursor: false when the grid has no such cell. */
 bool grid_cursor_cell(app *a, const char **run_id, const char **task_id);
 
 /* view_log.c: one task's log, following it while it runs. */
+/* The search prompt's text: find it from the top shown, forward. */
+void log_search_set(app *a, const char *text);
 /* New text arrived: stay on the last line when following. */
 void log_text_arrived(app *a);
 /* Start over on TRY_NUMBER (0: the latest): empty, at the top, following. */

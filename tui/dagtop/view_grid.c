@@ -4,6 +4,7 @@
 #include "states.h"
 #include "timeutil.h"
 #include "tui_draw.h"
+#include "tui_stats.h"
 #include "tui_text.h"
 #include "tui_theme.h"
 #include "tui_views.h"
@@ -43,15 +44,7 @@ void grid_restore_cursor(app *a, const char *run_id, const char *task_id)
     grid_cursor_cell(a, &dummy_r, &dummy_t); /* clamps */
 }
 
-/* The task columns shown: all, or those matching the grid's filter. The
- * cursor's task is moved onto a shown one. */
-typedef struct cols {
-    int *task;         /* task index per shown column */
-    const char **name; /* its name */
-    int n, cur;        /* how many; the cursor's position among them */
-} cols;
-
-static void cols_build(app *a, cols *c)
+void cols_build(app *a, cols *c)
 {
     grid_view *gv = &a->gv;
     grid_model *g = &gv->g;
@@ -60,8 +53,11 @@ static void cols_build(app *a, cols *c)
     c->name = xcalloc(cap, sizeof *c->name);
     c->n = 0;
     c->cur = 0;
+    int state;
+    char only[sizeof gv->filter];
+    grid_filter_split(gv->filter, &state, only, sizeof only);
     for (size_t i = 0; i < g->n_tasks; i++) {
-        if (gv->filter[0] && !strcasestr(g->tasks[i], gv->filter))
+        if (only[0] && !strcasestr(g->tasks[i], only))
             continue;
         if ((int)i <= gv->cur_task)
             c->cur = c->n; /* the cursor's task, or the last shown before it */
@@ -72,13 +68,13 @@ static void cols_build(app *a, cols *c)
         gv->cur_task = c->task[c->cur];
 }
 
-static void cols_free(cols *c)
+void cols_free(cols *c)
 {
     free(c->task);
     free(c->name);
 }
 
-static int move_cursor(app *a, int drun, int dtask)
+int grid_move_cursor(app *a, int drun, int dtask)
 {
     grid_view *gv = &a->gv;
     long r = (long)gv->cur_run + drun, nr = (long)gv->g.n_runs;
@@ -104,43 +100,43 @@ static int page(void)
 
 static int act_up(app *a)
 {
-    return move_cursor(a, -1, 0);
+    return grid_move_cursor(a, -1, 0);
 }
 static int act_down(app *a)
 {
-    return move_cursor(a, 1, 0);
+    return grid_move_cursor(a, 1, 0);
 }
 static int act_left(app *a)
 {
-    return move_cursor(a, 0, -1);
+    return grid_move_cursor(a, 0, -1);
 }
 static int act_right(app *a)
 {
-    return move_cursor(a, 0, 1);
+    return grid_move_cursor(a, 0, 1);
 }
 static int act_pgup(app *a)
 {
-    return move_cursor(a, -page(), 0);
+    return grid_move_cursor(a, -page(), 0);
 }
 static int act_pgdn(app *a)
 {
-    return move_cursor(a, page(), 0);
+    return grid_move_cursor(a, page(), 0);
 }
 static int act_home(app *a)
 {
-    return move_cursor(a, -(1 << 30), 0);
+    return grid_move_cursor(a, -(1 << 30), 0);
 }
 static int act_end(app *a)
 {
-    return move_cursor(a, 1 << 30, 0);
+    return grid_move_cursor(a, 1 << 30, 0);
 }
 static int act_first_task(app *a)
 {
-    return move_cursor(a, 0, -(1 << 30));
+    return grid_move_cursor(a, 0, -(1 << 30));
 }
 static int act_last_task(app *a)
 {
-    return move_cursor(a, 0, 1 << 30);
+    return grid_move_cursor(a, 0, 1 << 30);
 }
 
 static int act_log(app *a)
@@ -206,6 +202,7 @@ static int act_escape(app *a)
     if (!a->gv.filter[0])
         return act_back(a);
     a->gv.filter[0] = '\0';
+    grid_filter_changed(a);
     return RD_DRAW;
 }
 
@@ -233,8 +230,20 @@ static const key_action grid_keys[] = {
     {'p', "p", "pause / unpause the DAG (asks y/n)", act_pause},
     {'t', "t", "trigger a run (date, then params)", act_trigger},
     {'b', "b", "backfill a date range", act_backfill},
-    {'/', "/", "show only the tasks whose name has this", act_filter},
-    {TK_ESC, "Esc", "clear the task filter, else back", act_escape},
+    {'/', "/", "show only the tasks whose name has this; state:failed only runs with a failed cell",
+     act_filter},
+    {TK_ESC, "Esc", "clear the filter, else back", act_escape},
+    {'n', "n N", "next / previous failed cell (older runs load as needed)", grid_next_failed},
+    {'N', NULL, NULL, grid_prev_failed},
+    {'d', "d", "durations in the cells instead of glyphs (slow ones stand out)",
+     grid_toggle_durations},
+    {'R', "R", "the run under the cursor: type, who, params, times, Gantt of its tasks",
+     grid_open_run},
+    {'r', "r", "the rendered command of the cell's tries (image, env names, executor)",
+     grid_open_command},
+    {'A', "A", "the audit log of this DAG, newest first", grid_open_audit},
+    {'u', "u", "upstream and downstream tasks of the cell, with their states in this run",
+     grid_open_deps},
     {'?', "?", "help", help_open},
     {'q', "q", "back to the DAG list", act_back},
     {0, NULL, NULL, NULL},
@@ -243,6 +252,13 @@ static const key_action grid_keys[] = {
 /* The left part, " DATE G ", is as wide as the longest label there can be
  * ("2026-11-22 03:00:07"): a run with a time must not re-lay the columns. */
 #define LABEL_W (19 + 4)
+/* With durations the run's own follows its state glyph. */
+#define RUN_DUR_W 5
+
+int grid_label_w(const app *a)
+{
+    return LABEL_W + (a->gv.durations ? RUN_DUR_W : 0);
+}
 
 static void draw_title(app *a, const gl_grid *L, int n_shown)
 {
@@ -287,7 +303,8 @@ static void draw_detail(app *a, const gl_grid *L)
     grid_cell *c = grid_cell_at(&gv->g, (size_t)gv->cur_run, (size_t)gv->cur_task);
     draw_textf(y, 1, COLS - 1, A_BOLD, "%s", task_id);
     int w = text_width(task_id) + 3;
-    draw_textf(y, w, COLS - w, A_NORMAL, "%s", run_id);
+    w += draw_textf(y, w, COLS - w, A_NORMAL, "%s", run_id);
+    grid_draw_deps(a, y, w + 2);
 
     const ti_detail *d = &gv->det;
     bool have = d->valid && strcmp(d->dag_id, gv->dag_id) == 0 && strcmp(d->run_id, run_id) == 0 &&
@@ -318,6 +335,18 @@ static void draw_detail(app *a, const gl_grid *L)
         k += (size_t)snprintf(line + k, sizeof line - k, "on %s  ", d->node);
     if (have && d->outputs[0])
         k += (size_t)snprintf(line + k, sizeof line - k, "%s  ", d->outputs);
+    if (gv->durations && c->dur_ms != CELL_NO_DUR && L->n_rows > 0) {
+        size_t n;
+        uint32_t med = grid_task_median(&gv->g, (size_t)gv->cur_task, (size_t)L->top,
+                                        (size_t)(L->top + L->n_rows), &n);
+        char m[32];
+        text_duration((int64_t)med * 1000, m, sizeof m);
+        if (stats_is_slow(c->dur_ms, med, n))
+            k += (size_t)snprintf(line + k, sizeof line - k, "SLOW %.1fx the median %s  ",
+                                  (double)c->dur_ms / (med ? med : 1), m);
+        else if (n)
+            k += (size_t)snprintf(line + k, sizeof line - k, "median %s  ", m);
+    }
     if (have && d->waiting[0] && !ti_state_finished((enum ti_state)state) && state != TI_RUNNING)
         snprintf(line + k, sizeof line - k, "waiting for %s", d->waiting);
     int x = 1;
@@ -360,16 +389,29 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
         return;
     }
     int label_len = grid_label_len(g);
+    /* Each shown task's median over the runs on screen: a slow cell stands out. */
+    uint32_t *med = xcalloc((size_t)c->n + 1, sizeof *med);
+    size_t *n_med = xcalloc((size_t)c->n + 1, sizeof *n_med);
+    for (int k = L->left; gv->durations && k < L->left + L->n_cols; k++)
+        med[k] = grid_task_median(g, (size_t)c->task[k], (size_t)L->top,
+                                  (size_t)(L->top + L->n_rows), &n_med[k]);
     for (int i = L->top; i < L->top + L->n_rows; i++) {
         const grid_run *r = &g->runs[i];
         int y = L->geo.rows_y + (i - L->top);
         bool cur_row = i == gv->cur_run;
         char label[32];
         grid_row_label(r, label_len, label, sizeof label);
-        draw_text(y, 1, label_w - 4, cur_row ? A_BOLD : A_NORMAL, label);
+        int gx = LABEL_W - 2;
+        draw_text(y, 1, gx - 2, cur_row ? A_BOLD : A_NORMAL, label);
         if (r->old_version) /* a run of an older DAG version */
-            draw_text(y, label_w - 3, 1, A_BOLD, "*");
-        draw_text(y, label_w - 2, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
+            draw_text(y, gx - 1, 1, A_BOLD, "*");
+        draw_text(y, gx, 1, theme_run_attr(r->state), theme_run_glyph(r->state, a->utf8));
+        if (gv->durations && r->start_us) {
+            char d[16];
+            stats_compact_duration((r->end_us ? r->end_us : time_now_us()) - r->start_us, d,
+                                   sizeof d);
+            draw_text(y, gx + 2, RUN_DUR_W, theme_run_attr(r->state), d);
+        }
         x = label_w;
         for (int k = L->left; k < L->left + L->n_cols; k++) {
             const grid_cell *cell = grid_cell_at(g, (size_t)i, (size_t)c->task[k]);
@@ -378,10 +420,24 @@ static void draw_cells(app *a, const gl_grid *L, const cols *c, const int *width
             if (cur)
                 draw_fill(y, x, w, theme_attr(ROLE_CURSOR));
             attr_t at = theme_ti_attr(cell->state) | (cur ? theme_attr(ROLE_CURSOR) : 0);
-            draw_text(y, x + (w - 1) / 2, 1, at, theme_ti_glyph(cell->state, a->utf8));
+            if (gv->durations && cell->dur_ms != CELL_NO_DUR) {
+                int64_t us = (int64_t)cell->dur_ms * 1000;
+                if (cell->state == TI_RUNNING)
+                    us += time_now_us() - g->read_us;
+                char d[16];
+                stats_compact_duration(us, d, sizeof d);
+                if (stats_is_slow(cell->dur_ms, med[k], n_med[k]))
+                    at |= A_BOLD | A_UNDERLINE;
+                int dw = (int)strlen(d) > w ? w : (int)strlen(d);
+                draw_text(y, x + (w - dw + 1) / 2, w, at, d);
+            } else {
+                draw_text(y, x + (w - 1) / 2, 1, at, theme_ti_glyph(cell->state, a->utf8));
+            }
             x += w + 1;
         }
     }
+    free(med);
+    free(n_med);
     if (L->top + L->n_rows < (int)g->n_runs)
         draw_text(L->geo.rows_y + L->n_rows - 1, 0, 1, dim, a->utf8 ? "↓" : "v");
     if (L->top > 0)
@@ -396,7 +452,7 @@ static void grid_draw(app *a)
     cols c;
     cols_build(a, &c);
     gl_grid L = {.left = gv->left, .top = gv->top};
-    int label_w = LABEL_W;
+    int label_w = grid_label_w(a);
     int *widths = xcalloc(c.n ? (size_t)c.n : 1, sizeof *widths);
     gl_grid_layout(COLS, LINES, label_w, c.name, (size_t)c.n, g->n_runs, gv->cur_run, c.cur, widths,
                    &L);
@@ -425,8 +481,9 @@ static void grid_draw(app *a)
 static void grid_hints(app *a, int width, char *out, size_t len)
 {
     (void)a;
-    VIEW_HINTS(width, out, len, {"Enter/l log", 2}, {"c clear", 3}, {"f/s mark", 4}, {"p pause", 7},
-               {"t trigger", 5}, {"b backfill", 6}, {"? help", 0}, {"q back", 1});
+    VIEW_HINTS(width, out, len, {"Enter/l log", 2}, {"n/N failed", 3}, {"d dur", 4}, {"R run", 5},
+               {"c clear", 6}, {"f/s mark", 7}, {"p pause", 10}, {"t trigger", 8},
+               {"b backfill", 9}, {"? help", 0}, {"q back", 1});
 }
 
 /* The runs scroll in gl_grid_layout (the same scroll_show), around a cursor

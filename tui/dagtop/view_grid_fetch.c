@@ -1,6 +1,7 @@
 /* The grid's data: the `grid` request and its reply (the cursor stays on
  * its cell across reloads), the `task_instance` detail of the cell under the
  * cursor, opening and closing the grid, more runs as the cursor goes down. */
+#include "states.h"
 #include "timeutil.h"
 #include "tui_views.h"
 
@@ -102,6 +103,7 @@ void grid_reply(void *owner, const tui_reply *r, void *ud)
                 grid_restore_cursor(a, keep_run, keep_task);
             free(keep_run);
             free(keep_task);
+            grid_seek_resume(a);
             app_trace(a, "grid dag=%s runs=%zu tasks=%zu", gv->g.dag_id, gv->g.n_runs,
                       gv->g.n_tasks);
             grid_request_detail(a);
@@ -146,6 +148,8 @@ static bool request_grid_page(app *a, int limit, const char *before, long long t
                              (json_int_t)task_offset);
     if (before)
         json_object_set_new(args, "before", json_string(before));
+    if (gv->state_filter >= 0)
+        json_object_set_new(args, "state", json_string(ti_state_name(gv->state_filter)));
     if (tc_request(&a->conn, "grid", args, view_grid.on_reply, NULL))
         gv->in_flight = true;
     return gv->in_flight;
@@ -189,6 +193,20 @@ static void detail_reply(void *owner, const tui_reply *r, void *ud)
         d->has_start = s && time_parse(s, "UTC", &d->start_us, NULL, 0) == 0;
         s = json_string_value(json_object_get(o, "end_date"));
         d->has_end = s && time_parse(s, "UTC", &d->end_us, NULL, 0) == 0;
+        d->n_up = (int)json_integer_value(json_object_get(o, "n_upstream"));
+        d->n_down = (int)json_integer_value(json_object_get(o, "n_downstream"));
+        strlist *lists[2] = {&gv->det_up, &gv->det_down};
+        const char *keys[2] = {"upstream", "downstream"};
+        for (int k = 0; k < 2; k++) {
+            strlist_free(lists[k]);
+            size_t i;
+            json_t *id;
+            json_array_foreach(json_object_get(o, keys[k]), i, id)
+            {
+                if (json_is_string(id))
+                    strlist_push(lists[k], json_string_value(id));
+            }
+        }
         d->valid = o != NULL;
         json_decref(o);
         a->dirty = true;
@@ -224,6 +242,7 @@ void app_open_grid(app *a, const char *dag_id)
     app_close_grid(a);
     gv->dag_id = xstrdup(dag_id);
     gv->limit = GRID_LIMIT_MIN;
+    gv->state_filter = -1;
     a->screen = SCR_GRID;
     grid_request(a);
     a->dirty = true;
@@ -237,6 +256,9 @@ void app_close_grid(app *a)
     free(gv->keep_task);
     grid_model_free(&gv->g);
     grid_drop_part(gv);
+    strlist_free(&gv->det_up);
+    strlist_free(&gv->det_down);
+    free(gv->seek_from);
     bool unsupported = gv->det_unsupported;
     /* Replies still on their way find no DAG and are dropped. */
     bool in_flight = gv->in_flight, det_in_flight = gv->det_in_flight;

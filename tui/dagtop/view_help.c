@@ -15,12 +15,13 @@ static int act_redraw(app *a)
 
 const key_action global_keys[] = {
     {TK_CTRL('l'), "Ctrl-L", "redraw the whole screen", act_redraw},
+    {TK_FN(KEY_MOUSE), "click", "select a DAG or a cell; a double click opens it", app_mouse},
     {0, NULL, NULL, NULL},
 };
 
 /* The help's sections: keys that work everywhere, then each view's. */
-static const view *const order[] = {&view_list,    &view_grid,   &view_log, &view_dialog,
-                                    &view_confirm, &view_prompt, &view_help};
+static const view *const order[] = {&view_list,   &view_grid,    &view_log,    &view_info,
+                                    &view_dialog, &view_confirm, &view_prompt, &view_help};
 enum { N_SECTIONS = 1 + sizeof order / sizeof *order };
 
 static const char *section_title(int s)

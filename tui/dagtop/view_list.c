@@ -305,6 +305,27 @@ static void list_draw(app *a)
     free(idx);
 }
 
+int list_mouse(app *a, int y, int x)
+{
+    (void)x;
+    size_t *idx;
+    size_t n = filtered(a, &idx);
+    int line = y - 2 + a->lv.sc.top, hit = -1;
+    for (size_t i = 0, l = 0; i < n && y >= 2 && y < LINES - 1; i++) {
+        size_t h = a->dags.rows[idx[i]].error ? 2 : 1;
+        if (line >= (int)l && line < (int)(l + h))
+            hit = (int)i;
+        l += h;
+    }
+    free(idx);
+    if (hit < 0)
+        return RD_NONE;
+    a->lv.sc.cur = hit;
+    if (list_mouse_twice(a, hit))
+        return act_open(a);
+    return RD_DRAW;
+}
+
 static void list_hints(app *a, int width, char *out, size_t len)
 {
     (void)a;

@@ -56,6 +56,8 @@ static void log_reply(void *owner, const tui_reply *r, void *ud)
         int try_number = (int)json_integer_value(json_object_get(o, "try_number"));
         if (lv->try_number == 0)
             lv->try_number = try_number;
+        if (try_number > lv->latest_try)
+            lv->latest_try = try_number;
         if (text && n)
             logbuf_append(&lv->buf, text, n);
         lv->offset = json_integer_value(json_object_get(o, "offset"));
@@ -115,6 +117,7 @@ void log_restart(log_view *lv, int try_number)
     lv->seen_dropped = 0;
     lv->sc.follow = true;
     lv->error[0] = '\0';
+    lv->match_line = -1;
 }
 
 void app_open_log(app *a)
@@ -128,6 +131,9 @@ void app_open_log(app *a)
     lv->task_id = xstrdup(task_id);
     lv->hscroll = 0;
     lv->state[0] = '\0';
+    lv->search[0] = '\0';
+    grid_cell *c = grid_cell_at(&a->gv.g, (size_t)a->gv.cur_run, (size_t)a->gv.cur_task);
+    lv->latest_try = c->state == CELL_ABSENT ? 0 : c->try_number;
     log_restart(lv, 0);
     a->screen = SCR_LOG;
     app_log_fetch(a);
@@ -174,7 +180,111 @@ static int act_back(app *a)
     return RD_DRAW;
 }
 
+/* ---- the tries ---- */
+
+static int show_try(app *a, int try_number)
+{
+    log_view *lv = &a->logv;
+    if (try_number < 1 || try_number > lv->latest_try || try_number == lv->try_number)
+        return RD_NONE;
+    log_restart(lv, try_number);
+    app_log_fetch(a);
+    return RD_DRAW;
+}
+static int act_prev_try(app *a)
+{
+    if (a->logv.try_number <= 1)
+        app_status(a, false, "this is the first try");
+    return show_try(a, a->logv.try_number - 1) | RD_DRAW;
+}
+static int act_next_try(app *a)
+{
+    if (a->logv.try_number >= a->logv.latest_try)
+        app_status(a, false, "this is the latest try");
+    return show_try(a, a->logv.try_number + 1) | RD_DRAW;
+}
+
+/* ---- search: case-blind, on the text as shown ---- */
+
+static bool line_has(app *a, size_t i, const char *pat, char *clean, size_t cap, size_t *at)
+{
+    size_t len;
+    const char *s = logbuf_line(&a->logv.buf, i, &len);
+    text_clean_line(s, len, a->utf8, clean, cap);
+    const char *m = strcasestr(clean, pat);
+    if (m && at)
+        *at = (size_t)(m - clean);
+    return m != NULL;
+}
+
+/* The next line from FROM (DIR 1 down, -1 up, wrapping once) with a match. */
+static long find_match(app *a, long from, int dir)
+{
+    log_view *lv = &a->logv;
+    long n = (long)logbuf_lines(&lv->buf);
+    if (!lv->search[0] || n == 0)
+        return -1;
+    char *clean = xmalloc(4096);
+    long found = -1;
+    for (long k = 0; k < n && found < 0; k++) {
+        long i = ((from + dir * k) % n + n) % n;
+        if (line_has(a, (size_t)i, lv->search, clean, 4096, NULL))
+            found = i;
+    }
+    free(clean);
+    return found;
+}
+
+static int go_match(app *a, long from, int dir)
+{
+    log_view *lv = &a->logv;
+    long i = find_match(a, from, dir);
+    if (i < 0) {
+        if (lv->search[0])
+            app_status(a, true, "no match for \"%s\"", lv->search);
+        return RD_DRAW;
+    }
+    lv->match_line = i;
+    lv->sc.follow = false;
+    int rows = text_rows();
+    if (i < lv->sc.top || i >= lv->sc.top + rows)
+        lv->sc.top = (int)(i > 2 ? i - 2 : 0);
+    if (lv->sc.top > last_top(a))
+        lv->sc.top = last_top(a);
+    return RD_DRAW;
+}
+
+void log_search_set(app *a, const char *text)
+{
+    log_view *lv = &a->logv;
+    snprintf(lv->search, sizeof lv->search, "%s", text);
+    lv->match_line = -1;
+    go_match(a, lv->sc.top, 1);
+    a->dirty = true;
+}
+
+static int act_search(app *a)
+{
+    prompt_open(a, PR_SEARCH, NULL);
+    return RD_DRAW;
+}
+static int act_next_match(app *a)
+{
+    log_view *lv = &a->logv;
+    return go_match(a, lv->match_line >= 0 ? lv->match_line + 1 : lv->sc.top, 1);
+}
+static int act_prev_match(app *a)
+{
+    log_view *lv = &a->logv;
+    return go_match(a, lv->match_line >= 0 ? lv->match_line - 1 : lv->sc.top, -1);
+}
+
 static const key_action log_keys[] = {
+    {'[', "[ ]", "the previous / next try of the task", act_prev_try},
+    {']', NULL, NULL, act_next_try},
+    {'/', "/", "search the log (case-blind)", act_search},
+    {'n', "n N", "next / previous match", act_next_match},
+    {'N', NULL, NULL, act_prev_match},
     {TK_FN(KEY_UP), "↑ k", "scroll up a line", view_line_up},
     {'k', NULL, NULL, view_line_up},
     {TK_FN(KEY_DOWN), "↓ j", "scroll down a line", view_line_down},
@@ -203,9 +313,12 @@ static void log_draw(app *a)
     draw_fill(0, 0, COLS, bar);
     char title[512];
     const char *live = lv->finished ? "" : lv->sc.follow ? "  following" : "  (G follows)";
+    int of = lv->latest_try > lv->try_number ? lv->latest_try : lv->try_number;
+    /* The state is the instance's: it says nothing of an earlier try. */
     if (lv->try_number)
-        snprintf(title, sizeof title, " %s  %s  %s  try %d  %s%s", lv->dag_id, lv->run_id,
-                 lv->task_id, lv->try_number, lv->state, live);
+        snprintf(title, sizeof title, " %s  %s  try %d of %d  %s%s  %s", lv->task_id,
+                 lv->try_number < of ? "earlier try" : lv->state, lv->try_number, of, lv->dag_id,
+                 live, lv->run_id);
     else
         snprintf(title, sizeof title, " %s  %s  %s", lv->dag_id, lv->run_id, lv->task_id);
     draw_text(0, 0, COLS, bar, title);
@@ -231,6 +344,18 @@ static void log_draw(app *a)
         int skipped;
         size_t off = text_fit(clean, k, lv->hscroll, &skipped);
         draw_text(y + i, 0, COLS, A_NORMAL, clean + off);
+        /* The search's matches stand out; the current one's line too. */
+        const char *m = lv->search[0] ? strcasestr(clean, lv->search) : NULL;
+        if (m && (size_t)(m - clean) >= off) {
+            char before[4096];
+            snprintf(before, sizeof before, "%.*s", (int)((size_t)(m - clean) - off), clean + off);
+            int mx = text_width(before);
+            char hit[sizeof lv->search * 4];
+            snprintf(hit, sizeof hit, "%.*s", (int)strlen(lv->search), m);
+            bool current = lv->sc.top + i == lv->match_line;
+            if (mx < COLS)
+                draw_text(y + i, mx, COLS - mx, current ? A_REVERSE : A_REVERSE | A_DIM, hit);
+        }
     }
     free(clean);
     if (lv->buf.dropped_lines && lv->sc.top == 0)
@@ -241,8 +366,8 @@ static void log_draw(app *a)
 static void log_hints(app *a, int width, char *out, size_t len)
 {
     (void)a;
-    VIEW_HINTS(width, out, len, {"PgUp/PgDn scroll", 3}, {"G end+follow", 2}, {"g top", 4},
-               {"? help", 0}, {"q back", 1});
+    VIEW_HINTS(width, out, len, {"[/] tries", 2}, {"/ search", 3}, {"PgUp/PgDn scroll", 5},
+               {"G end+follow", 4}, {"g top", 6}, {"? help", 0}, {"q back", 1});
 }
 
 const view view_log = {

@@ -71,6 +71,8 @@ void prompt_open(app *a, enum prompt_kind kind, const char *dag_id)
     p->placeholder[0] = '\0';
     if (kind == PR_FILTER)
         set_input(p, a->screen == SCR_GRID ? a->gv.filter : a->lv.filter);
+    if (kind == PR_SEARCH)
+        set_input(p, a->logv.search);
     if (kind == PR_TRIGGER_DATE)
         snprintf(p->placeholder, sizeof p->placeholder, "now");
     if (kind == PR_BACKFILL_FROM) {
@@ -203,6 +205,10 @@ static int act_submit(app *a)
     case PR_FILTER:
         close_prompt(a);
         break;
+    case PR_SEARCH:
+        close_prompt(a);
+        log_search_set(a, v);
+        break;
     case PR_TRIGGER_DATE:
         if (p->checking || (*v && !date_ok(p, v)))
             break;
@@ -274,6 +280,7 @@ static void filter_changed(app *a)
         return;
     if (a->screen == SCR_GRID) {
         input_text(&a->pr, a->gv.filter, sizeof a->gv.filter);
+        grid_filter_changed(a);
     } else {
         input_text(&a->pr, a->lv.filter, sizeof a->lv.filter);
         a->lv.sc.cur = 0;
@@ -337,11 +344,14 @@ static void prompt_draw(app *a)
     prompt *p = &a->pr;
     char in[512];
     input_text(p, in, sizeof in);
-    if (p->kind == PR_FILTER) {
+    if (p->kind == PR_FILTER || p->kind == PR_SEARCH) {
         /* On the line above the status bar, so the list stays in view. */
         int y = LINES - 2;
         draw_fill(y, 0, COLS, A_NORMAL);
-        int x = draw_text(y, 0, COLS, A_BOLD, a->screen == SCR_GRID ? "tasks /" : "filter /");
+        int x = draw_text(y, 0, COLS, A_BOLD,
+                          p->kind == PR_SEARCH    ? "search /"
+                          : a->screen == SCR_GRID ? "tasks /"
+                                                  : "filter /");
         x += draw_text(y, x, COLS - x - 1, A_NORMAL, in);
         draw_text(y, x, 1, A_REVERSE, " ");
         return;
@@ -398,7 +408,7 @@ static void prompt_hints(app *a, int width, char *out, size_t len)
 
 /* Every printable key types, so keys go to prompt_key, not a table. */
 const view view_prompt = {
-    .title = "Prompts (filter, trigger, backfill)",
+    .title = "Prompts (filter, search, trigger, backfill)",
     .keys = prompt_keys,
     .draw = prompt_draw,
     .hints = prompt_hints,
