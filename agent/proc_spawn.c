@@ -34,6 +34,12 @@ static void init_once(void)
             sigaddset(&ignored, sig);
     }
     sigaddset(&ignored, SIGPIPE);
+#ifdef __GLIBC__
+    /* glibc's child sets its two internal signals (SIGRTMIN - 2 and - 1:
+     * 32, 33) to SIG_IGN, which would outlive execve, unless they are in
+     * this set; sigaddset refuses them, so their bits are set by hand. */
+    ignored.__val[0] |= 1UL << (32 - 1) | 1UL << (33 - 1);
+#endif
     /* One descriptor for every child's stdin: a dup2 in the child instead
      * of an open. */
     devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
