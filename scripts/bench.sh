@@ -159,9 +159,10 @@ if command -v strace >/dev/null; then
     SPID=$!
     for _ in $(seq 3000); do [ -S "$SOCK" ] && break; sleep 0.01; done
     for _ in 1 2 3; do "$BIN/dagctl" -s "$SOCK" dags >/dev/null; done
-    PID=$(pgrep -P "$SPID" -x dagd) # the agent, not strace, is stopped
-    stop_agent
+    kill -TERM "$(pgrep -P "$SPID" -x dagd)" # the agent, not strace
     wait "$SPID" || true
+    PID=
+    rm -rf "$T/state"
     zopens=$(grep -c '/usr/share/zoneinfo/' "$STRACE_OUT" || true)
 fi
 
