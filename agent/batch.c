@@ -61,8 +61,10 @@ static void on_save_pids(uv_timer_t *timer)
     TAILQ_FOREACH(r, &ag->runs, entry) {
         for (size_t i = 0; i < r->n_tis; i++) {
             ti *t = &r->tis[i];
-            if (t->pid_unsaved && t->state == TI_RUNNING)
+            if (t->pid_unsaved && t->state == TI_RUNNING) {
+                runs_pid_start(t);
                 store_ti_save(ag->db, r, i);
+            }
             t->pid_unsaved = false;
         }
     }

@@ -1,5 +1,6 @@
 #include "exec_local.h"
 #include "fsutil.h"
+#include "proc_spawn.h"
 #include "try_status.h"
 #include "util.h"
 
@@ -9,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Grace between SIGTERM and SIGKILL when a task is stopped. */
@@ -19,18 +20,18 @@
 #define FOLLOW_POLL_MS 1000
 
 struct task_proc {
-    uv_process_t proc; /* a child of this agent */
-    uv_poll_t pidfd;   /* or: a followed process, readable when it ends */
-    uv_timer_t timer;  /* timeout, then the kill grace */
-    uv_timer_t soon;   /* reports from a later loop turn; polls without pidfd */
-    uv_pipe_t out;     /* stdout, only when the last line is captured */
+    uv_poll_t pidfd;     /* the process, readable when it has ended */
+    uv_signal_t sigchld; /* a child without a pidfd (Linux < 5.3) */
+    uv_timer_t timer;    /* timeout, then the kill grace */
+    uv_timer_t soon;     /* reports from a later loop turn; polls without pidfd */
+    uv_pipe_t out;       /* stdout, only when the last line is captured */
     int log_fd;
     int pid;
     int pidfd_fd;
     char *log_path;    /* followed tries: read the outcome at the end */
     char *status_path; /* the try's status file (try_status.h), or NULL */
     bool followed, capture;
-    bool have_proc, have_pidfd, have_pipe;
+    bool have_sigchld, have_pidfd, have_pipe;
     bool exited, pipe_open, killing, reported;
     int open_handles;
     exec_result res;
@@ -68,8 +69,8 @@ static void release(task_proc *p)
     p->log_fd = -1;
     close_handle(p, (uv_handle_t *)&p->timer);
     close_handle(p, (uv_handle_t *)&p->soon);
-    if (p->have_proc)
-        close_handle(p, (uv_handle_t *)&p->proc);
+    if (p->have_sigchld)
+        close_handle(p, (uv_handle_t *)&p->sigchld);
     if (p->have_pidfd)
         close_handle(p, (uv_handle_t *)&p->pidfd);
     if (p->have_pipe)
@@ -94,24 +95,55 @@ static void finish(task_proc *p)
     release(p);
 }
 
-static void on_exit_soon(uv_timer_t *t)
+static void child_ended(task_proc *p, int code, int term_signal)
 {
-    finish(t->data);
-}
-
-static void on_process_exit(uv_process_t *proc, int64_t status, int term_signal)
-{
-    task_proc *p = proc->data;
     p->exited = true;
-    p->res.exit_code = term_signal ? -1 : (int)status;
+    p->res.exit_code = code;
     p->res.term_signal = term_signal;
     /* Stragglers of a killed group must not outlive their task. */
     if (p->killing)
         kill(-p->pid, SIGKILL);
-    /* Reported from the next loop turn: libuv reaps every child that has
-     * exited in one pass, so short tasks started from an exit would chain
-     * exits and starts in one turn and no client would be served. */
-    uv_timer_start(&p->soon, on_exit_soon, 0, 0);
+    /* Reported now: a child started from here gets its pidfd polled from
+     * the next loop turn on, so exits and starts do not chain within one
+     * turn and clients are still served between them. */
+    finish(p);
+}
+
+static void on_child_pidfd(uv_poll_t *h, int status, int events)
+{
+    (void)status, (void)events;
+    task_proc *p = h->data;
+    int code = -1, sig = 0;
+    int rc = proc_reap(p->pidfd_fd, &code, &sig);
+    if (rc == 0)
+        return; /* not yet (a spurious wake-up) */
+    uv_poll_stop(h);
+    child_ended(p, rc > 0 ? code : -1, sig);
+}
+
+/* Without a pidfd: every SIGCHLD, see whether this child was the one
+ * (waitpid of its pid only: nobody else's child is reaped). */
+static void check_child(task_proc *p)
+{
+    int status;
+    if (p->exited || waitpid(p->pid, &status, WNOHANG) != p->pid)
+        return;
+    uv_signal_stop(&p->sigchld);
+    if (WIFEXITED(status))
+        child_ended(p, WEXITSTATUS(status), 0);
+    else
+        child_ended(p, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    check_child(h->data);
+}
+
+static void on_first_check(uv_timer_t *t)
+{
+    check_child(t->data); /* it may have ended before the handler was set */
 }
 
 static void on_kill_grace(uv_timer_t *t)
@@ -225,51 +257,69 @@ static char *start_script(const char *command, const char *status_path)
     return script;
 }
 
+/* The log, made with its folders only when it is not there yet: in the
+ * common case (created ahead by the runner) one open. */
+static int open_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == ENOENT && mkdir_parents(path, 0750) == 0)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+static void watch_child(uv_loop_t *loop, task_proc *p)
+{
+    p->pidfd_fd = proc_pidfd(p->pid);
+    if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
+        p->have_pidfd = true;
+        p->pidfd.data = p;
+        uv_poll_start(&p->pidfd, UV_READABLE, on_child_pidfd);
+        return;
+    }
+    uv_signal_init(loop, &p->sigchld);
+    p->have_sigchld = true;
+    p->sigchld.data = p;
+    uv_signal_start(&p->sigchld, on_sigchld, SIGCHLD);
+    uv_timer_start(&p->soon, on_first_check, 0, 0);
+}
+
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
 {
     task_proc *p = proc_new(loop, req->done, req->arg);
-    mkdir_parents(req->log_path, 0750);
-    p->log_fd = open(req->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (p->log_fd < 0)
-        p->log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-    uv_stdio_container_t stdio[3];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = p->log_fd;
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = p->log_fd;
-    if (req->capture_last_line) {
+    p->log_fd = open_log(req->log_path);
+    int out = p->log_fd, pipe_fds[2] = {-1, -1};
+    if (req->capture_last_line && pipe2(pipe_fds, O_CLOEXEC) == 0) {
         uv_pipe_init(loop, &p->out, 0);
         p->out.data = p;
         p->have_pipe = true;
-        stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-        stdio[1].data.stream = (uv_stream_t *)&p->out;
+        if (uv_pipe_open(&p->out, pipe_fds[0]) == 0)
+            out = pipe_fds[1];
+        else
+            close(pipe_fds[0]);
     }
     char *script = start_script(req->command, req->status_path);
     char *args[] = {"sh", "-c", script, NULL};
-    uv_process_options_t opts = {
-        .exit_cb = on_process_exit,
+    proc_spawn_opts opts = {
         .file = "/bin/sh",
-        .args = args,
+        .argv = args,
         .env = req->env,
         .cwd = req->cwd,
-        .flags = UV_PROCESS_DETACHED, /* setsid: its own process group */
-        .stdio_count = 3,
-        .stdio = stdio,
+        .out_fd = out,
+        .err_fd = p->log_fd,
     };
-    p->proc.data = p;
-    int rc = uv_spawn(loop, &p->proc, &opts);
+    int pid = proc_spawn(&opts);
     free(script);
-    p->have_proc = true; /* initialised by uv_spawn either way: must be closed */
-    if (rc) {
-        dprintf(p->log_fd, "[dagd] cannot start /bin/sh in %s: %s\n", req->cwd, uv_strerror(rc));
+    if (pipe_fds[1] >= 0)
+        close(pipe_fds[1]); /* the child has its copy: EOF when it is gone */
+    if (pid < 0) {
+        dprintf(p->log_fd, "[dagd] cannot start /bin/sh in %s: %s\n", req->cwd, strerror(-pid));
         p->res.spawn_failed = true;
         uv_timer_start(&p->soon, on_spawn_failed, 0, 0);
         return p;
     }
-    p->pid = p->proc.pid;
-    if (p->have_pipe) {
+    p->pid = pid;
+    watch_child(loop, p);
+    if (out != p->log_fd) {
         p->pipe_open = true;
         uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
     }
@@ -364,7 +414,7 @@ task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
     p->log_path = xstrdup(log_path);
     p->status_path = status_path ? xstrdup(status_path) : NULL;
     p->log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    p->pidfd_fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    p->pidfd_fd = pid > 0 ? proc_pidfd(pid) : -1;
     if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
         p->have_pidfd = true;
         p->pidfd.data = p;

@@ -39,7 +39,7 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
     free(status_path);
     task_env_free(env);
     t->pid = exec_local_pid(p);
-    t->pid_start = proc_start_ticks(t->pid);
+    t->pid_start = 0; /* read when the pid is stored (runs_pid_start) */
     t->pid_unsaved = true;
     return (exec_handle *)p;
 }
@@ -57,8 +57,8 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
     int pid = 0;
     if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))
         pid = t->pid;
-    else if (t->pid <= 0)
-        pid = proc_find_by_env("DAGD_LOG_FILE", log);
+    else if (t->pid <= 0 && (pid = proc_find_by_env("DAGD_LOG_FILE", log)) > 0)
+        t->pid_start = proc_start_ticks(pid);
     /* Its shell is gone without a word: what it left behind must not run
      * beside the next try. */
     if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)

@@ -16,11 +16,13 @@ int64_t proc_start_ticks(int pid)
         return -1;
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    ssize_t n = read(fd, buf, sizeof buf - 1); /* one read: procfs makes it whole */
+    close(fd);
+    if (n <= 0)
+        return -1;
     buf[n] = '\0';
     /* The command name may hold spaces and parentheses: count from the
      * last ')'. Field 3 (state) follows it; start time is field 22. */

@@ -4,6 +4,7 @@
 #include "branch.h"
 #include "executors.h"
 #include "fsutil.h"
+#include "log_prefetch.h"
 #include "logpath.h"
 #include "runs.h"
 #include "slots.h"
@@ -15,7 +16,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,11 +170,11 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
     batch_end(ag);
 }
 
-/* Creating a log file's folder and inode can cost more than a short task
+/* Creating a log file's folder and inodes can cost more than a short task
  * itself (ext4), so while task I runs, the logs of the tasks likely to start
- * next are created ahead: downstream tasks that wait only for I (a chain's
- * next step) and queued tasks of the run (a fan-out's next ones). Capped so
- * a wide fan-out does not stall the loop. */
+ * next are created ahead, on the thread pool (log_prefetch.h): downstream
+ * tasks that wait only for I (a chain's next step) and queued tasks of the
+ * run (a fan-out's next ones). Capped: the pool is shared with reloads. */
 #define LOG_PREFETCH_MAX 2
 
 static bool waits_only_for(const run *r, const dag_task *task, size_t i)
@@ -191,17 +191,7 @@ static bool prefetch_one(agent *ag, run *r, size_t d)
     if (t->try_number != 0 || t->log_ready)
         return false;
     char *path = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
-    mkdir_parents(path, 0750);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd >= 0)
-        close(fd);
-    /* Its status file too, empty (it says nothing until the claim writes
-     * "claimed"): the inode is made now, off the try's critical path. */
-    char *status = try_status_path(path);
-    fd = open(status, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd >= 0)
-        close(fd);
-    free(status);
+    log_prefetch(ag->loop, path);
     free(path);
     t->log_ready = true;
     return true;

@@ -1,6 +1,7 @@
 #include "runs.h"
 #include "log.h"
 #include "events.h"
+#include "procutil.h"
 #include "store.h"
 #include "timeutil.h"
 #include "util.h"
@@ -14,8 +15,15 @@ void runs_log_store_error(agent *ag, const char *what)
     log_error("store: %s: %s", what, store_error(ag->db));
 }
 
+void runs_pid_start(ti *t)
+{
+    if (t->state == TI_RUNNING && t->pid > 0 && t->pid_start == 0)
+        t->pid_start = proc_start_ticks(t->pid);
+}
+
 void runs_save_ti(agent *ag, run *r, size_t i)
 {
+    runs_pid_start(&r->tis[i]);
     if (store_ti_save(ag->db, r, i))
         runs_log_store_error(ag, "saving a task instance");
     events_task(ag, r, i);

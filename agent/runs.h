@@ -27,6 +27,11 @@ void runs_free_list(struct run_list *list);
 /* Store, then announce (held until the batch commits). */
 void runs_save(agent *ag, run *r);
 void runs_save_ti(agent *ag, run *r, size_t task_index);
+/* A running try's process start time (procutil.h), read when its pid is
+ * first stored rather than when it starts: a short try ends before its pid
+ * is ever stored (batch.c), and a running try's process is not reaped, so
+ * its pid still names it. */
+void runs_pid_start(ti *t);
 void runs_log_store_error(agent *ag, const char *what);
 
 #endif

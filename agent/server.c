@@ -321,8 +321,8 @@ static int clear_stale_socket(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* What tasks need to start (a log file, a pipe, a pidfd and uv_spawn's own
- * pair each) and a few for operators; at most half of all. */
+/* What tasks need to start (a log file, a pidfd and, for a branch, a
+ * pipe's two ends each) and a few for operators; at most half of all. */
 static void set_fd_reserve(server *srv, int parallelism)
 {
     struct rlimit r;

@@ -3,8 +3,11 @@
 #  - a 200-task chain and a 200-wide fan-out/fan-in of `true` tasks, trigger
 #    to finished, against make -j2 running the same graph (one /bin/sh per
 #    target), as ratios;
+#  - the agent's own CPU time per task over those runs (all its threads);
 #  - agent RSS with 100 DAGs of 10 tasks loaded;
-#  - CPU ticks and context switches of an idle agent over 5 s.
+#  - CPU ticks and context switches of an idle agent over 5 s;
+#  - 1,000 DAGs across 50 time zones: load time, RSS, `dags` reply time,
+#    and how often a zone file is opened (with strace: once per zone).
 set -eu
 BIN=${DAGD_BIN:-$PWD/bin}
 T=$(mktemp -d "${BENCH_DIR:-/tmp}/dagd-bench.XXXXXX")
@@ -91,12 +94,20 @@ make_chain "$T/chain.mk" 200
 make_fan "$T/fan.mk" 200
 
 # parallelism 2, like make -j2; the two alternate so both see the same machine.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$PID/stat"; }
 start_agent graphs 2
+c0=$(cpu_ms)
 chain=$(time_dag chain)
+c1=$(cpu_ms)
 mchain=$(time_make "$T/chain.mk")
+c2=$(cpu_ms)
 fan=$(time_dag fan)
+c3=$(cpu_ms)
 mfan=$(time_make "$T/fan.mk")
 stop_agent
+# microseconds of agent CPU per task (REPEAT runs of 200, or 202, tasks)
+chain_cpu=$(((c1 - c0) * 1000 / (REPEAT * 200)))
+fan_cpu=$(((c3 - c2) * 1000 / (REPEAT * 202)))
 
 mkdir -p "$T/many"
 for d in $(seq 1 100); do
@@ -118,9 +129,49 @@ sleep 5
 t1=$(ticks) c1=$(switches)
 stop_agent
 
+# 1,000 small DAGs, 20 in each of 50 zones.
+mkdir -p "$T/zones"
+zones=$(cd /usr/share/zoneinfo 2>/dev/null && find America Europe Asia Africa Australia -type f 2>/dev/null |
+    sort | awk 'NR % 6 == 1' | head -50)
+n_zones=$(wc -w <<<"$zones")
+zone_list=($zones)
+for d in $(seq 0 999); do
+    z=${zone_list[$((d % n_zones))]:-UTC}
+    printf '[dag]\nschedule = 30 2 * * *\ntimezone = %s\nstart_date = 2099-01-01\n[task a]\ncommand = true\n[task b]\nupstream = a\ncommand = echo {{ ds }}\n' "$z" >"$T/zones/z$d.ini"
+done
+z0=$(now_ms)
+start_agent zones 2
+zload=$(($(now_ms) - z0))
+"$BIN/dagctl" -s "$SOCK" dags >/dev/null
+zrss=$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")
+zdags=$(for _ in 1 2 3 4 5; do
+    z0=$(now_ms)
+    "$BIN/dagctl" -s "$SOCK" --json dags >/dev/null
+    echo $(($(now_ms) - z0))
+done | median)
+stop_agent
+zopens=n/a
+if command -v strace >/dev/null; then
+    STRACE_OUT=$T/zones.strace
+    mkdir -p "$T/state"
+    printf '[agent]\nstate_dir = state\ndags_dir = zones\nparallelism = 2\n' >"$T/dagd.ini"
+    strace -f -e trace=openat -o "$STRACE_OUT" "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
+    SPID=$!
+    for _ in $(seq 3000); do [ -S "$SOCK" ] && break; sleep 0.01; done
+    for _ in 1 2 3; do "$BIN/dagctl" -s "$SOCK" dags >/dev/null; done
+    kill -TERM "$(pgrep -P "$SPID" -x dagd)" # the agent, not strace
+    wait "$SPID" || true
+    PID=
+    rm -rf "$T/state"
+    zopens=$(grep -c '/usr/share/zoneinfo/' "$STRACE_OUT" || true)
+fi
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $REPEAT, state in ${BENCH_DIR:-/tmp})"
 printf '  chain 200 x true        dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")"
 printf '  fan-out/in 200 x true   dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")"
+printf '  agent CPU per task        chain %d us   fan-out/in %d us\n' "$chain_cpu" "$fan_cpu"
 printf '  agent RSS, 100 DAGs x 10 tasks: %d KiB (%.1f MiB)\n' "$rss" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
 printf '  idle agent over 5 s: %d CPU ticks, %d context switches\n' $((t1 - t0)) $((c1 - c0))
+printf '  1,000 DAGs in %d zones: loaded in %d ms, RSS %d KiB, dags %d ms; zone files opened %s times (start + 3 x dags)\n' \
+    "$n_zones" "$zload" "$zrss" "$zdags" "$zopens"

@@ -1,0 +1,27 @@
+/* Starting a try's process the way make does it: posix_spawn (glibc's
+ * CLONE_VM|CLONE_VFORK child: no copy of the agent's page tables), in a
+ * session of its own, with only stdin, stdout and stderr open. */
+#ifndef DAGD_PROC_SPAWN_H
+#define DAGD_PROC_SPAWN_H
+
+typedef struct proc_spawn_opts {
+    const char *file;   /* absolute path of the program */
+    char *const *argv;  /* NULL-terminated */
+    char *const *env;   /* NULL-terminated KEY=VALUE */
+    const char *cwd;    /* NULL: the agent's */
+    int out_fd, err_fd; /* become 1 and 2; 0 is /dev/null */
+} proc_spawn_opts;
+
+/* The child's pid (> 0), or -errno when it could not start (a missing
+ * program or folder included: the child reports it before it returns). */
+int proc_spawn(const proc_spawn_opts *o);
+
+/* A pidfd for child PID (readable once it has exited; it is reaped with
+ * proc_reap), or -errno (-ENOSYS before Linux 5.3). */
+int proc_pidfd(int pid);
+
+/* Reaps the child of PIDFD without blocking: 1 when it had ended (its exit
+ * status or, killed, -1 and the signal), 0 when it still runs, -errno. */
+int proc_reap(int pidfd, int *exit_code, int *term_signal);
+
+#endif
