@@ -140,12 +140,12 @@ typedef struct agent {
     bool degraded;            /* the store refuses writes: nothing starts */
     char *degraded_reason;
     uv_timer_t resync_timer;
-    int events_held;               /* >0: events wait for the commit (events.h) */
-    struct events *events;         /* subscribers, and events held (events.c) */
-    notify *notify;                /* notifiers at run time (notify.c) */
-    sla *sla;                      /* the SLA timer (sla.c) */
-    struct refusals *refusals;     /* rate limit of refused changes in the audit (refusals.c) */
-    struct swarm_info *swarm_info; /* the swarm's API and node counts (swarm_info.c) */
+    int events_held;                /* >0: events wait for the commit (events.h) */
+    struct events *events;          /* subscribers, and events held (events.c) */
+    notify *notify;                 /* notifiers at run time (notify.c) */
+    sla *sla;                       /* the SLA timer (sla.c) */
+    struct refusals *refusals;      /* rate limit of refused changes in the audit (refusals.c) */
+    struct swarm_info *swarm_info;  /* the swarm's API and node counts (swarm_info.c) */
     struct file_triggers *triggers; /* the watches of trigger_files (file_trigger.c) */
 } agent;
 

@@ -33,11 +33,11 @@ json_t *cmd_run(request *rq)
     size_t i = (size_t)offset;
     for (; i < shown->n_tis && i < (size_t)(offset + limit); i++) {
         const ti *t = &shown->tis[i];
-        json_t *row = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "task_id", shown->model->tasks[i].id,
-                                "state", ti_state_name(ti_shown_state(t)), "try_number", t->try_number,
-                                "start_date", json_time_or_null(t->start_us, tz), "end_date",
-                                json_time_or_null(t->end_us, tz), "duration_s",
-                                duration_or_null(t->start_us, t->end_us));
+        json_t *row = json_pack(
+            "{s:s, s:s, s:i, s:o, s:o, s:o}", "task_id", shown->model->tasks[i].id, "state",
+            ti_state_name(ti_shown_state(t)), "try_number", t->try_number, "start_date",
+            json_time_or_null(t->start_us, tz), "end_date", json_time_or_null(t->end_us, tz),
+            "duration_s", duration_or_null(t->start_us, t->end_us));
         if (!page_take(&pg, row, 0, PAGE_BUDGET)) {
             json_decref(row);
             break;
@@ -62,7 +62,8 @@ json_t *cmd_run(request *rq)
     if (more)
         json_object_set_new(o, "next_offset", json_integer((json_int_t)i));
     /* The DAG version it runs on (null: from before versions). */
-    json_object_set_new(o, "version", shown->version[0] ? json_string(shown->version) : json_null());
+    json_object_set_new(o, "version",
+                        shown->version[0] ? json_string(shown->version) : json_null());
     if (loaded)
         runs_free(loaded);
     return o;

@@ -33,8 +33,8 @@ json_t *cmd_task_instance(request *rq)
     json_t *o = json_pack(
         "{s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:s?}", "dag_id", de->dag_id,
         "run_id", run_id, "logical_date", json_date_or_null(shown->logical_us, tz), "task_id",
-        dt->id, "state", ti_state_name(ti_shown_state(t)), "try_number", t->try_number,
-        "max_tries", t->max_tries, "start_date", json_time_or_null(t->start_us, tz), "end_date",
+        dt->id, "state", ti_state_name(ti_shown_state(t)), "try_number", t->try_number, "max_tries",
+        t->max_tries, "start_date", json_time_or_null(t->start_us, tz), "end_date",
         json_time_or_null(t->end_us, tz), "duration_s",
         t->start_us ? json_real((double)(end - t->start_us) / USEC_PER_SEC) : json_null(),
         "executor", executor_for(dt)->name, "waiting_for", why);

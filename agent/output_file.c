@@ -207,3 +207,18 @@ int output_file_read(const char *path, output_set *out, strlist *warnings, char 
     free(buf);
     return 0;
 }
+
+void output_from_log(const char *log, size_t len, strbuf *out)
+{
+    size_t plen = strlen(OUTPUT_LOG_PREFIX);
+    const char *end = log + len;
+    for (const char *line = log; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = nl ? nl : end;
+        if ((size_t)(stop - line) >= plen && memcmp(line, OUTPUT_LOG_PREFIX, plen) == 0) {
+            sb_append_len(out, line + plen, (size_t)(stop - line) - plen);
+            sb_append_len(out, "\n", 1);
+        }
+        line = nl ? nl + 1 : end;
+    }
+}

@@ -40,6 +40,15 @@ void output_set_free(output_set *s);
  * that cannot stand in a variable name ('.', '-') becomes '_'. New string. */
 char *output_env_name(const char *task_id, const char *key);
 
+/* Swarm tries run on other nodes, where the agent's file cannot be
+ * mounted: they print their outputs to stdout as lines of
+ * OUTPUT_LOG_PREFIX followed by a line of the file format. The marked
+ * lines of LOG (LEN bytes), prefix taken off, appended to OUT in order. */
+#define OUTPUT_LOG_PREFIX "::dagd-output "
+/* How much of a swarm try's log end is searched for them. */
+#define OUTPUT_LOG_TAIL (1024 * 1024)
+void output_from_log(const char *log, size_t len, strbuf *out);
+
 /* Read PATH into OUT. 0: read (or no file: nothing written, OUT empty);
  * -1: ERR says why (bigger than OUTPUT_FILE_MAX, unreadable). */
 int output_file_read(const char *path, output_set *out, strlist *warnings, char *err,

@@ -51,6 +51,44 @@ void try_outputs_note_missing(const task_vars *v, const dag_task *task, const ch
     sb_free(&m.lines);
 }
 
+/* A swarm try's outputs: the marked lines at the end of its log (its
+ * node cannot write the agent's file). Same limit as the file. */
+static int read_log_outputs(const char *log_path, output_set *o, strlist *warnings, char *err,
+                            size_t errlen)
+{
+    FILE *f = fopen(log_path, "rb");
+    if (!f)
+        return 0; /* no log: nothing written */
+    char *buf = xmalloc(OUTPUT_LOG_TAIL);
+    size_t n = 0;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        off_t size = ftello(f);
+        off_t from = size > OUTPUT_LOG_TAIL ? size - OUTPUT_LOG_TAIL : 0;
+        if (fseeko(f, from, SEEK_SET) == 0)
+            n = fread(buf, 1, OUTPUT_LOG_TAIL, f);
+        if (from > 0) { /* start at a whole line */
+            char *nl = memchr(buf, '\n', n);
+            size_t skip = nl ? (size_t)(nl + 1 - buf) : n;
+            memmove(buf, buf + skip, n - skip);
+            n -= skip;
+        }
+    }
+    fclose(f);
+    strbuf lines = {0};
+    output_from_log(buf, n, &lines);
+    free(buf);
+    int rc = 0;
+    if (lines.len > OUTPUT_FILE_MAX) {
+        snprintf(err, errlen, "the %s lines hold %zu bytes, more than %d", OUTPUT_LOG_PREFIX,
+                 lines.len, OUTPUT_FILE_MAX);
+        rc = -1;
+    } else if (lines.len) {
+        output_parse(lines.data, lines.len, o, warnings);
+    }
+    sb_free(&lines);
+    return rc;
+}
+
 bool try_outputs_collect(agent *ag, run *r, size_t i, const char *log_path)
 {
     const dag_task *task = &r->model->tasks[i];
@@ -58,7 +96,9 @@ bool try_outputs_collect(agent *ag, run *r, size_t i, const char *log_path)
     output_set o = {0};
     strlist warnings = {0};
     char err[256] = "";
-    int rc = output_file_read(path, &o, &warnings, err, sizeof err);
+    int rc = task->executor == EXECUTOR_SWARM
+                 ? read_log_outputs(log_path, &o, &warnings, err, sizeof err)
+                 : output_file_read(path, &o, &warnings, err, sizeof err);
     free(path);
     FILE *log = (rc || warnings.n) ? fopen(log_path, "a") : NULL;
     if (log) {

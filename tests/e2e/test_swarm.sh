@@ -34,7 +34,7 @@ fi
 
 # Every DAG of this run starts with $P: its services carry it as dagd.dag_id.
 P=sw$$_
-DAGS="ok fail nonode retry cleared marked stopped crash noimage dead"
+DAGS="outs ok fail nonode retry cleared marked stopped crash noimage dead"
 services() { docker service ls -q --filter "label=dagd.dag_id=$P$1"; }
 no_services() { [ -z "$(services "$1")" ]; }
 all_services() { for d in $DAGS; do services "$d"; done; }
@@ -83,6 +83,18 @@ constraints = node.platform.os==linux
 volumes = $T/data:/data:ro
 workdir = /tmp
 DAG
+# Outputs from a swarm task: marked stdout lines (its node cannot write the
+# agent's file), read by a local task downstream.
+cat >"$T/dags/${P}outs.ini" <<'DAG'
+[task make]
+executor = swarm
+image = IMAGE_HERE
+command = sh -c 'echo working; echo "::dagd-output rows=42"; printf "::dagd-output note<<EOF\n::dagd-output it'"'"'s \$(touch /tmp/x) \`id\`\n::dagd-output EOF\n"'
+[task use]
+upstream = make
+command = printf '%s|%s\n' {{ outputs.make.rows }} "$DAGD_OUTPUT_MAKE_NOTE"
+DAG
+sed -i "s|IMAGE_HERE|$IMAGE|" "$T/dags/${P}outs.ini"
 cat >"$T/dags/${P}fail.ini" <<DAG
 [task fail]
 executor = swarm
@@ -176,6 +188,7 @@ check "a bad generic resource is an error naming its line" \
 start_agent || exit 1
 started=$(date +%s)
 
+r_outs=$(ctl trigger "${P}outs")
 r_ok=$(ctl trigger "${P}ok")
 r_fail=$(ctl trigger "${P}fail")
 r_nonode=$(ctl trigger "${P}nonode")
@@ -230,6 +243,12 @@ check "the log says the node rejected it and why" \
 check "the log says there is no exit code" grep -q 'no exit code' <<<"$log"
 check "no exit status line for a job that never ran" bash -c "! grep -q '^\[dagd\] exit status' <<<'$log'"
 check "its service is removed" wait_for 10 no_services noimage
+
+# --- outputs of a swarm task, from its marked log lines ---
+check_eq "a swarm task's outputs reach a local task downstream" success "$(wait_run outs "$r_outs")"
+check_eq "as a template word and as the environment, nothing run" "42|it's \$(touch /tmp/x) \`id\`" \
+    "$(log_of outs "$r_outs" use | grep -v '^\[dagd\]' | head -1)"
+check_eq "dagctl outputs has them" 42 "$(jctl outputs "${P}outs" "$r_outs" make | jq -r .make.rows)"
 
 # --- retry: two tries, two services, both removed ---
 check_eq "a job that fails then succeeds succeeds on its retry" success "$(wait_run retry "$r_retry")"

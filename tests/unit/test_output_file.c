@@ -137,6 +137,30 @@ static char *temp_file(const char *content, size_t len)
     return path;
 }
 
+/* A swarm try's outputs are the marked lines of its log, in order; other
+ * lines (the task's own output, a marker not at the line start) are not. */
+static void test_from_log(void **state)
+{
+    (void)state;
+    const char log[] = "hello\n::dagd-output rows=42\n  ::dagd-output no=1\n"
+                       "::dagd-output note<<EOF\nnoise\n::dagd-output a 'b'\n::dagd-output EOF\n"
+                       "::dagd-output last=x";
+    strbuf sb = {0};
+    output_from_log(log, sizeof log - 1, &sb);
+    assert_string_equal(sb.data, "rows=42\nnote<<EOF\na 'b'\nEOF\nlast=x\n");
+    output_set o = {0};
+    strlist w = {0};
+    output_parse(sb.data, sb.len, &o, &w);
+    assert_string_equal(output_get(&o, "rows"), "42");
+    assert_string_equal(output_get(&o, "note"), "a 'b'");
+    assert_string_equal(output_get(&o, "last"), "x");
+    assert_null(output_get(&o, "no"));
+    assert_int_equal(w.n, 0);
+    output_set_free(&o);
+    strlist_free(&w);
+    sb_free(&sb);
+}
+
 static void test_file_read_limits(void **state)
 {
     (void)state;
@@ -185,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_nul_and_utf8),
         cmocka_unit_test(test_env_name),
         cmocka_unit_test(test_file_read_limits),
+        cmocka_unit_test(test_from_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,7 @@ typedef struct ti_detail {
     char start[40];
     char executor[16];
     char waiting[128];
-    char node[64]; /* a swarm try: the node it runs on */
+    char node[64];    /* a swarm try: the node it runs on */
     char outputs[96]; /* "2 outputs: rows,path" of its stored outputs, "" if none */
     int n_up, n_down; /* all of them; the ids are the grid view's det_up / det_down */
 } ti_detail;
