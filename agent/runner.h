@@ -23,9 +23,6 @@ int64_t runner_next_retry(const agent *ag);
 bool runner_launch(agent *ag, ti *t);
 /* An executor's DONE for a try; ARG is its task instance. */
 void runner_try_done(void *arg, const exec_result *res);
-/* An executor's progress (exec_progress_fn): the claimed try waits (shown
- * queued, with why) or runs (on NODE); saved and announced when changed. */
-void runner_try_progress(void *arg, const char *waiting_for, const char *node);
 /* A claimed try of which nothing ran (the agent died between the claim and
  * the start): it goes back to be decided again and starts with the same
  * try number, no retry used up. */

@@ -1,7 +1,7 @@
 #include "swarm_task.h"
 #include "docker_task.h"
 #include "exec_swarm.h"
-#include "runner.h"
+#include "try_progress.h"
 #include "swarm_spec.h"
 #include "template.h"
 #include "timeutil.h"
@@ -100,7 +100,7 @@ static exec_handle *swarm_start(agent *ag, run *r, size_t i, const task_vars *v,
         .wait_limit_us = task->timeout_us ? 0 : SWARM_WAIT_DEFAULT_US,
         .capture_last_line = task->branch,
         .done = done,
-        .progress = runner_try_progress,
+        .progress = try_progress,
         .arg = arg,
     };
     swarm_task *s = exec_swarm_start(ag->swarm, ag->loop, &req);
@@ -137,7 +137,7 @@ static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const char *log_pa
         .wait_limit_us = wait_limit,
         .capture_last_line = task->branch,
         .done = done,
-        .progress = runner_try_progress,
+        .progress = try_progress,
         .arg = arg,
     };
     swarm_task *s = ag->swarm ? exec_swarm_attach(ag->swarm, ag->loop, &req) : NULL;

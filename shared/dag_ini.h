@@ -178,6 +178,10 @@ void ini_task_continuation(ini_parser *p, const char *value);
 void ini_check_outputs(ini_parser *p);
 /* After the last line: defaults, dates, templates, links. */
 void ini_finish(ini_parser *p);
+/* Names for messages (dag_ini_keys.c): a task key (enum task_key), an
+ * executor (enum task_executor). */
+const char *ini_task_key_name(int key);
+const char *ini_executor_name(int executor);
 
 /* Families (dag_family.c). A [family] or [member NAME] header (NAME after
  * "member"); their keys and continuation lines; after the last line, the

@@ -49,7 +49,7 @@ check_eq "run ids of the DAG" "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')
     "$(comp dagctl -s "$SOCK" wait etl '')"
 check_eq "task ids of the DAG" "extract load " "$(comp dagctl -s "$SOCK" logs etl "$r1" '')"
 check_eq "task ids by prefix" "load " "$(comp dagctl -s "$SOCK" clear etl "$r1" l)"
-check_eq "flags of clear" "--downstream --dry-run --failed-only --future --past --upstream --yes -y " \
+check_eq "flags of clear" "--downstream --dry-run --failed-only --future --keep-version --past --upstream --yes -y " \
     "$(comp dagctl -s "$SOCK" clear etl "$r1" load -)"
 check_eq "flags of logs" "--follow --try -f " "$(comp dagctl -s "$SOCK" logs etl "$r1" load -)"
 check_eq "mark's state" "failed success " "$(comp dagctl -s "$SOCK" mark etl "$r1" load '')"
