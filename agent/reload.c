@@ -133,6 +133,7 @@ static void apply_reload(agent *ag, load_batch *b, load_job *j)
     set_error(de, NULL);
     if (de->model) {
         swap_model(ag, de, m);
+        de->refill = true; /* max_active_runs may have changed */
     } else {
         de->model = m; /* first good version of a file that was broken */
         recovery_adopt_runs(ag, de);

@@ -40,6 +40,15 @@ static const char *const migrations[] = {
     /* A branch's decision, so that a task it did not follow is skipped
      * again when cleared, after a restart too. */
     "ALTER TABLE task_instances ADD COLUMN branch_followed TEXT;",
+    /* Every query of the scheduler, the grid, the DAG list, retention and
+     * the read-in of queued runs is a seek (O(log n) in the history):
+     * tests/unit/test_query_plans.c checks each plan. The lone state index
+     * served none of them. */
+    "CREATE INDEX runs_dag_state ON runs (dag_id, state, logical_date);"
+    "CREATE INDEX runs_dag_type ON runs (dag_id, run_type, logical_date);"
+    "CREATE INDEX runs_done ON runs (coalesce(end_date, logical_date))"
+    "  WHERE state IN ('success', 'failed');"
+    "DROP INDEX runs_state;",
 };
 
 sqlite3_stmt *store_stmt(store *s, const char *sql)

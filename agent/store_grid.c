@@ -3,6 +3,8 @@
 #include "json_time.h"
 #include "store_int.h"
 
+#include <stdint.h>
+
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
@@ -26,12 +28,13 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
+    /* No "?2 < 0 OR": the range must reach the index (a page deep in the
+     * history is then a seek, not a walk from the newest run). */
     sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date, state, run_type, start_date,"
-                                     " end_date FROM runs WHERE dag_id = ?1"
-                                     " AND (?2 < 0 OR logical_date < ?2)"
+                                     " end_date FROM runs WHERE dag_id = ?1 AND logical_date < ?2"
                                      " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, before_us);
+    sqlite3_bind_int64(st, 2, before_us < 0 ? INT64_MAX : before_us);
     sqlite3_bind_int(st, 3, limit);
     sqlite3_bind_int64(st, 4, offset);
     while (sqlite3_step(st) == SQLITE_ROW) {

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#define STMT_CACHE 48
+#define STMT_CACHE 64
 
 struct store {
     sqlite3 *db;
