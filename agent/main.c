@@ -214,6 +214,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     int rc = 1;
     if (open_state(&ag))
         goto out;
+    store_checkpoint_in_background(ag.db, ag.loop);
     engine_init(&ag);
     load_dags(&ag);
     sla_arm(&ag);      /* deadlines of the runs found in the store */

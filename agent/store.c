@@ -186,6 +186,7 @@ void store_close(store *s)
         return;
     for (int i = 0; i < STMT_CACHE && s->sql[i]; i++)
         sqlite3_finalize(s->st[i]);
+    store_checkpoint_free(s);
     sqlite3_close(s->db);
     free(s);
 }

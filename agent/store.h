@@ -16,6 +16,10 @@
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
+/* Checkpoint the WAL on the thread pool of LOOP instead of in the commit
+ * that fills it (store_checkpoint.c). Until the loop has run to its end,
+ * store_close must wait. */
+void store_checkpoint_in_background(store *s, uv_loop_t *loop);
 int store_schema_version(store *s);
 /* The last SQLite error, for log lines. */
 const char *store_error(store *s);
