@@ -6,7 +6,9 @@ process start counted), for scripts/bench_history.sh.
                                                 the agent was started) to a reply
   bench_history.py SOCK replies DAG N           grid 25 / dags: median, max ms
   bench_history.py SOCK pages DAG LIMIT         grid --before through it all
+  bench_history.py SOCK poll SECONDS            status replies from the start
 """
+import os
 import json
 import socket
 import statistics
@@ -77,6 +79,26 @@ def pages(path, dag, limit):
         len(times), runs, statistics.median(times), max(times), sum(times) / 1000))
 
 
+def poll(path, seconds):
+    while not os.path.exists(path):
+        time.sleep(0.001)
+    end = time.perf_counter() + float(seconds)
+    while True:
+        try:
+            c = Conn(path)
+            break
+        except OSError:
+            time.sleep(0.001)
+    times = []
+    while time.perf_counter() < end:
+        times.append(c.call("status")[1])
+        time.sleep(0.002)
+    times.sort()
+    print("%d replies, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d over 20 ms" % (
+        len(times), times[len(times) // 2], times[int(len(times) * 0.99)], times[-1],
+        sum(t > 20 for t in times)))
+
+
 if __name__ == "__main__":
     sock, mode = sys.argv[1], sys.argv[2]
-    {"start": start, "replies": replies, "pages": pages}[mode](sock, *sys.argv[3:])
+    {"start": start, "replies": replies, "pages": pages, "poll": poll}[mode](sock, *sys.argv[3:])
