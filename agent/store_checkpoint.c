@@ -3,8 +3,11 @@
  * file there and then, and a reply waits for it (20-70 ms seen while
  * retention deleted a big history). Here the commit only notes the size
  * and a second connection on the thread pool does a passive checkpoint,
- * which never blocks the agent's reads or writes. Durability is the WAL's
- * either way: a checkpoint only moves committed pages. */
+ * which never blocks the agent's reads or writes; back on the loop, the
+ * agent's connection checkpoints the few pages committed meanwhile, so
+ * that the WAL is all copied and the next write starts it again from its
+ * beginning (else it would grow for ever under steady writes). Durability
+ * is the WAL's either way: a checkpoint only moves committed pages. */
 #include "store_int.h"
 #include "util.h"
 
@@ -15,6 +18,7 @@
 struct checkpointer {
     uv_work_t work;
     uv_loop_t *loop;
+    store *s;
     char *path;
     sqlite3 *db; /* the thread pool's connection, opened at the first use */
     bool busy;
@@ -36,6 +40,8 @@ static void after_checkpoint(uv_work_t *w, int status)
     (void)status;
     struct checkpointer *c = w->data;
     c->busy = false;
+    if (!store_in_batch(c->s))
+        sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
@@ -54,6 +60,7 @@ void store_checkpoint_in_background(store *s, uv_loop_t *loop)
 {
     struct checkpointer *c = xcalloc(1, sizeof *c);
     c->loop = loop;
+    c->s = s;
     c->path = xstrdup(sqlite3_db_filename(s->db, "main"));
     c->work.data = c;
     s->checkpointer = c;
