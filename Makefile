@@ -91,6 +91,12 @@ $(BUILD)/tools/%: tests/tools/%.c
 
 units: $(UNIT_BIN) $(TOOL_BIN)
 
+# Fills a store with history through the agent's store code (bench).
+GEN_HISTORY := $(BUILD)/tools/gen_history
+$(GEN_HISTORY): scripts/gen_history.c $(BUILD)/libdagd_agent.a $(BUILD)/libdagd_shared.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Iagent -o $@ $^ $(PKG_LIBS) -lm
+
 deps:
 	@scripts/deps.sh
 
@@ -113,8 +119,9 @@ valgrind: deps all
 	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
 	@scripts/valgrind.sh
 
-bench: deps all
+bench: deps all $(GEN_HISTORY)
 	@scripts/bench.sh
+	@scripts/bench_history.sh
 	@scripts/bench_docker.sh
 	@scripts/bench_swarm.sh
 	@scripts/bench_dagtop.sh

@@ -37,6 +37,8 @@ typedef struct dag_entry {
     int64_t next_logical_us;
     int running_tasks; /* for max_active_tasks */
     int active_runs;   /* runs in state running */
+    bool backlog;      /* queued runs wait in the store, not in memory (backlog.c) */
+    bool refill;       /* the runs in memory may not be the ones to hold: look again */
     file_stamp stamp;  /* of the file when last read */
     bool removed;      /* its file is gone: no new runs; dropped when idle */
     bool duplicate;    /* declares the DAG id of another file: no model (reload.c) */
@@ -72,7 +74,8 @@ typedef struct ti {
     size_t index;
 } ti;
 
-/* A run that is not finished (queued or running), held in memory. */
+/* A run in memory: running, or queued and next to start (the others wait
+ * in the store: backlog.c). */
 typedef struct run {
     struct agent *ag;
     dag_entry *de;
@@ -109,7 +112,7 @@ typedef struct agent {
     server *srv;
     dag_entry **dags;
     size_t n_dags;
-    struct run_list runs;  /* active runs, sorted by logical date */
+    struct run_list runs;  /* runs in memory, sorted by logical date */
     int running_tasks;     /* whole agent, for parallelism */
     admission adm;         /* memory / cpus of the running tasks vs the budgets */
     http_client *http;     /* libcurl on the loop: Docker, webhooks */
@@ -135,7 +138,8 @@ typedef struct agent {
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
-    struct run_list finished; /* finished in this batch: freed after the commit */
+    struct run_list finished; /* left memory in this batch (finished, or queued back to
+                                 the store): freed after the commit */
     struct run_list unsaved;  /* finished but not stored yet (degraded) */
     bool degraded;            /* the store refuses writes: nothing starts */
     char *degraded_reason;

@@ -124,6 +124,8 @@ static void enter_degraded(agent *ag)
 
 static void save_whole_run(agent *ag, run *r)
 {
+    if (!r->tis)
+        runs_init_tis(r);        /* a new run that waited in the store (backlog.c) */
     store_run_insert(ag->db, r); /* created in a batch that was refused */
     runs_save(ag, r);
     for (size_t i = 0; i < r->n_tis; i++)

@@ -15,6 +15,7 @@ static json_t *set_paused(request *rq, bool paused)
     }
     bool was = de->paused;
     de->paused = paused;
+    de->refill = true; /* a paused DAG holds only its backfills in memory */
     audit_change(rq, paused ? "pause" : "unpause", de->dag_id, NULL, NULL,
                  was == paused ? "unchanged" : NULL);
     events_dag(rq->ag, de, paused ? "paused" : "unpaused");

@@ -30,6 +30,13 @@ json_t *cmd_status(request *rq)
                           (json_int_t)((time_now_us() - ag->started_us) / USEC_PER_SEC), "rss_kb",
                           (json_int_t)rss_kb(), "dags", (int)ag->n_dags, "running",
                           ag->running_tasks, "parallelism", ag->cfg.parallelism);
+    /* Only what is active lives in memory (backlog.h): this stays small
+     * whatever waits in the store. */
+    int in_memory = 0;
+    const run *r;
+    TAILQ_FOREACH(r, &ag->runs, entry)
+        in_memory++;
+    json_object_set_new(o, "runs_in_memory", json_integer(in_memory));
     json_object_set_new(o, "store_ok", json_boolean(!ag->degraded));
     if (ag->degraded_reason)
         json_object_set_new(o, "store_error", json_text(ag->degraded_reason));

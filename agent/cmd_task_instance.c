@@ -28,7 +28,13 @@ json_t *cmd_task_instance(request *rq)
     task = own >= 0 ? (size_t)own : task;
     const char *tz = de->model->timezone;
     char buf[128];
-    const char *why = r && own >= 0 ? runner_waiting_for(rq->ag, r, task, buf, sizeof buf) : NULL;
+    /* A queued run waiting in the store (backlog.h) waits like one in
+     * memory: for a slot, or for an unpause. */
+    const char *why = own < 0 ? NULL
+                      : r     ? runner_waiting_for(rq->ag, r, task, buf, sizeof buf)
+                      : loaded->state == RUN_QUEUED
+                          ? runner_waiting_for(rq->ag, loaded, task, buf, sizeof buf)
+                          : NULL;
     int64_t end = t->end_us ? t->end_us : (t->start_us ? time_now_us() : 0);
     json_t *o = json_pack(
         "{s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:s, s:s?}", "dag_id", de->dag_id,

@@ -7,6 +7,7 @@
 #include "swap.h"
 #include "versions.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define BACKFILL_MAX 10000
@@ -176,7 +177,10 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
         runs_free(loaded);
     bool *tasks = xcalloc(de->model->n_tasks, sizeof *tasks);
     selection_tasks(de->model, task, f, tasks);
-    store_list_runs(ag->db, de->dag_id, collect_run, &sc);
+    /* Only the dates in scope are read: a clear of one run does not walk
+     * the DAG's history. */
+    store_list_runs(ag->db, de->dag_id, f->past ? INT64_MIN : sc.chosen,
+                    f->future ? INT64_MAX : sc.chosen, collect_run, &sc);
     int n = 0;
     for (size_t k = 0; k < sc.run_ids.n; k++)
         n += touch_run(ag, de, sc.run_ids.items[k], task, tasks, target, f, dry_run, touched);

@@ -21,7 +21,7 @@ static bool try_running(agent *ag, const char *dag_id, const char *run_id, const
     run *r = agent_find_run(ag, de, run_id);
     int i = r ? dag_task_index(r->model, task_id) : -1;
     if (i < 0)
-        return false; /* the run is finished (active runs are all in memory) */
+        return false; /* finished or queued (running runs are all in memory) */
     const ti *t = &r->tis[i];
     return t->state == TI_RUNNING && t->try_number == try_number;
 }

@@ -49,4 +49,5 @@ static void adopt_one(void *arg, run *r)
 void recovery_adopt_runs(agent *ag, dag_entry *de)
 {
     store_load_active_runs(ag->db, de, adopt_one, ag);
+    de->refill = true; /* the queued ones are read in by the pass (backlog.c) */
 }

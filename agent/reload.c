@@ -152,6 +152,7 @@ static void apply_one(agent *ag, dag_entry *de, dag *m, char *error)
     if (de->model) {
         swap_model(ag, de, m);
         versions_seen(ag, de);
+        de->refill = true; /* max_active_runs may have changed */
     } else {
         de->model = m; /* first good version of a file that was broken */
         versions_seen(ag, de);

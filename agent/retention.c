@@ -9,11 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* One step: this many runs (or audit records) in one short transaction,
- * then back to the loop. */
+/* One step: at most this many runs (or audit records) in one short
+ * transaction, and no more than STEP_US of deleting (a run of 50 tasks is
+ * ~0.1 ms in the store, its logs more), then back to the loop: a reply
+ * never waits for more than one step. */
 #define RETENTION_STEP_RUNS 100
 #define RETENTION_STEP_AUDIT 1000
+#define RETENTION_STEP_US 3000
+/* Between steps: not 0, since libuv runs a timer re-armed with 0 in the
+ * same turn again, before any I/O (the whole pass would be one stall). */
+#define RETENTION_GAP_MS 1
 #define RETENTION_EVERY_MS (24ULL * 3600 * 1000)
+
+/* What this pass removed, logged once at its end. */
+static int pass_runs, pass_audit;
 
 static void on_step(uv_timer_t *t);
 
@@ -30,12 +39,13 @@ static int step(agent *ag)
     int64_t before = cutoff(ag);
     strlist dags = {0}, runs = {0};
     int n = store_expired_runs(ag->db, before, RETENTION_STEP_RUNS, &dags, &runs);
-    int removed = 0, deleted = 0;
+    int removed = 0, deleted = 0, tried = 0;
+    int64_t t0 = time_now_us();
     store_batch_begin(ag->db);
     /* Only what was really deleted counts: a step that deletes nothing
      * ends the pass (the same rows would come back at once, for ever). */
-    for (int i = 0; i < n; i++)
-        deleted += store_delete_run(ag->db, dags.items[i], runs.items[i]) == 0;
+    for (; tried < n && (tried == 0 || time_now_us() - t0 < RETENTION_STEP_US); tried++)
+        deleted += store_delete_run(ag->db, dags.items[tried], runs.items[tried]) == 0;
     int audit = store_delete_old_audit(ag->db, before, RETENTION_STEP_AUDIT);
     /* Versions go with the last run that used them (the current stays). */
     int versions = store_delete_unused_versions(ag->db);
@@ -44,14 +54,13 @@ static int step(agent *ag)
         if (versions > 0)
             log_info("retention: removed %d DAG version%s no run uses", versions,
                      versions == 1 ? "" : "s");
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < tried; i++) {
             char *dir = logpath_run_dir(ag->cfg.state_dir, dags.items[i], runs.items[i]);
             rm_tree(dir);
             free(dir);
         }
-        if (removed)
-            log_info("retention: removed %d runs and %d audit records older than %d days", n,
-                     audit > 0 ? audit : 0, ag->cfg.keep_days);
+        pass_runs += deleted;
+        pass_audit += audit > 0 ? audit : 0;
     }
     strlist_free(&dags);
     strlist_free(&runs);
@@ -61,8 +70,16 @@ static int step(agent *ag)
 static void on_step(uv_timer_t *t)
 {
     agent *ag = t->data;
-    /* More to do: yield to the loop, go on at once; else see you tomorrow. */
-    uv_timer_start(t, on_step, step(ag) > 0 ? 0 : RETENTION_EVERY_MS, 0);
+    /* More to do: yield to the loop, go on next turn; else see you tomorrow. */
+    if (step(ag) > 0) {
+        uv_timer_start(t, on_step, RETENTION_GAP_MS, 0);
+        return;
+    }
+    if (pass_runs || pass_audit)
+        log_info("retention: removed %d runs and %d audit records older than %d days", pass_runs,
+                 pass_audit, ag->cfg.keep_days);
+    pass_runs = pass_audit = 0;
+    uv_timer_start(t, on_step, RETENTION_EVERY_MS, 0);
 }
 
 void retention_start(agent *ag)

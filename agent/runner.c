@@ -1,6 +1,7 @@
 #include "runner.h"
 #include "log.h"
 #include "batch.h"
+#include "backlog.h"
 #include "branch.h"
 #include "executors.h"
 #include "fsutil.h"
@@ -445,6 +446,7 @@ void runner_step(agent *ag)
 {
     int64_t now = time_now_us();
     ag->pass_us = now;
+    backlog_refill(ag); /* the queued runs next in line are in memory */
     /* R may leave the list, and glibc's sys/queue.h has no
      * TAILQ_FOREACH_SAFE: the next one is taken by hand, after the step
      * and before R leaves. */
@@ -458,6 +460,7 @@ void runner_step(agent *ag)
         if (finish_run_if_done(ag, r)) {
             TAILQ_REMOVE(&ag->runs, r, entry);
             TAILQ_INSERT_HEAD(&ag->finished, r, entry); /* freed once its state is committed */
+            r->de->refill = true;                       /* a slot for a run waiting in the store */
             ag->pass_again = true;                      /* a slot for another run, maybe */
         }
     }

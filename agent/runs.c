@@ -1,4 +1,5 @@
 #include "runs.h"
+#include "backlog.h"
 #include "log.h"
 #include "events.h"
 #include "procutil.h"
@@ -49,6 +50,8 @@ void runs_insert(agent *ag, run *r)
         TAILQ_INSERT_TAIL(&ag->runs, r, entry);
 }
 
+static bool keep(agent *ag, run *r);
+
 run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
                  int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
                  const char *params_json, int *rc)
@@ -69,10 +72,7 @@ run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical
     r->params_json = xstrdup(params_json ? params_json : "{}");
     r->model = dag_ref(de->model);
     memcpy(r->version, m->version, sizeof r->version);
-    r->n_tis = m->n_tasks;
-    r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
-    for (size_t i = 0; i < m->n_tasks; i++)
-        r->tis[i].max_tries = m->tasks[i].retries + 1;
+    runs_init_tis(r);
     *rc = store_run_insert(ag->db, r);
     if (*rc) {
         if (*rc < 0)
@@ -80,9 +80,37 @@ run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical
         runs_free(r);
         return NULL;
     }
-    runs_insert(ag, r);
     events_run(ag, r);
+    if (!keep(ag, r)) {
+        /* Its instances are all new: batch.c makes them again if the
+         * batch has to be written again; the store has them. */
+        free(r->tis);
+        r->tis = NULL;
+        r->n_tis = 0;
+        backlog_park(ag, r);
+    }
     return r;
+}
+
+void runs_init_tis(run *r)
+{
+    const dag *m = r->model; /* the run's version */
+    r->n_tis = m->n_tasks;
+    r->tis = xcalloc(m->n_tasks, sizeof *r->tis);
+    for (size_t i = 0; i < m->n_tasks; i++)
+        r->tis[i].max_tries = m->tasks[i].retries + 1;
+}
+
+/* Keep R in memory when it is among the next to start (the pass checks
+ * the order); false: it waits in the store. */
+static bool keep(agent *ag, run *r)
+{
+    dag_entry *de = r->de;
+    de->refill = true; /* the pass checks it is among the next ones */
+    if (de->backlog || backlog_in_memory(ag, de) >= de->model->max_active_runs)
+        return false;
+    runs_insert(ag, r);
+    return true;
 }
 
 void runs_reopen(agent *ag, run *r)
@@ -91,16 +119,14 @@ void runs_reopen(agent *ag, run *r)
     r->end_us = 0;
     r->state = RUN_QUEUED; /* started by the pass as max_active_runs allows */
     runs_save(ag, r);
-    runs_insert(ag, r);
+    if (!keep(ag, r))
+        backlog_park(ag, r);
 }
 
 int runs_open(const agent *ag, const dag_entry *de)
 {
-    int n = 0;
-    const run *r;
-    TAILQ_FOREACH(r, &ag->runs, entry)
-        n += r->de == de;
-    return n;
+    /* Queued runs in the store count too (at least one when any). */
+    return backlog_in_memory(ag, de) + de->backlog;
 }
 
 void runs_ti_free(ti *t)

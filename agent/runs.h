@@ -6,17 +6,23 @@
 
 #include "agent.h"
 
-/* Create a run with every task instance in state none, store it, keep it.
+/* Create a run with every task instance in state none, store it, keep it
+ * in memory when it is among the next to start (else it waits in the store,
+ * backlog.h, and the run returned is valid until the batch commits).
  * Returns the run, or NULL with *RC = 1 (a run exists for that id or logical
  * date) or -1 (store error). */
 run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical_us,
                  int64_t interval_start_us, int64_t interval_end_us, int64_t due_us,
                  const char *params_json, int *rc);
+/* Every task instance of R in state none, by its model. */
+void runs_init_tis(run *r);
 /* Keep R among the active runs, in logical date order. */
 void runs_insert(agent *ag, run *r);
-/* Put a finished run (loaded from the store) back in play as queued. */
+/* Put a finished run (loaded from the store) back in play as queued; takes
+ * ownership (it may go back to the store at once: backlog.h). */
 void runs_reopen(agent *ag, run *r);
-/* Runs of DE that are queued or running. */
+/* Runs of DE that are queued or running (queued in the store: at least 1
+ * for any). */
 int runs_open(const agent *ag, const dag_entry *de);
 void runs_free(run *r);
 /* The strings a task instance owns. */

@@ -12,10 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 11
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
+/* Checkpoint the WAL on the thread pool of LOOP instead of in the commit
+ * that fills it (store_checkpoint.c). Until the loop has run to its end,
+ * store_close must wait. */
+void store_checkpoint_in_background(store *s, uv_loop_t *loop);
 int store_schema_version(store *s);
 /* Copy the store at DB_PATH into DEST (a new file) with SQLite's online
  * backup, on a connection of its own: blocking, for a worker thread. 0 done,
@@ -46,18 +50,26 @@ int store_ti_save(store *s, const run *r, size_t task_index);
 /* Largest logical date among runs of TYPE (NULL: any), or -1. */
 int64_t store_last_logical(store *s, const char *dag_id, const char *run_type);
 
-/* Calls FN for every queued or running run of DAG_ID, oldest first, with its
- * task instances filled in by task id against the DAG's model. */
+/* Calls FN for every running run of DAG_ID, oldest first, with its task
+ * instances filled in by task id against the DAG's model (queued runs stay
+ * in the store until a slot frees: backlog.c). */
 typedef void (*store_run_fn)(void *arg, run *r);
 int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg);
+/* The ids of the first LIMIT queued runs of DAG_ID by logical date (only
+ * backfills with BACKFILL_ONLY), appended to IDS. */
+int store_queued_runs(store *s, const char *dag_id, bool backfill_only, int limit, strlist *ids);
+/* How many queued runs DAG_ID has, counting up to LIMIT at most. */
+int store_count_queued(store *s, const char *dag_id, int limit);
 
 /* R's task instances again, against R->model (its version's). */
 void store_load_tis(store *s, run *r);
 /* One finished or active run with its task instances, NULL if unknown. */
 run *store_load_run(store *s, dag_entry *de, const char *run_id);
-/* Calls FN with every run of DAG_ID, oldest first. */
+/* Calls FN with every run of DAG_ID whose logical date is in [FROM, TO],
+ * oldest first. */
 typedef void (*store_run_ref_fn)(void *arg, const char *run_id, int64_t logical_us);
-int store_list_runs(store *s, const char *dag_id, store_run_ref_fn fn, void *arg);
+int store_list_runs(store *s, const char *dag_id, int64_t from_us, int64_t to_us,
+                    store_run_ref_fn fn, void *arg);
 
 typedef struct audit_record {
     int64_t time_us;

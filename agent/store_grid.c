@@ -5,6 +5,8 @@
 #include "utf8.h"
 #include "timeutil.h"
 
+#include <stdint.h>
+
 json_t *store_grid_cells(store *s, const char *dag_id, const char *run_id, const json_t *only)
 {
     json_t *tasks = json_object();
@@ -42,15 +44,16 @@ json_t *store_grid_runs(store *s, const dag_entry *de, int64_t before_us, long l
 {
     const char *tz = de->model ? de->model->timezone : "UTC";
     json_t *runs = json_array();
+    /* No "?2 < 0 OR": the range must reach the index (a page deep in the
+     * history is then a seek, not a walk from the newest run). */
     sqlite3_stmt *st = store_stmt(
         s, "SELECT run_id, logical_date, state, run_type, start_date,"
-           " end_date, version FROM runs WHERE dag_id = ?1"
-           " AND (?2 < 0 OR logical_date < ?2)"
+           " end_date, version FROM runs WHERE dag_id = ?1 AND logical_date < ?2"
            " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances t WHERE t.dag_id = ?1"
            "  AND t.state = ?5 AND t.run_id = runs.run_id))"
            " ORDER BY logical_date DESC LIMIT ?3 OFFSET ?4");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, before_us);
+    sqlite3_bind_int64(st, 2, before_us < 0 ? INT64_MAX : before_us);
     sqlite3_bind_int(st, 3, limit);
     sqlite3_bind_int64(st, 4, offset);
     if (state)

@@ -17,7 +17,11 @@ struct store {
     /* Prepared statements keyed by their SQL literal's address. */
     const char *sql[STMT_CACHE];
     sqlite3_stmt *st[STMT_CACHE];
+    struct checkpointer *checkpointer; /* store_checkpoint.c, NULL: SQLite's own */
 };
+
+/* Close the background checkpoint's connection (store_close). */
+void store_checkpoint_free(store *s);
 
 /* The cached prepared statement for SQL (keyed by the literal's address),
  * reset and unbound. A bad statement aborts: it is a programming error. */

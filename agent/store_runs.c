@@ -122,8 +122,12 @@ int store_ti_save(store *s, const run *r, size_t i)
 
 int64_t store_last_logical(store *s, const char *dag_id, const char *run_type)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT max(logical_date) FROM runs WHERE dag_id = ?1"
-                                     " AND (?2 IS NULL OR run_type = ?2)");
+    /* Two statements: an "OR ?2 IS NULL" would keep SQLite off the index
+     * (a walk through the DAG's whole history). */
+    sqlite3_stmt *st = run_type
+                           ? store_stmt(s, "SELECT max(logical_date) FROM runs WHERE dag_id = ?1"
+                                           " AND run_type = ?2")
+                           : store_stmt(s, "SELECT max(logical_date) FROM runs WHERE dag_id = ?1");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     if (run_type)
         sqlite3_bind_text(st, 2, run_type, -1, SQLITE_STATIC);
@@ -210,11 +214,14 @@ run *store_load_run(store *s, dag_entry *de, const char *run_id)
     return r;
 }
 
-int store_list_runs(store *s, const char *dag_id, store_run_ref_fn fn, void *arg)
+int store_list_runs(store *s, const char *dag_id, int64_t from_us, int64_t to_us,
+                    store_run_ref_fn fn, void *arg)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT run_id, logical_date FROM runs WHERE dag_id = ?1"
-                                     " ORDER BY logical_date");
+                                     " AND logical_date BETWEEN ?2 AND ?3 ORDER BY logical_date");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, from_us);
+    sqlite3_bind_int64(st, 3, to_us);
     strlist ids = {0};
     int64_t *dates = NULL;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -233,7 +240,7 @@ int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg)
 {
     /* Collect first: the callback may use other statements. */
     sqlite3_stmt *st = store_stmt(s, "SELECT " RUN_COLUMNS " FROM runs WHERE dag_id = ?1"
-                                     " AND state IN ('queued', 'running') ORDER BY logical_date");
+                                     " AND state = 'running' ORDER BY logical_date");
     sqlite3_bind_text(st, 1, de->dag_id, -1, SQLITE_STATIC);
     /* A run is in no list of the agent's yet: its entry serves this one
      * until FN takes it. */
@@ -249,6 +256,33 @@ int store_load_active_runs(store *s, dag_entry *de, store_run_fn fn, void *arg)
         fn(arg, r);
     }
     return 0;
+}
+
+int store_queued_runs(store *s, const char *dag_id, bool backfill_only, int limit, strlist *ids)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT run_id FROM runs WHERE dag_id = ?1 AND state = 'queued'"
+                      " AND (?2 = 0 OR run_type = 'backfill')"
+                      " ORDER BY logical_date LIMIT ?3");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, backfill_only);
+    sqlite3_bind_int(st, 3, limit);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strlist_push(ids, (const char *)sqlite3_column_text(st, 0));
+        n++;
+    }
+    sqlite3_reset(st);
+    return n;
+}
+
+int store_count_queued(store *s, const char *dag_id, int limit)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE dag_id = ?1"
+                                     " AND state = 'queued' LIMIT ?2)");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, limit);
+    return (int)store_query_int64(st, 0);
 }
 
 int store_prev_ti_state(store *s, const char *dag_id, int64_t logical_us, const char *task_id)

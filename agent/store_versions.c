@@ -50,7 +50,7 @@ json_t *store_versions_json(store *s, const char *dag_id, const char *tz)
                                      " (SELECT count(*) FROM runs r WHERE r.dag_id = v.dag_id"
                                      "  AND r.version = v.version)"
                                      " FROM versions v WHERE v.dag_id = ?1"
-                                     " ORDER BY v.first_seen DESC, v.version");
+                                     " ORDER BY v.first_seen DESC, v.version DESC");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     json_t *list = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
