@@ -1,6 +1,6 @@
 #include "backlog.h"
 #include "log.h"
-#include "runs.h"
+#include "run_list.h"
 #include "store.h"
 #include "util.h"
 

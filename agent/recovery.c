@@ -3,6 +3,7 @@
 #include "executors.h"
 #include "runner.h"
 #include "runs.h"
+#include "run_list.h"
 #include "slots.h"
 #include "store.h"
 #include "versions.h"

@@ -1,5 +1,6 @@
 #include "runs.h"
 #include "backlog.h"
+#include "run_list.h"
 #include "log.h"
 #include "events.h"
 #include "procutil.h"
@@ -35,19 +36,6 @@ void runs_save(agent *ag, run *r)
     if (store_run_save(ag->db, r))
         runs_log_store_error(ag, "saving a run");
     events_run(ag, r);
-}
-
-void runs_insert(agent *ag, run *r)
-{
-    /* After every run of the same date or earlier. */
-    run *at;
-    TAILQ_FOREACH(at, &ag->runs, entry)
-        if (at->logical_us > r->logical_us)
-            break;
-    if (at)
-        TAILQ_INSERT_BEFORE(at, r, entry);
-    else
-        TAILQ_INSERT_TAIL(&ag->runs, r, entry);
 }
 
 static bool keep(agent *ag, run *r);

@@ -16,8 +16,6 @@ run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical
                  const char *params_json, int *rc);
 /* Every task instance of R in state none, by its model. */
 void runs_init_tis(run *r);
-/* Keep R among the active runs, in logical date order. */
-void runs_insert(agent *ag, run *r);
 /* Put a finished run (loaded from the store) back in play as queued; takes
  * ownership (it may go back to the store at once: backlog.h). */
 void runs_reopen(agent *ag, run *r);

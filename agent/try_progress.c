@@ -32,4 +32,3 @@ void try_progress(void *arg, const char *waiting_for, const char *node)
     runs_save_ti(r->ag, r, t->index); /* its row and its event: queued or running */
     batch_end(r->ag);
 }
-
