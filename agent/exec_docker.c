@@ -116,30 +116,12 @@ static void begin_pull(docker_task *t)
 
 /* ---- run: logs and wait ---- */
 
-static void keep_last_line(docker_task *t, const char *data, size_t len)
-{
-    for (size_t k = 0; k < len; k++) {
-        if (data[k] == '\n') {
-            free(t->last_line);
-            t->last_line = sb_take(&t->line);
-        } else if (t->line.len < LAST_LINE_MAX) {
-            sb_append_len(&t->line, &data[k], 1);
-        }
-    }
-}
-
 static void on_frame(void *arg, int stream, const char *data, size_t len)
 {
     docker_task *t = arg;
     if (t->capture && stream == FRAME_STDOUT)
-        keep_last_line(t, data, len);
-    while (len && t->log_fd >= 0) {
-        ssize_t n = write(t->log_fd, data, len);
-        if (n <= 0)
-            break;
-        data += n;
-        len -= (size_t)n;
-    }
+        try_log_last_line(&t->line, &t->last_line, data, len);
+    try_log_write(t->log_fd, data, len);
 }
 
 static void on_log_data(void *arg, const char *data, size_t len)

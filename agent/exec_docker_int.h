@@ -5,6 +5,7 @@
 #ifndef DAGD_EXEC_DOCKER_INT_H
 #define DAGD_EXEC_DOCKER_INT_H
 
+#include "try_log.h"
 #include "exec_docker.h"
 #include "docker_frames.h"
 #include "util.h"
@@ -15,7 +16,6 @@
 #define LOG_DRAIN_MS 5000
 /* Pull progress ("Downloading [==>  ]") is logged at most this often. */
 #define PROGRESS_EVERY_MS 1000
-#define LAST_LINE_MAX 4096
 /* Bounded calls; streams and waits have no limit. */
 #define CALL_TIMEOUT_S 60
 /* After a restart an engine that does not answer yet (restarting too) is

@@ -6,6 +6,7 @@
 #ifndef DAGD_EXEC_SWARM_INT_H
 #define DAGD_EXEC_SWARM_INT_H
 
+#include "try_log.h"
 #include "exec_swarm.h"
 #include "docker_frames.h"
 #include "util.h"
@@ -18,7 +19,6 @@
 /* A manager that does not answer for this long loses the try. */
 #define LOST_AFTER_MS 15000
 #define CALL_TIMEOUT_S 30
-#define LAST_LINE_MAX 4096
 /* After a restart a manager that does not answer yet is asked again
  * before the try is given up (a retry would run it twice). */
 #define FIND_TRIES 6

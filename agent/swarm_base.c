@@ -9,14 +9,10 @@
 
 void sw_log(swarm_task *t, const char *fmt, ...)
 {
-    if (t->log_fd < 0)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
+    try_log_vline(t->log_fd, fmt, ap);
     va_end(ap);
-    dprintf(t->log_fd, "[dagd] %s\n", msg);
-    free(msg);
 }
 
 static void on_closed(uv_handle_t *h)

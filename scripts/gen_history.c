@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    run r = {.de = &de, .run_type = "scheduled", .params_json = "{}"};
+    run r = {.de = &de, .model = de.model, .run_type = "scheduled", .params_json = "{}"};
     r.n_tis = (size_t)tasks;
     r.tis = xcalloc(r.n_tis, sizeof *r.tis);
     store_batch_begin(s);
