@@ -23,7 +23,9 @@ SOCK=$T/state/dagd.sock
 P=bsw$$
 PID=
 trap '[ -n "$PID" ] && kill -KILL $PID 2>/dev/null
+# The baseline'\''s services, and any of dagd'\''s whose removal the kill overtook.
 docker service ls -q --filter "name=$P" | xargs -r docker service rm >/dev/null 2>&1
+docker service ls -q --filter "label=dagd.dag_id=${P}chain" | xargs -r docker service rm >/dev/null 2>&1
 rm -rf "$T"' EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
