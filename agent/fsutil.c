@@ -115,3 +115,29 @@ int fs_open_below(const char *root, const char *rel)
         errno = err ? err : EINVAL;
     return fd;
 }
+
+char *fs_read_tail(const char *path, size_t max, size_t *len, bool *cut)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+        close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    size_t want = size < max ? size : max;
+    off_t offset = (off_t)(size - want);
+    char *buf = xmalloc(want + 1);
+    ssize_t got = pread(fd, buf, want, offset);
+    close(fd);
+    if (got <= 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[got] = '\0';
+    *len = (size_t)got;
+    *cut = offset > 0;
+    return buf;
+}

@@ -2,6 +2,7 @@
 #ifndef DAGD_FSUTIL_H
 #define DAGD_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* mkdir -p for the folders of PATH (not PATH itself). 0 or -1 (errno). */
@@ -23,5 +24,10 @@ char *fs_part(const char *s);
  * file. An fd, or -1 with errno (ELOOP for a link, EINVAL for a path with
  * "..", an empty part or a file that is not regular). */
 int fs_open_below(const char *root, const char *rel);
+
+/* The last MAX bytes of PATH (all of it when smaller), NUL-terminated, in
+ * a new buffer of *LEN bytes; *CUT says bytes before them were left out.
+ * NULL when PATH cannot be read or is empty. */
+char *fs_read_tail(const char *path, size_t max, size_t *len, bool *cut);
 
 #endif

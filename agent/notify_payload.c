@@ -1,4 +1,5 @@
 #include "notify_payload.h"
+#include "fsutil.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -53,23 +54,10 @@ char *notify_tail_of(const char *buf, size_t len, int max_lines, bool cut_at_sta
 
 char *notify_log_tail(const char *path, int max_lines, size_t max_bytes)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    size_t want = size < max_bytes ? size : max_bytes;
-    off_t offset = (off_t)(size - want);
-    char *buf = xmalloc(want + 1);
-    ssize_t got = pread(fd, buf, want, offset);
-    close(fd);
-    char *tail = NULL;
-    if (got > 0)
-        tail = notify_tail_of(buf, (size_t)got, max_lines, offset > 0);
+    size_t len;
+    bool cut;
+    char *buf = fs_read_tail(path, max_bytes, &len, &cut);
+    char *tail = buf ? notify_tail_of(buf, len, max_lines, cut) : NULL;
     free(buf);
     if (tail && !*tail) {
         free(tail);

@@ -1,4 +1,4 @@
-/* The store's DAG rows: which file, paused or not. */
+/* The store's DAG rows: which file, paused or not, what overlap = skip left out. */
 #include "store_int.h"
 #include "util.h"
 
@@ -39,4 +39,19 @@ int64_t store_dag_last_success(store *s, const char *dag_id)
         store_stmt(s, "SELECT MAX(end_date) FROM runs WHERE dag_id = ?1 AND state = 'success'");
     sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
     return store_query_int64(st, 0);
+}
+
+int store_dag_set_skipped(store *s, const char *dag_id, int64_t logical_us)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE dags SET skipped_through = ?2 WHERE dag_id = ?1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, logical_us);
+    return store_write_done(s, st);
+}
+
+int64_t store_dag_skipped(store *s, const char *dag_id)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT skipped_through FROM dags WHERE dag_id = ?1");
+    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+    return store_query_int64(st, -1);
 }

@@ -62,21 +62,6 @@ json_t *store_versions_json(store *s, const char *dag_id, const char *tz)
     return list;
 }
 
-int store_dag_set_skipped(store *s, const char *dag_id, int64_t logical_us)
-{
-    sqlite3_stmt *st = store_stmt(s, "UPDATE dags SET skipped_through = ?2 WHERE dag_id = ?1");
-    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, logical_us);
-    return store_write_done(s, st);
-}
-
-int64_t store_dag_skipped(store *s, const char *dag_id)
-{
-    sqlite3_stmt *st = store_stmt(s, "SELECT skipped_through FROM dags WHERE dag_id = ?1");
-    sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-    return store_query_int64(st, -1);
-}
-
 int store_delete_unused_versions(store *s)
 {
     sqlite3_stmt *st = store_stmt(

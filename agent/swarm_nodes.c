@@ -130,20 +130,28 @@ static void describe(const swarm_nodes_call *c, const docker_reply *rep, const c
         snprintf(out, len, "%s at %s: %s", what, host, rep->error);
 }
 
+/* A cancelled or refused call ends C (with why); true when it did. */
+static bool failed(swarm_nodes_call *c, const docker_reply *rep, const char *what)
+{
+    if (rep->cancelled) {
+        finish(c, NULL, rep->error, true);
+        return true;
+    }
+    if (rep->status >= 200 && rep->status < 300)
+        return false;
+    char err[768] = "";
+    describe(c, rep, what, err, sizeof err);
+    finish(c, NULL, err, false);
+    return true;
+}
+
 static void on_tasks(void *arg, const docker_reply *rep)
 {
     swarm_nodes_call *c = arg;
     c->call = NULL;
-    if (rep->cancelled) {
-        finish(c, NULL, rep->error, true);
+    if (failed(c, rep, "GET /tasks"))
         return;
-    }
     char err[768] = "";
-    if (rep->status < 200 || rep->status >= 300) {
-        describe(c, rep, "GET /tasks", err, sizeof err);
-        finish(c, NULL, err, false);
-        return;
-    }
     json_t *rows = swarm_nodes_rows(c->nodes, c->nodes_len, rep->body, rep->len, err, sizeof err);
     finish(c, rows, rows ? NULL : err, false);
     json_decref(rows);
@@ -153,16 +161,8 @@ static void on_nodes(void *arg, const docker_reply *rep)
 {
     swarm_nodes_call *c = arg;
     c->call = NULL;
-    if (rep->cancelled) {
-        finish(c, NULL, rep->error, true);
+    if (failed(c, rep, "GET /nodes"))
         return;
-    }
-    char err[768] = "";
-    if (rep->status < 200 || rep->status >= 300) {
-        describe(c, rep, "GET /nodes", err, sizeof err);
-        finish(c, NULL, err, false);
-        return;
-    }
     c->nodes = xmalloc(rep->len + 1);
     memcpy(c->nodes, rep->body, rep->len);
     c->nodes[rep->len] = '\0';

@@ -1,4 +1,5 @@
 #include "try_outputs.h"
+#include "fsutil.h"
 #include "log.h"
 #include "output_file.h"
 #include "store.h"
@@ -56,26 +57,18 @@ void try_outputs_note_missing(const task_vars *v, const dag_task *task, const ch
 static int read_log_outputs(const char *log_path, output_set *o, strlist *warnings, char *err,
                             size_t errlen)
 {
-    FILE *f = fopen(log_path, "rb");
-    if (!f)
-        return 0; /* no log: nothing written */
-    char *buf = xmalloc(OUTPUT_LOG_TAIL);
     size_t n = 0;
-    if (fseeko(f, 0, SEEK_END) == 0) {
-        off_t size = ftello(f);
-        off_t from = size > OUTPUT_LOG_TAIL ? size - OUTPUT_LOG_TAIL : 0;
-        if (fseeko(f, from, SEEK_SET) == 0)
-            n = fread(buf, 1, OUTPUT_LOG_TAIL, f);
-        if (from > 0) { /* start at a whole line */
-            char *nl = memchr(buf, '\n', n);
-            size_t skip = nl ? (size_t)(nl + 1 - buf) : n;
-            memmove(buf, buf + skip, n - skip);
-            n -= skip;
-        }
+    bool cut = false;
+    char *buf = fs_read_tail(log_path, OUTPUT_LOG_TAIL, &n, &cut);
+    if (!buf)
+        return 0; /* no log: nothing written */
+    const char *from = buf;
+    if (cut) { /* start at a whole line */
+        const char *nl = memchr(buf, '\n', n);
+        from = nl ? nl + 1 : buf + n;
     }
-    fclose(f);
     strbuf lines = {0};
-    output_from_log(buf, n, &lines);
+    output_from_log(from, n - (size_t)(from - buf), &lines);
     free(buf);
     int rc = 0;
     if (lines.len > OUTPUT_FILE_MAX) {

@@ -193,16 +193,6 @@ static char *render(ini_parser *p, const char *text, const char *name, bool quot
     return sb_take(&out);
 }
 
-static char *default_family(const char *file)
-{
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
-    size_t n = strlen(base);
-    if (n > 4 && strcmp(base + n - 4, ".ini") == 0)
-        n -= 4;
-    return xstrndup(base, n);
-}
-
 void ini_family_finish_id(ini_parser *p)
 {
     ini_family *f = p->fam;
@@ -256,7 +246,7 @@ void ini_family_finish_id(ini_parser *p)
         else
             free(id);
     }
-    d->family = default_family(p->file);
+    d->family = ini_file_stem(p->file);
     d->member = xstrdup(p->member ? p->member : f->members.items[0]);
 }
 

@@ -398,7 +398,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-static char *default_id(const char *name)
+char *ini_file_stem(const char *name)
 {
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
@@ -500,7 +500,7 @@ dag *ini_load_pass(FILE *f, const char *name, const char *default_tz, diag_list 
         for (size_t i = 0; i < p.fam->members.n; i++)
             strlist_push(members, p.fam->members.items[i]);
     if (!d->id) {
-        d->id = default_id(p.file);
+        d->id = ini_file_stem(p.file);
         if (!dag_id_valid(d->id))
             ini_err(&p, 0, "the file name gives the DAG id \"%s\": set a valid id in [dag]", d->id);
     }

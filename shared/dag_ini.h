@@ -178,6 +178,9 @@ void ini_task_continuation(ini_parser *p, const char *value);
 void ini_check_outputs(ini_parser *p);
 /* After the last line: defaults, dates, templates, links. */
 void ini_finish(ini_parser *p);
+/* The file name of NAME without its folder and ".ini": a DAG's default id,
+ * a family's name (new string). */
+char *ini_file_stem(const char *name);
 /* Names for messages (dag_ini_keys.c): a task key (enum task_key), an
  * executor (enum task_executor). */
 const char *ini_task_key_name(int key);
