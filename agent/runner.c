@@ -189,6 +189,19 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
             done += prefetch_one(ag, r, d);
 }
 
+/* What a try of task I renders with: the run's values, the stored outputs
+ * of its upstream tasks, its trigger file, its $DAGD_OUTPUT beside LOG_PATH
+ * (returned, for the caller to free). The claim records what the launch
+ * runs, so both take them from here. */
+static char *try_vars(agent *ag, run *r, size_t i, const char *log_path, task_vars *v)
+{
+    task_vars_init(v, r, i);
+    task_vars_load(v, ag->db, r, i);
+    char *output_path = try_output_path(log_path);
+    v->output_path = output_path;
+    return output_path;
+}
+
 /* Take a slot and record the try as running; the process starts after the
  * batch commits (runner_launch), so the store never forgets a process
  * that might be alive. Its status file says "claimed" first (written
@@ -214,9 +227,10 @@ static bool claim_try(agent *ag, run *r, size_t i)
             log_error("cannot write %s: %s", status, strerror(errno));
     }
     free(status);
-    free(log);
-    if (held)
+    if (held) {
+        free(log);
         return false;
+    }
     t->try_number++;
     free(t->followed); /* a new try decides again (Airflow clears its XCom) */
     t->followed = NULL;
@@ -230,7 +244,12 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     runs_save_ti(ag, r, i);
-    try_history_begin(ag, r, i);
+    task_vars vars;
+    char *output_path = try_vars(ag, r, i, log, &vars);
+    try_history_begin(ag, r, i, &vars, log);
+    task_vars_free(&vars);
+    free(output_path);
+    free(log);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
     return true;
@@ -244,10 +263,7 @@ bool runner_launch(agent *ag, ti *t)
     char *log_path =
         logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
     task_vars vars;
-    task_vars_init(&vars, r, i);
-    task_vars_load(&vars, ag->db, r, i);
-    char *output_path = try_output_path(log_path);
-    vars.output_path = output_path;
+    char *output_path = try_vars(ag, r, i, log_path, &vars);
     try_outputs_note_missing(&vars, task, log_path);
     char err[256] = "";
     char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);

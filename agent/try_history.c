@@ -10,35 +10,33 @@
 #include <string.h>
 
 /* The names of the variables the try gets beside the agent's own
- * environment (which a local try inherits and a container does not). */
-static char *env_names(const task_vars *v, const dag_task *task, bool local)
+ * environment (which a local try inherits and a container does not), as
+ * its executor builds them: a local try also gets its log file and
+ * $DAGD_OUTPUT. */
+static char *env_names(const task_vars *v, const dag_task *task, const char *log_path)
 {
     char err[64];
-    char **env = task_env_build(v, task, NULL, err, sizeof err);
+    char **env = task_env_build(v, task, log_path, err, sizeof err);
     json_t *names = json_array();
     for (char **e = env; e && *e; e++) {
         const char *eq = strchr(*e, '=');
         json_array_append_new(names, json_stringn(*e, eq ? (size_t)(eq - *e) : strlen(*e)));
     }
-    if (local)
-        json_array_append_new(names, json_string("DAGD_LOG_FILE"));
     task_env_free(env);
     char *text = json_dumps(names, JSON_COMPACT);
     json_decref(names);
     return text;
 }
 
-void try_history_begin(agent *ag, run *r, size_t i)
+void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *log_path)
 {
     const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
-    task_vars vars;
-    task_vars_init(&vars, r, i);
     char err[256] = "";
-    /* The same rendering runner_launch does: same inputs, same text. */
-    char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
+    char *command = template_render(task->command, &vars->ctx, true, err, sizeof err);
     const char *executor = executor_for(task)->name;
-    char *names = env_names(&vars, task, strcmp(executor, "local") == 0);
+    bool local = strcmp(executor, "local") == 0;
+    char *names = env_names(vars, task, local ? log_path : NULL);
     try_record rec = {.try_number = t->try_number,
                       .start_us = t->start_us,
                       .executor = executor,
@@ -49,7 +47,6 @@ void try_history_begin(agent *ag, run *r, size_t i)
         log_error("store: recording a try: %s", store_error(ag->db));
     free(names);
     free(command);
-    task_vars_free(&vars);
 }
 
 void try_history_forget(agent *ag, run *r, size_t i)

@@ -78,6 +78,11 @@ expected_env=$(printf '[%s]\n' 'hello world' "it's \"quoted\" \\ back" \
 \$(touch $MARK/p5)" dotted unset; echo count=7)
 check_eq "DAGD_OUTPUT_<TASK>_<KEY> (a.b-c as A_B_C) and env = templates carry them; a sibling's are not there" \
     "$expected_env" "$(cat "$MARK/env.out")"
+# What `task` says a try ran is what ran: its outputs filled in, their names in its env.
+recorded=$(jctl task out "$run" by_template | jq -r '.tries[-1].command')
+check "dagctl task shows the command with the outputs filled in" grep -qF "'hello world'" <<<"$recorded"
+check "dagctl task lists the outputs' environment names" \
+    jq -e '.tries[-1].env_names | index("DAGD_OUTPUT_PRODUCE_COUNT")' <<<"$(jctl task out "$run" by_env)"
 check "no value ran as a command (\$(...), backticks, ';', '&', '|')" \
     test -z "$(ls "$MARK" | grep '^p')"
 
