@@ -26,10 +26,12 @@ import time
 
 COMMANDS = ["dags", "status", "next", "grid", "task_instance", "logs", "wait", "audit",
             "subscribe", "trigger", "pause", "unpause", "clear", "mark", "backfill",
-            "notify_test", "nope", "", "DAGS"]
+            "notify_test", "task", "run", "outputs", "versions", "show", "nodes", "metrics",
+            "nope", "", "DAGS"]
 ARG_KEYS = ["dag_id", "run_id", "task_id", "date", "from", "to", "params", "state", "count",
             "limit", "offset", "try", "timeout_s", "dry_run", "downstream", "upstream", "past",
-            "future", "failed_only", "name", "before", "follow", "keep_version"]
+            "future", "failed_only", "name", "before", "follow", "keep_version", "version",
+            "task_offset"]
 DATES = ["2026-11-22", "1970-01-01", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
          "9999-12-31T23:59:59Z", "10000-01-01", "0000-01-01", "2026-02-30", "2026-11-22T25:00",
          "2026-11-22T10:00:00+14:00", "-1", "", "now", "2026-11-22T10:00:00.123456Z"]
