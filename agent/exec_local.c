@@ -267,9 +267,9 @@ static int open_log(const char *path)
     return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
-static void watch_child(uv_loop_t *loop, task_proc *p)
+static void watch_child(uv_loop_t *loop, task_proc *p, int pidfd)
 {
-    p->pidfd_fd = proc_pidfd(p->pid);
+    p->pidfd_fd = pidfd >= 0 ? pidfd : proc_pidfd(p->pid);
     if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
         p->have_pidfd = true;
         p->pidfd.data = p;
@@ -299,6 +299,7 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
     }
     char *script = start_script(req->command, req->status_path);
     char *args[] = {"sh", "-c", script, NULL};
+    int pidfd = -1; /* from the clone itself when the kernel can */
     proc_spawn_opts opts = {
         .file = "/bin/sh",
         .argv = args,
@@ -306,6 +307,7 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         .cwd = req->cwd,
         .out_fd = out,
         .err_fd = p->log_fd,
+        .pidfd = &pidfd,
     };
     int pid = proc_spawn(&opts);
     free(script);
@@ -318,7 +320,7 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         return p;
     }
     p->pid = pid;
-    watch_child(loop, p);
+    watch_child(loop, p, pidfd);
     if (out != p->log_fd) {
         p->pipe_open = true;
         uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);

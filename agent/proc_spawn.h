@@ -1,6 +1,7 @@
-/* Starting a try's process the way make does it: posix_spawn (glibc's
- * CLONE_VM|CLONE_VFORK child: no copy of the agent's page tables), in a
- * session of its own, with only stdin, stdout and stderr open. */
+/* Starting a try's process the way posix_spawn does, with less: a
+ * CLONE_VM|CLONE_VFORK child (no copy of the agent's page tables) that
+ * resets only the signals that need it, in a session of its own, with only
+ * stdin, stdout and stderr open. Called from one thread only (the loop). */
 #ifndef DAGD_PROC_SPAWN_H
 #define DAGD_PROC_SPAWN_H
 
@@ -10,13 +11,14 @@ typedef struct proc_spawn_opts {
     char *const *env;   /* NULL-terminated KEY=VALUE */
     const char *cwd;    /* NULL: the agent's */
     int out_fd, err_fd; /* become 1 and 2; 0 is /dev/null */
+    int *pidfd;         /* not NULL: gets a pidfd of the child, or -1 */
 } proc_spawn_opts;
 
 /* The child's pid (> 0), or -errno when it could not start (a missing
  * program or folder included: the child reports it before it returns). */
 int proc_spawn(const proc_spawn_opts *o);
 
-/* A pidfd for child PID (readable once it has exited; it is reaped with
+/* A pidfd for child PID, when proc_spawn gave none (readable once it has exited; it is reaped with
  * proc_reap), or -errno (-ENOSYS before Linux 5.3). */
 int proc_pidfd(int pid);
 
