@@ -1,7 +1,9 @@
 /* Starting a try's process the way posix_spawn does, with less: a
  * CLONE_VM|CLONE_VFORK child (no copy of the agent's page tables) that
  * resets only the signals that need it, in a session of its own, with only
- * stdin, stdout and stderr open. Called from one thread only (the loop). */
+ * stdin, stdout and stderr open. Called from one thread only (the loop).
+ * Signal dispositions are read at the first spawn: a signal ignored, or
+ * given a handler, only later (SIGCHLD aside) is not reset in the child. */
 #ifndef DAGD_PROC_SPAWN_H
 #define DAGD_PROC_SPAWN_H
 

@@ -23,6 +23,11 @@
 
 extern char **environ;
 
+static void on_term(int sig)
+{
+    (void)sig;
+}
+
 /* Runs sh -c SCRIPT in CWD with stdout into a pipe; returns the exit code
  * (-1 when it could not start: *start_err) and its output in OUT. */
 static int run_sh(const char *script, const char *cwd, char *out, size_t size, int *start_err)
@@ -74,13 +79,12 @@ static void test_inherits_little(void **state)
 {
     (void)state;
     /* What a careless caller leaves: a descriptor without close-on-exec, a
-     * blocked and an ignored signal, a handler. */
+     * blocked signal (and the ignored ones of the group's setup). */
     int stray = open("/dev/null", O_RDONLY);
     sigset_t block, before, after;
     sigemptyset(&block);
     sigaddset(&block, SIGUSR2);
     sigprocmask(SIG_BLOCK, &block, &before);
-    signal(SIGUSR1, SIG_IGN); /* standard signals: reset whenever ignored */
     char out[512];
     int err;
     errno = 4242;
@@ -93,8 +97,12 @@ static void test_inherits_little(void **state)
     sigprocmask(SIG_SETMASK, NULL, &after);
     assert_true(sigismember(&after, SIGUSR2));
     assert_false(sigismember(&after, SIGUSR1));
+    struct sigaction sa;
+    sigaction(SIGTERM, NULL, &sa);
+    assert_ptr_equal(sa.sa_handler, on_term); /* the child's reset was its own */
+    sigaction(SIGUSR1, NULL, &sa);
+    assert_ptr_equal(sa.sa_handler, SIG_IGN);
     sigprocmask(SIG_SETMASK, &before, NULL);
-    signal(SIGUSR1, SIG_DFL);
     close(stray);
 }
 
@@ -140,12 +148,14 @@ static void test_many_leave_nothing(void **state)
     assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 }
 
-/* A real-time signal ignored from the start (as inherited): the child
- * resets those ignored before the first spawn. */
-static int ignore_rt(void **state)
+/* Before the first spawn (which reads the dispositions): a standard and a
+ * real-time signal ignored (as inherited), a handler. */
+static int ignore_some(void **state)
 {
     (void)state;
+    signal(SIGUSR1, SIG_IGN);
     signal(SIGRTMIN + 5, SIG_IGN);
+    signal(SIGTERM, on_term);
     return 0;
 }
 
@@ -156,5 +166,5 @@ int main(void)
         cmocka_unit_test(test_missing_cwd),           cmocka_unit_test(test_missing_program),
         cmocka_unit_test(test_many_leave_nothing),
     };
-    return cmocka_run_group_tests(tests, ignore_rt, NULL);
+    return cmocka_run_group_tests(tests, ignore_some, NULL);
 }
