@@ -4,11 +4,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,9 +21,9 @@
 #endif
 
 /* The child runs on this stack in the agent's memory (CLONE_VM) while the
- * agent's loop thread waits (CLONE_VFORK): one stack, mapped once, is
- * enough since only that thread spawns. Its frames are a few hundred
- * bytes; the rest is room for libc's wrappers, a guard page below. */
+ * agent's loop thread waits (CLONE_VFORK): one stack is enough since only
+ * that thread spawns. Its frames are a few hundred bytes; the rest is room
+ * for libc's wrappers (only the pages touched become resident). */
 #define CHILD_STACK (64 * 1024)
 /* Before close_range (Linux 5.9) the child closes up to here: agent
  * descriptors are close-on-exec anyway, only inherited ones are not, and
@@ -55,8 +52,8 @@ struct ksigaction {
  * 4-10 us more per spawn (65 against 61 us in a spawn loop). */
 static uint64_t reset_bits;
 static int devnull = -1;
-static bool ready, use_posix_spawn, try_clone_pidfd = true;
-static char *stack_top;
+static bool ready, under_valgrind, try_clone_pidfd = true;
+static char child_stack[CHILD_STACK] __attribute__((aligned(64)));
 
 static void init_once(void)
 {
@@ -73,66 +70,14 @@ static void init_once(void)
      * of an open. */
     devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 #ifdef RUNNING_ON_VALGRIND
-    /* Valgrind turns CLONE_VM|CLONE_VFORK into a fork: the child's report
-     * of a failed exec would not reach the agent. */
-    use_posix_spawn = RUNNING_ON_VALGRIND;
+    under_valgrind = RUNNING_ON_VALGRIND;
 #endif
-    if (getenv("DAGD_POSIX_SPAWN"))
-        use_posix_spawn = true;
-    if (!use_posix_spawn) {
-        char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stack == MAP_FAILED) {
-            use_posix_spawn = true;
-        } else {
-            mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
-            stack_top = stack + CHILD_STACK;
-        }
-    }
-}
-
-/* glibc's spawn, for valgrind (and DAGD_POSIX_SPAWN=1): slower, the same
- * result. */
-static int spawn_posix(const proc_spawn_opts *o)
-{
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&fa);
-    sigset_t none, ignored;
-    sigemptyset(&none);
-    sigemptyset(&ignored);
-    for (int sig = 1; sig <= 64; sig++)
-        if (reset_bits >> (sig - 1) & 1)
-            sigaddset(&ignored, sig);
-#ifdef __GLIBC__
-    /* sigaddset refuses glibc's own 32 and 33, which its child sets to
-     * SIG_IGN unless they are in this set. */
-    ignored.__val[0] |= 1UL << (32 - 1) | 1UL << (33 - 1);
-#endif
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &ignored);
-    if (devnull >= 0)
-        posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-    else
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, o->out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, o->err_fd, 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    if (o->cwd)
-        posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
-    pid_t pid;
-    int rc = posix_spawn(&pid, o->file, &fa, &attr, o->argv, o->env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return rc ? -rc : (int)pid;
 }
 
 typedef struct child_args {
     const proc_spawn_opts *o;
-    int err; /* set by the child when a step failed: its errno */
+    int err;       /* set by the child when a step failed: its errno */
+    int report_fd; /* under valgrind, the same through a pipe */
 } child_args;
 
 /* The child shares the agent's memory, errno included (the loop thread's,
@@ -175,9 +120,13 @@ CHILD_CODE static int child_main(void *arg)
             goto fail;
     /* Every agent descriptor is close-on-exec; this also closes what the
      * agent itself inherited without it. */
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+    unsigned keep = a->report_fd >= 3 ? (unsigned)a->report_fd : ~0U;
+    if (keep != ~0U && keep > 3)
+        syscall(SYS_close_range, 3U, keep - 1, 0U);
+    if (syscall(SYS_close_range, keep == ~0U ? 3U : keep + 1, ~0U, 0U) < 0)
         for (int fd = 3; fd < CLOSE_LOOP_MAX; fd++)
-            close(fd);
+            if ((unsigned)fd != keep)
+                close(fd);
     if (o->cwd && chdir(o->cwd) < 0)
         goto fail;
     uint64_t none = 0;
@@ -185,6 +134,8 @@ CHILD_CODE static int child_main(void *arg)
     execve(o->file, o->argv, o->env);
 fail:
     a->err = errno ? errno : ENOEXEC;
+    if (a->report_fd >= 0 && write(a->report_fd, &a->err, sizeof a->err) < 0)
+        a->err = EIO; /* the agent sees a child that ran and exited 127 */
     _exit(127);
 }
 
@@ -193,14 +144,19 @@ int proc_spawn(const proc_spawn_opts *o)
     init_once();
     if (o->pidfd)
         *o->pidfd = -1;
-    if (use_posix_spawn)
-        return spawn_posix(o);
     int saved_errno = errno;
+    /* Valgrind turns CLONE_VM|CLONE_VFORK into a fork: the child's errno
+     * would not reach this memory, nor would the clone wait for the exec;
+     * a close-on-exec pipe does both there. */
+    int report[2] = {-1, -1};
+    if (under_valgrind && pipe2(report, O_CLOEXEC) < 0)
+        report[0] = report[1] = -1;
     /* Nothing runs a handler in the child before it reset them, nor in
      * this thread while the child borrows its memory. */
     uint64_t all = ~UINT64_C(0), old;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, KSIGSET_SIZE);
-    child_args a = {.o = o};
+    child_args a = {.o = o, .report_fd = report[1]};
+    char *stack_top = child_stack + sizeof child_stack;
     int pidfd = -1, pid = -1;
     if (try_clone_pidfd) {
         pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &a,
@@ -212,14 +168,20 @@ int proc_spawn(const proc_spawn_opts *o)
         pid = clone(child_main, stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
     int err = pid < 0 ? errno : a.err;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, KSIGSET_SIZE);
-    errno = saved_errno;
+    if (report[0] >= 0) {
+        close(report[1]);
+        int child_err;
+        if (pid > 0 && read(report[0], &child_err, sizeof child_err) == sizeof child_err)
+            err = child_err;
+        close(report[0]);
+    }
     if (pid > 0 && err) { /* it has left already, with 127 */
         if (pidfd >= 0)
             close(pidfd);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
-        errno = saved_errno;
     }
+    errno = saved_errno;
     if (err)
         return -err;
     if (o->pidfd)
