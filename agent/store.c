@@ -237,11 +237,28 @@ const char *store_error(store *s)
     return s->last_error[0] ? s->last_error : sqlite3_errmsg(s->db);
 }
 
+/* BEGIN and COMMIT run for every batch: prepared once, not parsed each
+ * time as sqlite3_exec would. */
+static int exec_prepared(store *s, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    snprintf(s->last_error, sizeof s->last_error, "%s", sqlite3_errmsg(s->db));
+    log_error("store: %s", s->last_error);
+    return -1;
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+
 int store_batch_begin(store *s)
 {
     if (s->batch_depth++ > 0)
         return 0;
-    if (store_exec(s, "BEGIN IMMEDIATE") == 0)
+    if (exec_prepared(s, sql_begin) == 0)
         return 0;
     s->batch_failed = true;
     return -1;
@@ -253,7 +270,7 @@ int store_batch_commit(store *s)
         return 0;
     bool failed = s->batch_failed;
     s->batch_failed = false;
-    if (!failed && store_exec(s, "COMMIT") == 0) {
+    if (!failed && exec_prepared(s, sql_commit) == 0) {
         s->last_error[0] = '\0';
         return 0;
     }
