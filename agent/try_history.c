@@ -12,11 +12,11 @@
 /* The names of the variables the try gets beside the agent's own
  * environment (which a local try inherits and a container does not), as
  * its executor builds them: a local try also gets its log file and
- * $DAGD_OUTPUT. */
+ * $DAGD_OUTPUT. Not the inherited ones: they would fill every row. */
 static char *env_names(const task_vars *v, const dag_task *task, const char *log_path)
 {
     char err[64];
-    char **env = task_env_build(v, task, log_path, err, sizeof err);
+    char **env = task_env_own(v, task, log_path, err, sizeof err);
     json_t *names = json_array();
     for (char **e = env; e && *e; e++) {
         const char *eq = strchr(*e, '=');
