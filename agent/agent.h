@@ -72,6 +72,9 @@ typedef struct ti {
     char *node;        /* where the try runs or ran (a swarm node's hostname), NULL: here */
     struct run *owner; /* for the executor's callback */
     size_t index;
+    /* Between its claim and its launch (one loop turn): what the try runs,
+     * rendered once for both (runner.c). */
+    struct try_plan *plan;
 } ti;
 
 /* A run in memory: running, or queued and next to start (the others wait

@@ -1,6 +1,7 @@
 #include "batch.h"
 #include "log.h"
 #include "events.h"
+#include "runner.h"
 #include "runs.h"
 #include "slots.h"
 #include "store.h"
@@ -93,6 +94,7 @@ static void unclaim_pending(agent *ag)
 {
     for (size_t k = 0; k < ag->n_pending; k++) {
         ti *t = ag->pending[k];
+        runner_plan_free(t);
         slots_count(ag, t->owner, t->index, -1);
         t->try_number--;
         t->state = TI_QUEUED;

@@ -1,5 +1,6 @@
 #include "exec_local.h"
 #include "fsutil.h"
+#include "pidfd_set.h"
 #include "proc_spawn.h"
 #include "try_status.h"
 #include "util.h"
@@ -20,7 +21,7 @@
 #define FOLLOW_POLL_MS 1000
 
 struct task_proc {
-    uv_poll_t pidfd;     /* the process, readable when it has ended */
+    pidfd_watch *watch;  /* its pidfd, readable when it has ended (pidfd_set.h) */
     uv_signal_t sigchld; /* a child without a pidfd (Linux < 5.3) */
     uv_timer_t timer;    /* timeout, then the kill grace */
     uv_timer_t soon;     /* reports from a later loop turn; polls without pidfd */
@@ -31,7 +32,7 @@ struct task_proc {
     char *log_path;    /* followed tries: read the outcome at the end */
     char *status_path; /* the try's status file (try_status.h), or NULL */
     bool followed, capture;
-    bool have_sigchld, have_pidfd, have_pipe;
+    bool have_sigchld, have_pipe;
     bool exited, pipe_open, killing, reported;
     int open_handles;
     exec_result res;
@@ -71,8 +72,11 @@ static void release(task_proc *p)
     close_handle(p, (uv_handle_t *)&p->soon);
     if (p->have_sigchld)
         close_handle(p, (uv_handle_t *)&p->sigchld);
-    if (p->have_pidfd)
-        close_handle(p, (uv_handle_t *)&p->pidfd);
+    if (p->watch) {
+        pidfd_set_close(p->watch, p->pidfd_fd);
+        p->watch = NULL;
+        p->pidfd_fd = -1;
+    }
     if (p->have_pipe)
         close_handle(p, (uv_handle_t *)&p->out);
 }
@@ -109,15 +113,16 @@ static void child_ended(task_proc *p, int code, int term_signal)
     finish(p);
 }
 
-static void on_child_pidfd(uv_poll_t *h, int status, int events)
+static void on_child_pidfd(void *arg)
 {
-    (void)status, (void)events;
-    task_proc *p = h->data;
+    task_proc *p = arg;
     int code = -1, sig = 0;
     int rc = proc_reap(p->pidfd_fd, &code, &sig);
     if (rc == 0)
         return; /* not yet (a spurious wake-up) */
-    uv_poll_stop(h);
+    pidfd_set_close(p->watch, p->pidfd_fd);
+    p->watch = NULL;
+    p->pidfd_fd = -1;
     child_ended(p, rc > 0 ? code : -1, sig);
 }
 
@@ -270,12 +275,10 @@ static int open_log(const char *path)
 static void watch_child(uv_loop_t *loop, task_proc *p, int pidfd)
 {
     p->pidfd_fd = pidfd >= 0 ? pidfd : proc_pidfd(p->pid);
-    if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
-        p->have_pidfd = true;
-        p->pidfd.data = p;
-        uv_poll_start(&p->pidfd, UV_READABLE, on_child_pidfd);
+    if (p->pidfd_fd >= 0)
+        p->watch = pidfd_set_add(loop, p->pidfd_fd, on_child_pidfd, p);
+    if (p->watch)
         return;
-    }
     uv_signal_init(loop, &p->sigchld);
     p->have_sigchld = true;
     p->sigchld.data = p;
@@ -392,10 +395,13 @@ static void follow_ended(task_proc *p)
     finish(p);
 }
 
-static void on_pidfd(uv_poll_t *h, int status, int events)
+static void on_pidfd(void *arg)
 {
-    (void)status, (void)events;
-    follow_ended(h->data);
+    task_proc *p = arg;
+    pidfd_set_close(p->watch, p->pidfd_fd);
+    p->watch = NULL;
+    p->pidfd_fd = -1;
+    follow_ended(p);
 }
 
 static void on_follow_check(uv_timer_t *t)
@@ -417,11 +423,9 @@ task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
     p->status_path = status_path ? xstrdup(status_path) : NULL;
     p->log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     p->pidfd_fd = pid > 0 ? proc_pidfd(pid) : -1;
-    if (p->pidfd_fd >= 0 && uv_poll_init(loop, &p->pidfd, p->pidfd_fd) == 0) {
-        p->have_pidfd = true;
-        p->pidfd.data = p;
-        uv_poll_start(&p->pidfd, UV_READABLE, on_pidfd);
-    } else {
+    if (p->pidfd_fd >= 0)
+        p->watch = pidfd_set_add(loop, p->pidfd_fd, on_pidfd, p);
+    if (!p->watch) {
         /* No process (report next turn) or no pidfd (check now and then). */
         uv_timer_start(&p->soon, on_follow_check, 0, pid > 0 ? FOLLOW_POLL_MS : 0);
     }

@@ -189,17 +189,41 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
             done += prefetch_one(ag, r, d);
 }
 
-/* What a try of task I renders with: the run's values, the stored outputs
- * of its upstream tasks, its trigger file, its $DAGD_OUTPUT beside LOG_PATH
- * (returned, for the caller to free). The claim records what the launch
- * runs, so both take them from here. */
-static char *try_vars(agent *ag, run *r, size_t i, const char *log_path, task_vars *v)
+/* What a claimed try runs: the run's values, the stored outputs of its
+ * upstream tasks, its trigger file, its $DAGD_OUTPUT beside its log, and
+ * the command they render. Made once at the claim: the try's record shows
+ * what the launch then runs (the same loop turn, after the commit). */
+struct try_plan {
+    task_vars vars; /* points into itself: never moved */
+    char *log_path, *output_path;
+    char *command; /* NULL: it did not render (ERR says why) */
+    char err[256];
+};
+
+static struct try_plan *plan_make(agent *ag, run *r, size_t i, char *log_path)
 {
-    task_vars_init(v, r, i);
-    task_vars_load(v, ag->db, r, i);
-    char *output_path = try_output_path(log_path);
-    v->output_path = output_path;
-    return output_path;
+    struct try_plan *p = xcalloc(1, sizeof *p);
+    p->log_path = log_path;
+    task_vars_init(&p->vars, r, i);
+    task_vars_load(&p->vars, ag->db, r, i);
+    p->output_path = try_output_path(log_path);
+    p->vars.output_path = p->output_path;
+    p->command =
+        template_render(r->model->tasks[i].command, &p->vars.ctx, true, p->err, sizeof p->err);
+    return p;
+}
+
+void runner_plan_free(ti *t)
+{
+    struct try_plan *p = t->plan;
+    if (!p)
+        return;
+    task_vars_free(&p->vars);
+    free(p->output_path);
+    free(p->log_path);
+    free(p->command);
+    free(p);
+    t->plan = NULL;
 }
 
 /* Take a slot and record the try as running; the process starts after the
@@ -244,12 +268,9 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     runs_save_ti(ag, r, i);
-    task_vars vars;
-    char *output_path = try_vars(ag, r, i, log, &vars);
-    try_history_begin(ag, r, i, &vars, log);
-    task_vars_free(&vars);
-    free(output_path);
-    free(log);
+    runner_plan_free(t);
+    t->plan = plan_make(ag, r, i, log);
+    try_history_begin(ag, r, i, &t->plan->vars, t->plan->command, log);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
     return true;
@@ -260,29 +281,23 @@ bool runner_launch(agent *ag, ti *t)
     run *r = t->owner;
     size_t i = t->index;
     const dag_task *task = &r->model->tasks[i];
-    char *log_path =
-        logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
-    task_vars vars;
-    char *output_path = try_vars(ag, r, i, log_path, &vars);
-    try_outputs_note_missing(&vars, task, log_path);
-    char err[256] = "";
-    char *command = template_render(task->command, &vars.ctx, true, err, sizeof err);
+    struct try_plan *p = t->plan;
+    t->plan = NULL; /* the plan is this launch's */
+    try_outputs_note_missing(&p->vars, task, p->log_path);
     const executor_ops *ops = executor_for(task);
-    exec_handle *h = command ? ops->start(ag, r, i, &vars, command, log_path, runner_try_done, t,
-                                          err, sizeof err)
-                             : NULL;
+    exec_handle *h = p->command ? ops->start(ag, r, i, &p->vars, p->command, p->log_path,
+                                             runner_try_done, t, p->err, sizeof p->err)
+                                : NULL;
     if (!h) {
         slots_count(ag, r, i, -1);
-        fail_try(ag, r, i, log_path, err);
+        fail_try(ag, r, i, p->log_path, p->err);
     } else {
         t->exec = h;
         t->ops = ops;
         prefetch_logs(ag, r, i);
     }
-    free(command);
-    task_vars_free(&vars);
-    free(output_path);
-    free(log_path);
+    t->plan = p;
+    runner_plan_free(t);
     return h != NULL;
 }
 static upstream_counts count_upstream(const run *r, const dag_task *task)

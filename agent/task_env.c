@@ -127,14 +127,13 @@ static void env_set(strlist *env, const char *key, const char *value)
     free(kv);
 }
 
-char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
-                      size_t errlen)
+static char **build(const task_vars *v, const dag_task *t, const char *log_path, bool inherit,
+                    char *err, size_t errlen)
 {
     strlist env = {0};
-    /* A container (LOG_PATH NULL) gets none of the agent's environment. The
-     * agent never changes its own (zones do not go through TZ), so this is
-     * the environment it was started with. */
-    for (char **e = environ; log_path && *e; e++)
+    /* The agent never changes its own environment (zones do not go through
+     * TZ), so this is the one it was started with. */
+    for (char **e = environ; inherit && *e; e++)
         strlist_push(&env, *e);
     const template_ctx *c = &v->ctx;
     env_set(&env, "DS", c->ds);
@@ -192,6 +191,19 @@ char **task_env_build(const task_vars *v, const dag_task *t, const char *log_pat
     free(env.items[env.n - 1]);
     env.items[env.n - 1] = NULL;
     return env.items;
+}
+
+char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                      size_t errlen)
+{
+    /* A container (LOG_PATH NULL) gets none of the agent's environment. */
+    return build(v, t, log_path, log_path != NULL, err, errlen);
+}
+
+char **task_env_own(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                    size_t errlen)
+{
+    return build(v, t, log_path, false, err, errlen);
 }
 
 void task_env_free(char **env)

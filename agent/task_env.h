@@ -35,6 +35,10 @@ void task_vars_free(task_vars *v);
  * contract's variables and env = (no agent environment). */
 char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen);
+/* The same without the agent's environment: only what dagd sets for the try
+ * (a try's record names these). */
+char **task_env_own(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                    size_t errlen);
 void task_env_free(char **env);
 
 #endif

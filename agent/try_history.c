@@ -12,11 +12,11 @@
 /* The names of the variables the try gets beside the agent's own
  * environment (which a local try inherits and a container does not), as
  * its executor builds them: a local try also gets its log file and
- * $DAGD_OUTPUT. */
+ * $DAGD_OUTPUT. Not the inherited ones: they would fill every row. */
 static char *env_names(const task_vars *v, const dag_task *task, const char *log_path)
 {
     char err[64];
-    char **env = task_env_build(v, task, log_path, err, sizeof err);
+    char **env = task_env_own(v, task, log_path, err, sizeof err);
     json_t *names = json_array();
     for (char **e = env; e && *e; e++) {
         const char *eq = strchr(*e, '=');
@@ -28,12 +28,11 @@ static char *env_names(const task_vars *v, const dag_task *task, const char *log
     return text;
 }
 
-void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *log_path)
+void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command,
+                       const char *log_path)
 {
     const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
-    char err[256] = "";
-    char *command = template_render(task->command, &vars->ctx, true, err, sizeof err);
     const char *executor = executor_for(task)->name;
     bool local = strcmp(executor, "local") == 0;
     char *names = env_names(vars, task, local ? log_path : NULL);
@@ -46,7 +45,6 @@ void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const
     if (store_try_begin(ag->db, r->de->dag_id, r->run_id, task->id, &rec))
         log_error("store: recording a try: %s", store_error(ag->db));
     free(names);
-    free(command);
 }
 
 void try_history_forget(agent *ag, run *r, size_t i)

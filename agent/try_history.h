@@ -7,9 +7,11 @@
 #include "agent.h"
 #include "task_env.h"
 
-/* Record the try r->tis[I].try_number of task I, starting now, as VARS
- * render it (the launch's own, runner.c) with its log at LOG_PATH. */
-void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *log_path);
+/* Record the try r->tis[I].try_number of task I, starting now: COMMAND as
+ * VARS rendered it (NULL: it did not render), its log at LOG_PATH (the
+ * launch's own plan, runner.c). */
+void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command,
+                       const char *log_path);
 /* The claim of that try was undone before anything ran. */
 void try_history_forget(agent *ag, run *r, size_t i);
 

@@ -14,7 +14,7 @@ T=$(mktemp -d "${BENCH_DIR:-/tmp}/dagd-bench.XXXXXX")
 SOCK=$T/state/dagd.sock
 REPEAT=${REPEAT:-7}
 PID=
-trap '[ -n "$PID" ] && kill -KILL $PID 2>/dev/null; rm -rf "$T"' EXIT
+trap 'rc=$?; [ -n "$PID" ] && kill -KILL $PID 2>/dev/null; [ $rc -ne 0 ] && tail -n 20 "$T/agent.log"; rm -rf "$T"' EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 start_agent() { # DAGS_DIR PARALLELISM
@@ -104,6 +104,25 @@ c2=$(cpu_ms)
 fan=$(time_dag fan)
 c3=$(cpu_ms)
 mfan=$(time_make "$T/fan.mk")
+# System calls per try in the agent: strace -c on each of its threads (not
+# -f, which would count the tries' shells too), over 3 more chains.
+per_try=n/a
+if command -v strace >/dev/null; then
+    threads=$(for t in /proc/"$PID"/task/*; do printf -- '-p %s ' "${t##*/}"; done)
+    # shellcheck disable=SC2086
+    strace -c -o "$T/calls.txt" $threads 2>/dev/null &
+    SPID=$!
+    sleep 0.5 # attached (strace prints nothing to wait for)
+    for d in 21 22 23; do
+        run=$("$BIN/dagctl" -s "$SOCK" trigger chain --date "2026-01-$d")
+        "$BIN/dagctl" -s "$SOCK" wait chain "$run" --timeout 600 >/dev/null
+    done
+    kill -INT "$SPID"
+    wait "$SPID" || true
+    per_try=$(awk '$NF != "total" && $4 ~ /^[0-9]+$/ { n[$NF] = $4; all += $4 }
+        END { printf "%.1f:", all / 600; for (k in n) if (n[k] >= 60) printf " %s %.1f,", k, n[k] / 600 }' \
+        "$T/calls.txt" | sed 's/,$//')
+fi
 stop_agent
 # microseconds of agent CPU per task (REPEAT runs of 200, or 202, tasks)
 chain_cpu=$(((c1 - c0) * 1000 / (REPEAT * 200)))
@@ -171,6 +190,7 @@ echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $REPEAT, state 
 printf '  chain 200 x true        dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")"
 printf '  fan-out/in 200 x true   dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")"
 printf '  agent CPU per task        chain %d us   fan-out/in %d us\n' "$chain_cpu" "$fan_cpu"
+printf '  agent system calls per try (strace -c, every agent thread, chain): %s\n' "$per_try"
 printf '  agent RSS, 100 DAGs x 10 tasks: %d KiB (%.1f MiB)\n' "$rss" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
 printf '  idle agent over 5 s: %d CPU ticks, %d context switches\n' $((t1 - t0)) $((c1 - c0))
 printf '  1,000 DAGs in %d zones: loaded in %d ms, RSS %d KiB, dags %d ms; zone files opened %s times (start + 3 x dags)\n' \

@@ -11,12 +11,15 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 mkdir -p "$T/dags" "$T/state"
 
+# Results go to the suite's own output whatever a caller redirects: a
+# `check ... >/dev/null` (to quiet jq) must not swallow its verdict.
+exec {TAP_FD}>&1
 ok() {
-    echo "ok - $*"
+    echo "ok - $*" >&"$TAP_FD"
     agent_answers "$*"
 }
 not_ok() {
-    echo "not ok - $*"
+    echo "not ok - $*" >&"$TAP_FD"
     agent_answers "$*"
 }
 
@@ -29,10 +32,10 @@ agent_answers() {
     [ -n "$AGENT_PID" ] && [ -z "$IN_LIVENESS" ] && [ "${LIVENESS:-1}" = 1 ] || return 0
     IN_LIVENESS=1
     if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-        echo "not ok - the agent is alive after: $1"
+        echo "not ok - the agent is alive after: $1" >&"$TAP_FD"
         AGENT_PID=
     elif ! timeout -k 1 "${LIVENESS_TIMEOUT:-1}" "$BIN/dagctl" -s "$SOCK" status >/dev/null 2>&1; then
-        echo "not ok - the agent answers status within ${LIVENESS_TIMEOUT:-1} s after: $1"
+        echo "not ok - the agent answers status within ${LIVENESS_TIMEOUT:-1} s after: $1" >&"$TAP_FD"
     fi
     IN_LIVENESS=
 }

@@ -26,7 +26,9 @@ catchup = false
 [task t]
 command = true
 DAG
-start_agent || exit 1
+# A local try inherits the agent's environment; its record names only
+# what dagd gives it (the agent's own variables would fill every row).
+DAGD_TEST_INHERITED=yes start_agent || exit 1
 run=$(ctl trigger flaky --date 2026-03-04 --param who=ops)
 ctl wait flaky "$run" --timeout 30 >/dev/null
 t=$(jctl task flaky "$run" flaky)
@@ -41,6 +43,8 @@ check_eq "the command as rendered, templates filled in (try 2)" \
 check_eq "the executor" "local" "$(jq -r '.tries[2].executor' <<<"$t")"
 check "start and end are times, duration a number" jq -e '.tries[0].start != null and .tries[0].end != null and (.tries[0].duration_s | type == "number")' <<<"$t" >/dev/null
 check "env names are listed" jq -e '.tries[0].env_names | index("SECRET_TOKEN") and index("DAGD_PARAM_WHO") and index("DS")' <<<"$t" >/dev/null
+check "the agent's own environment is not listed" jq -e '.tries[0].env_names | (index("DAGD_TEST_INHERITED") | not) and (index("PATH") | not)' <<<"$t" >/dev/null
+check "a local try's log file and output are listed" jq -e '.tries[0].env_names | index("DAGD_LOG_FILE") and index("DAGD_OUTPUT")' <<<"$t" >/dev/null
 if grep -q hunter2 <<<"$t"; then not_ok "env values are never shown (json)"; else ok "env values are never shown (json)"; fi
 human=$(ctl task flaky "$run" flaky)
 if grep -q "hi .ops. on 2026-03-04 try 1" <<<"$human" && ! grep -q hunter2 <<<"$human"; then

@@ -129,6 +129,9 @@ static void exercise(store *s, dag_entry *de, const run *last)
     /* A page deep in the history: a seek, not a walk from the newest run. */
     json_decref(store_grid_runs(s, de, day0 + 12 * USEC_PER_DAY, 1, 5, NULL));
     json_decref(store_grid_runs(s, de, day0 + 12 * USEC_PER_DAY, 1, 5, "success"));
+    /* The newest runs with a cell in a state (dagtop's /state:): each run
+     * row a seek by run, whatever the number of such cells in the DAG. */
+    json_decref(store_grid_runs(s, de, -1, 0, 5, "success"));
     /* Versions, outputs, tries, a run's origin, file triggers. */
     json_decref(store_versions_json(s, "d", "UTC"));
     assert_true(store_delete_unused_versions(s) >= 0);

@@ -54,6 +54,13 @@ static void on_done(void *arg, const exec_result *res)
     *(int *)arg = res->exit_code;
 }
 
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
 /* The shell writes "started" and then "exit N", each a whole record in
  * place; the path may hold a quote. */
 static void run_shell(const char *status, const char *command, int *exit_code)
@@ -75,7 +82,10 @@ static void run_shell(const char *status, const char *command, int *exit_code)
     *exit_code = -2;
     exec_local_start(&loop, &req);
     uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    /* As the agent ends: whatever the executor keeps open is closed. */
+    uv_walk(&loop, close_walk, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
     free(log);
 }
 
