@@ -130,9 +130,11 @@ static void on_log_data(void *arg, const char *data, size_t len)
     frame_demux_feed(&t->demux, data, len, on_frame, t);
 }
 
+/* Not before the start's reply: the container is removed after the report,
+ * which a start still in flight would hold up. */
 static void check_finished(docker_task *t)
 {
-    if (t->wait_done && t->logs_done)
+    if (t->phase == PH_RUN && t->wait_done && t->logs_done)
         dk_report(t);
 }
 
@@ -146,12 +148,19 @@ static void on_drain_timeout(uv_timer_t *timer)
     check_finished(t);
 }
 
+static void send_start(docker_task *t);
+
 static void on_logs_done(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->logs = NULL;
     if (dk_cancelled(t, rep))
         return;
+    if (t->phase == PH_START && !t->attached && !t->step) {
+        /* No attach (an engine without it): start, then read the log. */
+        send_start(t);
+        return;
+    }
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
         dk_log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
@@ -159,13 +168,33 @@ static void on_logs_done(void *arg, const docker_reply *rep)
     check_finished(t);
 }
 
+/* The exit code is in: the rest of the log stream gets LOG_DRAIN_MS. */
+static void wait_over(docker_task *t)
+{
+    t->wait_done = true;
+    if (!t->logs_done) {
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+    }
+    check_finished(t);
+}
+
 static void on_waited(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->wait = NULL;
+    dk_teardown_over(t);
+    if (t->reported) { /* the die event reported it: this was the teardown */
+        uv_timer_stop(&t->timer);
+        if (t->remove_after_teardown && !rep->cancelled)
+            dk_remove_container(t);
+        dk_maybe_free(t);
+        return;
+    }
     if (dk_cancelled(t, rep))
         return;
-    t->wait_done = true;
+    if (t->phase == PH_START && rep->status != 200)
+        return; /* asked again once it runs (a failing start says why) */
     json_t *j = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
     json_t *code = json_object_get(j, "StatusCode");
     if (json_is_integer(code)) {
@@ -183,11 +212,56 @@ static void on_waited(void *arg, const docker_reply *rep)
             dk_log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
     }
     json_decref(j);
-    if (!t->logs_done) {
-        uv_timer_stop(&t->timer);
-        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+    wait_over(t);
+}
+
+/* The die event came: its exit code is the wait's, heard before the engine
+ * tears the container down; the log stream still has to end (it does
+ * before the event: the engine closes the log first). */
+static void died(docker_task *t)
+{
+    if (t->wait_done || t->reported)
+        return;
+    t->res.exit_code = t->died_code;
+    wait_over(t);
+}
+
+static void on_died(uv_timer_t *timer)
+{
+    died(timer->data);
+}
+
+/* From inside curl's write callback: only flags and a timer here. */
+static void on_exit_event(void *arg, int code)
+{
+    docker_task *t = arg;
+    if (t->died || t->wait_done || t->reported || t->abandoned)
+        return;
+    t->died = true;
+    t->died_code = code;
+    if (t->wait && !t->tearing) { /* it answers once the teardown is over */
+        t->tearing = true;
+        docker_teardown_begin(t->api);
     }
-    check_finished(t);
+    if (t->phase == PH_RUN) { /* before that, dk_follow sees DIED */
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_died, 0, 0);
+    }
+}
+
+void dk_teardown_over(docker_task *t)
+{
+    if (!t->tearing)
+        return;
+    t->tearing = false;
+    docker_teardown_end(t->api);
+}
+
+void dk_set_id(docker_task *t, const char *id)
+{
+    free(t->id);
+    t->id = xstrdup(id);
+    docker_watch_exit(t->api, &t->exit_watch, t->id, on_exit_event, t);
 }
 
 static void on_stopped(void *arg, const docker_reply *rep)
@@ -225,6 +299,10 @@ void dk_follow(docker_task *t, uint64_t skip)
     t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
     free(path);
     t->logs_done = !t->logs;
+    if (t->died) {
+        died(t);
+        return;
+    }
     path = xasprintf("/containers/%s/wait", t->id);
     t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
     free(path);
@@ -238,23 +316,51 @@ void dk_follow(docker_task *t, uint64_t skip)
 
 /* ---- create and start ---- */
 
+static void open_log_stream(docker_task *t)
+{
+    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    t->logs_done = !t->logs;
+}
+
 static void on_started(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->step = NULL;
     if (dk_cancelled(t, rep))
         return;
-    if (rep->transport_error)
+    if (rep->transport_error) {
         dk_fail_unreachable(t, "starting the container", rep);
-    else if (rep->status != 204 && rep->status != 304)
+        return;
+    }
+    if (rep->status != 204 && rep->status != 304) {
         dk_fail(t, "docker: cannot start container %.12s: %s", t->id, rep->error);
-    else
-        dk_follow(t, 0);
+        return;
+    }
+    t->phase = PH_RUN;
+    if (!t->attached)
+        open_log_stream(t);
+    if (t->died && !t->wait_done) { /* the die event came before the start's reply */
+        died(t);
+        return;
+    }
+    if (!t->wait && !t->wait_done) {
+        char *path = xasprintf("/containers/%s/wait", t->id);
+        t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+        free(path);
+        if (!t->wait) {
+            dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+            return;
+        }
+    }
+    if (t->killing)
+        stop_container(t);
+    check_finished(t);
 }
 
-void dk_begin_start(docker_task *t)
+static void send_start(docker_task *t)
 {
-    t->phase = PH_START;
     if (t->killing) {
         dk_fail(t, "stopped before the container started");
         return;
@@ -264,6 +370,68 @@ void dk_begin_start(docker_task *t)
     free(path);
     if (!t->step)
         dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+static void on_gate_open(void *arg)
+{
+    docker_task *t = arg;
+    uv_timer_stop(&t->timer);
+    if (!t->step && !t->reported)
+        send_start(t);
+}
+
+static void on_gate_cap(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    docker_gate_cancel(&t->gate);
+    on_gate_open(t);
+}
+
+/* Attached: start once no other container of ours is being torn down
+ * (at most GATE_MAX_MS later). */
+static void on_attached_turn(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    if (t->step || t->reported)
+        return;
+    docker_after_teardowns(t->api, &t->gate, on_gate_open, t);
+    if (t->gate.ev)
+        uv_timer_start(&t->timer, on_gate_cap, GATE_MAX_MS, 0);
+}
+
+/* From inside curl's header callback. */
+static void on_attached(void *arg)
+{
+    docker_task *t = arg;
+    t->attached = true;
+    uv_timer_stop(&t->timer);
+    uv_timer_start(&t->timer, on_attached_turn, 0, 0);
+}
+
+/* As the docker CLI runs a container: its output stream attached and its
+ * exit awaited before it starts, so nothing after the start's reply stands
+ * between the exit and the report. The attach stream carries every byte
+ * (the engine closes it once it has copied the last); a log stream opened
+ * after the start can lose the end of a burst written right before the
+ * exit. The start waits for the attach's reply (the CLI does too). */
+void dk_begin_start(docker_task *t)
+{
+    t->phase = PH_START;
+    if (t->killing) {
+        dk_fail(t, "stopped before the container started");
+        return;
+    }
+    frame_demux_init(&t->demux, 0);
+    char *path = xasprintf("/containers/%s/attach?stream=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "POST", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    if (t->logs)
+        docker_call_on_ready(t->logs, on_attached);
+    path = xasprintf("/containers/%s/wait?condition=next-exit", t->id);
+    t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+    free(path);
+    if (!t->logs)
+        send_start(t);
 }
 
 static bool no_such_image(const docker_reply *rep)
@@ -298,7 +466,7 @@ static void on_created(void *arg, const docker_reply *rep)
                 rep->error[0] ? rep->error : "no Id in the reply");
         return;
     }
-    t->id = xstrdup(id);
+    dk_set_id(t, id);
     json_t *warnings = json_object_get(j, "Warnings");
     size_t k;
     json_t *w;
@@ -455,6 +623,9 @@ static void release(docker_task *t)
     docker_call_cancel(t->wait);
     docker_call_cancel(t->stop);
     t->step = t->logs = t->wait = t->stop = NULL;
+    dk_teardown_over(t);
+    docker_unwatch_exit(&t->exit_watch);
+    docker_gate_cancel(&t->gate);
     dk_close_log(t);
 }
 
