@@ -22,6 +22,7 @@ static void on_timer_closed(uv_handle_t *h)
         return;
     docker_unwatch_exit(&t->exit_watch);
     docker_gate_cancel(&t->gate);
+    docker_teardown_end(&t->teardown);
     free(t->image);
     json_decref(t->create);
     free(t->log_path);
@@ -70,7 +71,7 @@ void dk_remove_container(docker_task *t)
         return;
     /* Not while the engine still tears it down: the removal would hold the
      * container until its end, and so the wait that opens the next start. */
-    if (t->tearing && !t->abandoned) {
+    if (dk_tearing(t) && !t->abandoned) {
         t->remove_after_teardown = true;
         return;
     }
@@ -103,7 +104,7 @@ void dk_report(docker_task *t)
     /* Normally both are over; not when a request could not even start. */
     docker_call_cancel(t->logs);
     t->logs = NULL;
-    if (!t->tearing) { /* else it ends the teardown (and is free to go) */
+    if (!dk_tearing(t)) { /* else it ends the teardown (and is free to go) */
         docker_call_cancel(t->wait);
         t->wait = NULL;
     }
@@ -121,7 +122,7 @@ void dk_report(docker_task *t)
     else if (t->res.timed_out)
         dk_log_line(t, "task timed out before its container ran");
     dk_close_log(t);
-    if (t->tearing)
+    if (dk_tearing(t))
         uv_timer_start(&t->timer, on_teardown_cap, GATE_MAX_MS, 0);
     t->done(t->arg, &t->res);
     dk_remove_container(t);

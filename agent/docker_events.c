@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,9 @@ struct docker_events {
     docker_call *stream; /* NULL: closed (reopened by the next watch) */
     strbuf line;
     LIST_HEAD(, docker_exit_watch) watches;
-    int tearing_down;
-    TAILQ_HEAD(, docker_gate) gated;
+    unsigned long long next_seq;
+    TAILQ_HEAD(, docker_teardown) teardowns; /* in SEQ order */
+    TAILQ_HEAD(, docker_gate) gated;         /* in SEQ order */
 };
 
 static docker_events *events_of(docker_api *api)
@@ -28,6 +30,7 @@ static docker_events *events_of(docker_api *api)
         docker_events *ev = xcalloc(1, sizeof *ev);
         ev->api = api;
         LIST_INIT(&ev->watches);
+        TAILQ_INIT(&ev->teardowns);
         TAILQ_INIT(&ev->gated);
         *slot = ev;
     }
@@ -113,19 +116,32 @@ void docker_unwatch_exit(docker_exit_watch *w)
     w->ev = NULL;
 }
 
-void docker_teardown_begin(docker_api *api)
+void docker_teardown_begin(docker_api *api, docker_teardown *td)
 {
-    events_of(api)->tearing_down++;
+    docker_teardown_end(td);
+    docker_events *ev = events_of(api);
+    td->ev = ev;
+    td->seq = ev->next_seq++;
+    TAILQ_INSERT_TAIL(&ev->teardowns, td, entry);
 }
 
-void docker_teardown_end(docker_api *api)
+/* G waits for the teardowns begun before it. */
+static bool gate_open(const docker_events *ev, const docker_gate *g)
 {
-    docker_events *ev = events_of(api);
-    if (ev->tearing_down > 0)
-        ev->tearing_down--;
+    const docker_teardown *oldest = TAILQ_FIRST(&ev->teardowns);
+    return !oldest || oldest->seq >= g->seq;
+}
+
+void docker_teardown_end(docker_teardown *td)
+{
+    docker_events *ev = td->ev;
+    if (!ev)
+        return;
+    TAILQ_REMOVE(&ev->teardowns, td, entry);
+    td->ev = NULL;
     docker_gate *g;
     /* One at a time: a FN may queue or begin again. */
-    while (ev->tearing_down == 0 && (g = TAILQ_FIRST(&ev->gated))) {
+    while ((g = TAILQ_FIRST(&ev->gated)) && gate_open(ev, g)) {
         docker_gate_cancel(g);
         g->fn(g->arg);
     }
@@ -135,11 +151,12 @@ void docker_after_teardowns(docker_api *api, docker_gate *g, void (*fn)(void *ar
 {
     docker_gate_cancel(g);
     docker_events *ev = events_of(api);
-    if (ev->tearing_down == 0) {
+    if (TAILQ_EMPTY(&ev->teardowns)) {
         fn(arg);
         return;
     }
     g->ev = ev;
+    g->seq = ev->next_seq;
     g->fn = fn;
     g->arg = arg;
     TAILQ_INSERT_TAIL(&ev->gated, g, entry);
@@ -159,6 +176,11 @@ void docker_events_free(docker_events *ev)
         return;
     while (!TAILQ_EMPTY(&ev->gated))
         docker_gate_cancel(TAILQ_FIRST(&ev->gated));
+    docker_teardown *td;
+    while ((td = TAILQ_FIRST(&ev->teardowns))) {
+        TAILQ_REMOVE(&ev->teardowns, td, entry);
+        td->ev = NULL;
+    }
     docker_call_cancel(ev->stream);
     while (!LIST_EMPTY(&ev->watches))
         docker_unwatch_exit(LIST_FIRST(&ev->watches));

@@ -35,20 +35,29 @@ void docker_unwatch_exit(docker_exit_watch *w);
 /* The engine tears a container down (network, mounts) after its exit: a
  * start meanwhile contends with that and measured slower than waiting
  * for it. A container's teardown runs from its die event (BEGIN) until
- * its wait answers (END: once for each BEGIN, also when the wait is
- * dropped). */
-void docker_teardown_begin(docker_api *api);
-void docker_teardown_end(docker_api *api);
+ * its wait answers (END, also when the wait is dropped). TD and G below
+ * are the caller's, zeroed before the first use. */
+typedef struct docker_teardown {
+    docker_events *ev; /* NULL: not running */
+    unsigned long long seq;
+    TAILQ_ENTRY(docker_teardown) entry;
+} docker_teardown;
+
+void docker_teardown_begin(docker_api *api, docker_teardown *td);
+/* No-op when TD does not run. */
+void docker_teardown_end(docker_teardown *td);
 
 typedef struct docker_gate {
     docker_events *ev; /* NULL: not queued */
+    unsigned long long seq;
     void (*fn)(void *arg);
     void *arg;
     TAILQ_ENTRY(docker_gate) entry;
 } docker_gate;
 
-/* FN(ARG) now when no teardown runs, else once none does (from a reply's
- * DONE: calls may be started there). G is the caller's, zeroed first. */
+/* FN(ARG) now when no teardown runs, else once those running now are over
+ * (later ones do not hold it: no start starves behind a busy engine); from
+ * a reply's DONE, where calls may be started. */
 void docker_after_teardowns(docker_api *api, docker_gate *g, void (*fn)(void *arg), void *arg);
 /* Leave the queue (no-op when not queued). */
 void docker_gate_cancel(docker_gate *g);

@@ -239,10 +239,8 @@ static void on_exit_event(void *arg, int code)
         return;
     t->died = true;
     t->died_code = code;
-    if (t->wait && !t->tearing) { /* it answers once the teardown is over */
-        t->tearing = true;
-        docker_teardown_begin(t->api);
-    }
+    if (t->wait && !dk_tearing(t)) /* it answers once the teardown is over */
+        docker_teardown_begin(t->api, &t->teardown);
     if (t->phase == PH_RUN) { /* before that, dk_follow sees DIED */
         uv_timer_stop(&t->timer);
         uv_timer_start(&t->timer, on_died, 0, 0);
@@ -251,10 +249,7 @@ static void on_exit_event(void *arg, int code)
 
 void dk_teardown_over(docker_task *t)
 {
-    if (!t->tearing)
-        return;
-    t->tearing = false;
-    docker_teardown_end(t->api);
+    docker_teardown_end(&t->teardown);
 }
 
 void dk_set_id(docker_task *t, const char *id)

@@ -18,7 +18,7 @@
 /* Pull progress ("Downloading [==>  ]") is logged at most this often. */
 #define PROGRESS_EVERY_MS 1000
 /* A start waits this long at most for other containers' teardowns. */
-#define GATE_MAX_MS 2000
+#define GATE_MAX_MS 500
 /* Bounded calls; streams and waits have no limit. */
 #define CALL_TIMEOUT_S 60
 /* After a restart an engine that does not answer yet (restarting too) is
@@ -47,13 +47,14 @@ struct docker_task {
     docker_call *logs, *wait, *stop;
     docker_exit_watch exit_watch; /* the die event: the exit code early */
     docker_gate gate;             /* the start, queued behind teardowns */
+    docker_teardown teardown;     /* from the die event until the wait answers */
     int died_code;
     frame_demux demux;
     uv_timer_t timer;    /* a deferred step or report; the log drain */
     uv_timer_t deadline; /* the task's timeout, from the try's start: pulls count */
     int open_handles;
-    bool pulled, killing, attached, died, tearing, remove_after_teardown, wait_done, logs_done,
-        reported, abandoned, freed;
+    bool pulled, killing, attached, died, remove_after_teardown, wait_done, logs_done, reported,
+        abandoned, freed;
     exec_result res;
     strbuf line; /* the current unterminated stdout line (branch tasks) */
     char *last_line;
@@ -84,6 +85,7 @@ docker_task *dk_task_new(docker_api *api, uv_loop_t *loop, const char *log_path,
 void dk_arm_deadline(docker_task *t, int64_t timeout_us);
 /* The container's teardown is over (or no longer tracked). */
 void dk_teardown_over(docker_task *t);
+#define dk_tearing(t) ((t)->teardown.ev != NULL)
 /* The container ID exists: remember it and watch for its exit. */
 void dk_set_id(docker_task *t, const char *id);
 void dk_begin_start(docker_task *t);

@@ -1,6 +1,7 @@
 /* The start gate of docker_events.c: a container's start waits while another
  * of ours is being torn down, runs at once when none is, in the order the
- * starts queued, and a cancelled one never runs. */
+ * starts queued, is not held by teardowns begun after it queued, and a
+ * cancelled one never runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,20 +49,44 @@ static void test_waits_for_every_teardown_in_order(void **state)
     (void)state;
     docker_api *api = new_api();
     docker_gate a, b;
+    docker_teardown x, y;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    docker_teardown_begin(api);
-    docker_teardown_begin(api);
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    docker_teardown_begin(api, &x);
+    docker_teardown_begin(api, &y);
     docker_after_teardowns(api, &a, ran, "a");
     docker_after_teardowns(api, &b, ran, "b");
     assert_string_equal(order, "");
-    docker_teardown_end(api);
+    docker_teardown_end(&y);
     assert_string_equal(order, ""); /* one teardown still runs */
-    docker_teardown_end(api);
+    docker_teardown_end(&x);
     assert_string_equal(order, "ab");
     assert_null(a.ev);
     assert_null(b.ev);
-    docker_teardown_end(api); /* an extra end is harmless */
+    docker_teardown_end(&x); /* an extra end is harmless */
+    docker_api_free(api);
+}
+
+static void test_later_teardowns_do_not_hold(void **state)
+{
+    (void)state;
+    docker_api *api = new_api();
+    docker_gate a, b;
+    docker_teardown x, y;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    docker_teardown_begin(api, &x);
+    docker_after_teardowns(api, &a, ran, "a");
+    docker_teardown_begin(api, &y); /* after A queued */
+    docker_after_teardowns(api, &b, ran, "b");
+    docker_teardown_end(&x);
+    assert_string_equal(order, "a"); /* B waits for Y, A does not */
+    docker_teardown_end(&y);
+    assert_string_equal(order, "ab");
     docker_api_free(api);
 }
 
@@ -70,14 +95,16 @@ static void test_cancelled_never_runs(void **state)
     (void)state;
     docker_api *api = new_api();
     docker_gate a, b;
+    docker_teardown x;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    docker_teardown_begin(api);
+    memset(&x, 0, sizeof x);
+    docker_teardown_begin(api, &x);
     docker_after_teardowns(api, &a, ran, "a");
     docker_after_teardowns(api, &b, ran, "b");
     docker_gate_cancel(&a);
     docker_gate_cancel(&a); /* twice: a no-op */
-    docker_teardown_end(api);
+    docker_teardown_end(&x);
     assert_string_equal(order, "b");
     docker_api_free(api);
 }
@@ -87,12 +114,16 @@ static void test_free_with_queued(void **state)
     (void)state;
     docker_api *api = new_api();
     docker_gate a;
+    docker_teardown x;
     memset(&a, 0, sizeof a);
-    docker_teardown_begin(api);
+    memset(&x, 0, sizeof x);
+    docker_teardown_begin(api, &x);
     docker_after_teardowns(api, &a, ran, "a");
     docker_api_free(api);
     assert_null(a.ev);
-    docker_gate_cancel(&a); /* after the api is gone: a no-op */
+    assert_null(x.ev);
+    docker_gate_cancel(&a); /* after the api is gone: no-ops */
+    docker_teardown_end(&x);
     assert_string_equal(order, "");
 }
 
@@ -101,6 +132,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_without_teardown),
         cmocka_unit_test(test_waits_for_every_teardown_in_order),
+        cmocka_unit_test(test_later_teardowns_do_not_hold),
         cmocka_unit_test(test_cancelled_never_runs),
         cmocka_unit_test(test_free_with_queued),
     };
