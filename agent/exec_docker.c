@@ -216,8 +216,8 @@ static void on_waited(void *arg, const docker_reply *rep)
 }
 
 /* The die event came: its exit code is the wait's, heard before the engine
- * tears the container down; the log stream still has to end (it does
- * before the event: the engine closes the log first). */
+ * tears the container down; the output stream still has to end (the
+ * engine ends it before the event, once the last byte is copied). */
 static void died(docker_task *t)
 {
     if (t->wait_done || t->reported)
