@@ -1,7 +1,7 @@
 /* Inside the Docker executor: the state of one try's container, shared by
- * exec_docker.c (pull, create, start, logs, wait, stop), docker_base.c
- * (log lines, reporting, freeing) and docker_attach.c (taking over a
- * container after a restart). Not for use outside these three. */
+ * exec_docker.c (create, start, output, wait, stop), docker_pull.c,
+ * docker_base.c (log lines, reporting, freeing) and docker_attach.c (taking
+ * over a container after a restart). Not for use outside these. */
 #ifndef DAGD_EXEC_DOCKER_INT_H
 #define DAGD_EXEC_DOCKER_INT_H
 
@@ -79,7 +79,11 @@ void dk_fail_unreachable(docker_task *t, const char *what, const docker_reply *r
 /* A reply cancelled because the agent stops: behave as abandoned. */
 bool dk_cancelled(docker_task *t, const docker_reply *rep);
 
+/* docker_pull.c: pull, then create */
+void dk_begin_pull(docker_task *t);
+
 /* exec_docker.c */
+void dk_begin_create(docker_task *t);
 docker_task *dk_task_new(docker_api *api, uv_loop_t *loop, const char *log_path, exec_done_fn done,
                          void *arg);
 void dk_arm_deadline(docker_task *t, int64_t timeout_us);
