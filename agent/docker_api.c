@@ -1,4 +1,5 @@
 #include "docker_api.h"
+#include "docker_events.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -16,6 +17,7 @@ struct docker_api {
     char *sock;                     /* unix socket path, NULL for tcp */
     char *base;                     /* http://…/v1.41 */
     LIST_HEAD(, docker_call) calls; /* started, not done nor cancelled */
+    docker_events *events;
     bool freeing;
 };
 
@@ -27,6 +29,7 @@ struct docker_call {
     strbuf in;
     docker_data_fn data;
     docker_reply_fn done;
+    void (*ready)(void *arg);
     void *arg;
     LIST_ENTRY(docker_call) entry; /* api->calls */
 };
@@ -103,6 +106,28 @@ static size_t on_write(char *ptr, size_t size, size_t n, void *userp)
     return len;
 }
 
+/* The blank line that ends a reply's headers: a 2xx one is READY. */
+static size_t on_header(char *ptr, size_t size, size_t n, void *userp)
+{
+    docker_call *c = userp;
+    size_t len = size * n;
+    if (c->ready && (len == 2 || len == 1) && (ptr[0] == '\r' || ptr[0] == '\n')) {
+        long status = 0;
+        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300) {
+            void (*ready)(void *) = c->ready;
+            c->ready = NULL;
+            ready(c->arg);
+        }
+    }
+    return len;
+}
+
+void docker_call_on_ready(docker_call *c, void (*ready)(void *arg))
+{
+    c->ready = ready;
+}
+
 /* The engine's error replies are {"message": "…"}. */
 static void engine_message(const docker_call *c, long status, char *out, size_t outlen)
 {
@@ -167,6 +192,8 @@ docker_call *docker_request(docker_api *api, const char *method, const char *pat
         curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, c);
     /* No "Expect: 100-continue": it costs a round trip per create. */
     c->headers = curl_slist_append(NULL, "Expect:");
     if (strcmp(method, "POST") == 0) {
@@ -210,10 +237,16 @@ void docker_api_free(docker_api *api)
         c->done(c->arg, &rep);
         free_call(c);
     }
+    docker_events_free(api->events);
     free(api->host);
     free(api->sock);
     free(api->base);
     free(api);
+}
+
+struct docker_events **docker_api_events(docker_api *api)
+{
+    return &api->events;
 }
 
 char *docker_escape(docker_api *api, const char *s)

@@ -45,8 +45,16 @@ const char *docker_api_host(const docker_api *api);
  * not even start (DONE is not called then). */
 docker_call *docker_request(docker_api *api, const char *method, const char *path, const char *body,
                             docker_data_fn data, docker_reply_fn done, void *arg, long timeout_s);
+/* READY is called once the headers of a 2xx reply to C are in (from inside
+ * curl's header callback: start or cancel no call there). Set it right
+ * after docker_request, before the loop runs again. */
+void docker_call_on_ready(docker_call *c, void (*ready)(void *arg));
 /* Stop a call; its DONE is not called. */
 void docker_call_cancel(docker_call *c);
+
+/* docker_events.c's state for this api (NULL until first needed), freed
+ * with it. */
+struct docker_events **docker_api_events(docker_api *api);
 
 /* PATH-safe copy of S for a query value (new string). */
 char *docker_escape(docker_api *api, const char *s);

@@ -57,7 +57,7 @@ static void on_found(void *arg, const docker_reply *rep)
         }
         return;
     }
-    t->id = xstrdup(id);
+    dk_set_id(t, id);
     const char *off =
         json_string_value(json_object_get(json_object_get(c, "Labels"), DOCKER_LABEL_LOG_OFFSET));
     uint64_t offset = off ? strtoull(off, NULL, 10) : 0;

@@ -20,6 +20,9 @@ static void on_timer_closed(uv_handle_t *h)
     docker_task *t = h->data;
     if (--t->open_handles > 0)
         return;
+    docker_unwatch_exit(&t->exit_watch);
+    docker_gate_cancel(&t->gate);
+    docker_teardown_end(&t->teardown);
     free(t->image);
     json_decref(t->create);
     free(t->log_path);
@@ -66,9 +69,27 @@ void dk_remove_container(docker_task *t)
 {
     if (!t->id || t->keep || t->step)
         return;
+    /* Not while the engine still tears it down: the removal would hold the
+     * container until its end, and so the wait that opens the next start. */
+    if (dk_tearing(t) && !t->abandoned) {
+        t->remove_after_teardown = true;
+        return;
+    }
     char *path = xasprintf("/containers/%s?force=1&v=1", t->id);
     t->step = docker_request(t->api, "DELETE", path, NULL, NULL, on_removed, t, CALL_TIMEOUT_S);
     free(path);
+}
+
+/* A teardown whose wait does not answer holds no start for long. */
+static void on_teardown_cap(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    docker_call_cancel(t->wait);
+    t->wait = NULL;
+    dk_teardown_over(t);
+    if (t->remove_after_teardown)
+        dk_remove_container(t);
+    dk_maybe_free(t);
 }
 
 /* Hand the outcome to the runner, then clean up. */
@@ -82,8 +103,13 @@ void dk_report(docker_task *t)
     uv_timer_stop(&t->deadline);
     /* Normally both are over; not when a request could not even start. */
     docker_call_cancel(t->logs);
-    docker_call_cancel(t->wait);
-    t->logs = t->wait = NULL;
+    t->logs = NULL;
+    if (!dk_tearing(t)) { /* else it ends the teardown (and is free to go) */
+        docker_call_cancel(t->wait);
+        t->wait = NULL;
+    }
+    docker_unwatch_exit(&t->exit_watch);
+    docker_gate_cancel(&t->gate);
     if (t->line.len) { /* output that did not end with a newline */
         free(t->last_line);
         t->last_line = sb_take(&t->line);
@@ -96,6 +122,8 @@ void dk_report(docker_task *t)
     else if (t->res.timed_out)
         dk_log_line(t, "task timed out before its container ran");
     dk_close_log(t);
+    if (dk_tearing(t))
+        uv_timer_start(&t->timer, on_teardown_cap, GATE_MAX_MS, 0);
     t->done(t->arg, &t->res);
     dk_remove_container(t);
     dk_maybe_free(t);

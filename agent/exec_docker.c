@@ -13,107 +13,6 @@
 
 #include "exec_docker_int.h"
 
-static void begin_create(docker_task *t);
-
-/* ---- pull ---- */
-
-static void pull_line(docker_task *t, const char *s, size_t len)
-{
-    json_t *j = json_loadb(s, len, 0, NULL);
-    if (!j)
-        return;
-    const char *err = json_string_value(json_object_get(j, "error"));
-    const char *status = json_string_value(json_object_get(j, "status"));
-    const char *id = json_string_value(json_object_get(j, "id"));
-    const char *progress = json_string_value(json_object_get(j, "progress"));
-    if (err) {
-        free(t->pull_error);
-        t->pull_error = xstrdup(err);
-    } else if (status) {
-        uint64_t now = uv_now(t->loop);
-        if (!progress || now - t->last_progress_ms >= PROGRESS_EVERY_MS) {
-            if (progress)
-                t->last_progress_ms = now;
-            dk_log_line(t, "pull %s: %s%s%s%s%s", t->image, id ? id : "", id ? ": " : "", status,
-                        progress ? " " : "", progress ? progress : "");
-        }
-    }
-    json_decref(j);
-}
-
-static void on_pull_data(void *arg, const char *data, size_t len)
-{
-    docker_task *t = arg;
-    sb_append_len(&t->pull_buf, data, len);
-    char *start = t->pull_buf.data, *nl;
-    while ((nl = memchr(start, '\n', t->pull_buf.len - (size_t)(start - t->pull_buf.data)))) {
-        pull_line(t, start, (size_t)(nl - start));
-        start = nl + 1;
-    }
-    size_t rest = t->pull_buf.len - (size_t)(start - t->pull_buf.data);
-    memmove(t->pull_buf.data, start, rest);
-    t->pull_buf.len = rest;
-    t->pull_buf.data[rest] = '\0';
-}
-
-static void on_pulled(void *arg, const docker_reply *rep)
-{
-    docker_task *t = arg;
-    t->step = NULL;
-    if (dk_cancelled(t, rep))
-        return;
-    if (t->pull_buf.len)
-        pull_line(t, t->pull_buf.data, t->pull_buf.len);
-    if (t->killing)
-        dk_fail(t, "stopped while pulling image %s", t->image);
-    else if (rep->transport_error)
-        dk_fail_unreachable(t, "pulling", rep);
-    else if (rep->status != 200 || t->pull_error)
-        dk_fail(t, "image %s cannot be pulled: %s", t->image,
-                t->pull_error ? t->pull_error : rep->error);
-    else {
-        t->pulled = true;
-        begin_create(t);
-    }
-}
-
-void docker_image_split(const char *image, char **from, char **tag)
-{
-    const char *at = strchr(image, '@');
-    const char *slash = strrchr(image, '/');
-    const char *colon = strrchr(image, ':');
-    if (at) {
-        *from = xstrdup(image);
-        *tag = xstrdup("");
-    } else if (colon && (!slash || colon > slash)) {
-        *from = xstrndup(image, (size_t)(colon - image));
-        *tag = xstrdup(colon + 1);
-    } else {
-        /* Without a tag the engine would pull every tag of the image. */
-        *from = xstrdup(image);
-        *tag = xstrdup("latest");
-    }
-}
-
-static void begin_pull(docker_task *t)
-{
-    t->phase = PH_PULL;
-    char *from, *tag;
-    docker_image_split(t->image, &from, &tag);
-    char *f = docker_escape(t->api, from), *g = docker_escape(t->api, tag);
-    char *path = *tag ? xasprintf("/images/create?fromImage=%s&tag=%s", f, g)
-                      : xasprintf("/images/create?fromImage=%s", f);
-    dk_log_line(t, "pulling image %s", t->image);
-    t->step = docker_request(t->api, "POST", path, NULL, on_pull_data, on_pulled, t, 0);
-    free(path);
-    free(f);
-    free(g);
-    free(from);
-    free(tag);
-    if (!t->step)
-        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
-}
-
 /* ---- run: logs and wait ---- */
 
 static void on_frame(void *arg, int stream, const char *data, size_t len)
@@ -130,9 +29,11 @@ static void on_log_data(void *arg, const char *data, size_t len)
     frame_demux_feed(&t->demux, data, len, on_frame, t);
 }
 
+/* Not before the start's reply: the container is removed after the report,
+ * which a start still in flight would hold up. */
 static void check_finished(docker_task *t)
 {
-    if (t->wait_done && t->logs_done)
+    if (t->phase == PH_RUN && t->wait_done && t->logs_done)
         dk_report(t);
 }
 
@@ -146,12 +47,19 @@ static void on_drain_timeout(uv_timer_t *timer)
     check_finished(t);
 }
 
+static void send_start(docker_task *t);
+
 static void on_logs_done(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->logs = NULL;
     if (dk_cancelled(t, rep))
         return;
+    if (t->phase == PH_START && !t->attached && !t->step) {
+        /* No attach (an engine without it): start, then read the log. */
+        send_start(t);
+        return;
+    }
     t->logs_done = true;
     if (rep->transport_error || rep->status != 200)
         dk_log_line(t, "docker: log stream of container %.12s ended: %s", t->id,
@@ -159,13 +67,33 @@ static void on_logs_done(void *arg, const docker_reply *rep)
     check_finished(t);
 }
 
+/* The exit code is in: the rest of the log stream gets LOG_DRAIN_MS. */
+static void wait_over(docker_task *t)
+{
+    t->wait_done = true;
+    if (!t->logs_done) {
+        uv_timer_stop(&t->timer);
+        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+    }
+    check_finished(t);
+}
+
 static void on_waited(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->wait = NULL;
+    dk_teardown_over(t);
+    if (t->reported) { /* the die event reported it: this was the teardown */
+        uv_timer_stop(&t->timer);
+        if (t->remove_after_teardown && !rep->cancelled)
+            dk_remove_container(t);
+        dk_maybe_free(t);
+        return;
+    }
     if (dk_cancelled(t, rep))
         return;
-    t->wait_done = true;
+    if (t->phase == PH_START && rep->status != 200)
+        return; /* asked again once it runs (a failing start says why) */
     json_t *j = rep->status == 200 ? json_loadb(rep->body, rep->len, 0, NULL) : NULL;
     json_t *code = json_object_get(j, "StatusCode");
     if (json_is_integer(code)) {
@@ -183,11 +111,51 @@ static void on_waited(void *arg, const docker_reply *rep)
             dk_log_line(t, "docker: waiting for container %.12s: %s", t->id, rep->error);
     }
     json_decref(j);
-    if (!t->logs_done) {
+    wait_over(t);
+}
+
+/* The die event came: its exit code is the wait's, heard before the engine
+ * tears the container down; the output stream still has to end (the
+ * engine ends it before the event, once the last byte is copied). */
+static void died(docker_task *t)
+{
+    if (t->wait_done || t->reported)
+        return;
+    t->res.exit_code = t->died_code;
+    wait_over(t);
+}
+
+static void on_died(uv_timer_t *timer)
+{
+    died(timer->data);
+}
+
+/* From inside curl's write callback: only flags and a timer here. */
+static void on_exit_event(void *arg, int code)
+{
+    docker_task *t = arg;
+    if (t->died || t->wait_done || t->reported || t->abandoned)
+        return;
+    t->died = true;
+    t->died_code = code;
+    if (t->wait && !dk_tearing(t)) /* it answers once the teardown is over */
+        docker_teardown_begin(t->api, &t->teardown);
+    if (t->phase == PH_RUN) { /* before that, dk_follow sees DIED */
         uv_timer_stop(&t->timer);
-        uv_timer_start(&t->timer, on_drain_timeout, LOG_DRAIN_MS, 0);
+        uv_timer_start(&t->timer, on_died, 0, 0);
     }
-    check_finished(t);
+}
+
+void dk_teardown_over(docker_task *t)
+{
+    docker_teardown_end(&t->teardown);
+}
+
+void dk_set_id(docker_task *t, const char *id)
+{
+    free(t->id);
+    t->id = xstrdup(id);
+    docker_watch_exit(t->api, &t->exit_watch, t->id, on_exit_event, t);
 }
 
 static void on_stopped(void *arg, const docker_reply *rep)
@@ -225,6 +193,10 @@ void dk_follow(docker_task *t, uint64_t skip)
     t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
     free(path);
     t->logs_done = !t->logs;
+    if (t->died) {
+        died(t);
+        return;
+    }
     path = xasprintf("/containers/%s/wait", t->id);
     t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
     free(path);
@@ -238,23 +210,51 @@ void dk_follow(docker_task *t, uint64_t skip)
 
 /* ---- create and start ---- */
 
+static void open_log_stream(docker_task *t)
+{
+    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    t->logs_done = !t->logs;
+}
+
 static void on_started(void *arg, const docker_reply *rep)
 {
     docker_task *t = arg;
     t->step = NULL;
     if (dk_cancelled(t, rep))
         return;
-    if (rep->transport_error)
+    if (rep->transport_error) {
         dk_fail_unreachable(t, "starting the container", rep);
-    else if (rep->status != 204 && rep->status != 304)
+        return;
+    }
+    if (rep->status != 204 && rep->status != 304) {
         dk_fail(t, "docker: cannot start container %.12s: %s", t->id, rep->error);
-    else
-        dk_follow(t, 0);
+        return;
+    }
+    t->phase = PH_RUN;
+    if (!t->attached)
+        open_log_stream(t);
+    if (t->died && !t->wait_done) { /* the die event came before the start's reply */
+        died(t);
+        return;
+    }
+    if (!t->wait && !t->wait_done) {
+        char *path = xasprintf("/containers/%s/wait", t->id);
+        t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+        free(path);
+        if (!t->wait) {
+            dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+            return;
+        }
+    }
+    if (t->killing)
+        stop_container(t);
+    check_finished(t);
 }
 
-void dk_begin_start(docker_task *t)
+static void send_start(docker_task *t)
 {
-    t->phase = PH_START;
     if (t->killing) {
         dk_fail(t, "stopped before the container started");
         return;
@@ -264,6 +264,68 @@ void dk_begin_start(docker_task *t)
     free(path);
     if (!t->step)
         dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+}
+
+static void on_gate_open(void *arg)
+{
+    docker_task *t = arg;
+    uv_timer_stop(&t->timer);
+    if (!t->step && !t->reported)
+        send_start(t);
+}
+
+static void on_gate_cap(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    docker_gate_cancel(&t->gate);
+    on_gate_open(t);
+}
+
+/* Attached: start once no other container of ours is being torn down
+ * (at most GATE_MAX_MS later). */
+static void on_attached_turn(uv_timer_t *timer)
+{
+    docker_task *t = timer->data;
+    if (t->step || t->reported)
+        return;
+    docker_after_teardowns(t->api, &t->gate, on_gate_open, t);
+    if (t->gate.ev)
+        uv_timer_start(&t->timer, on_gate_cap, GATE_MAX_MS, 0);
+}
+
+/* From inside curl's header callback. */
+static void on_attached(void *arg)
+{
+    docker_task *t = arg;
+    t->attached = true;
+    uv_timer_stop(&t->timer);
+    uv_timer_start(&t->timer, on_attached_turn, 0, 0);
+}
+
+/* As the docker CLI runs a container: its output stream attached and its
+ * exit awaited before it starts, so nothing after the start's reply stands
+ * between the exit and the report. The attach stream carries every byte
+ * (the engine closes it once it has copied the last); a log stream opened
+ * after the start can lose the end of a burst written right before the
+ * exit. The start waits for the attach's reply (the CLI does too). */
+void dk_begin_start(docker_task *t)
+{
+    t->phase = PH_START;
+    if (t->killing) {
+        dk_fail(t, "stopped before the container started");
+        return;
+    }
+    frame_demux_init(&t->demux, 0);
+    char *path = xasprintf("/containers/%s/attach?stream=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "POST", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    if (t->logs)
+        docker_call_on_ready(t->logs, on_attached);
+    path = xasprintf("/containers/%s/wait?condition=next-exit", t->id);
+    t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+    free(path);
+    if (!t->logs)
+        send_start(t);
 }
 
 static bool no_such_image(const docker_reply *rep)
@@ -282,7 +344,7 @@ static void on_created(void *arg, const docker_reply *rep)
         return;
     }
     if (no_such_image(rep) && t->pull == PULL_MISSING && !t->pulled && !t->killing) {
-        begin_pull(t);
+        dk_begin_pull(t);
         return;
     }
     if (no_such_image(rep)) {
@@ -298,7 +360,7 @@ static void on_created(void *arg, const docker_reply *rep)
                 rep->error[0] ? rep->error : "no Id in the reply");
         return;
     }
-    t->id = xstrdup(id);
+    dk_set_id(t, id);
     json_t *warnings = json_object_get(j, "Warnings");
     size_t k;
     json_t *w;
@@ -315,7 +377,7 @@ static void on_created(void *arg, const docker_reply *rep)
     dk_begin_start(t);
 }
 
-static void begin_create(docker_task *t)
+void dk_begin_create(docker_task *t)
 {
     t->phase = PH_CREATE;
     if (t->killing) {
@@ -348,9 +410,9 @@ static void on_deferred_begin(uv_timer_t *timer)
 {
     docker_task *t = timer->data;
     if (t->phase == PH_PULL && !t->step)
-        begin_pull(t);
+        dk_begin_pull(t);
     else if (t->phase == PH_CREATE && !t->step)
-        begin_create(t);
+        dk_begin_create(t);
     else if (t->phase == PH_START && !t->step)
         dk_begin_start(t);
 }
@@ -455,6 +517,9 @@ static void release(docker_task *t)
     docker_call_cancel(t->wait);
     docker_call_cancel(t->stop);
     t->step = t->logs = t->wait = t->stop = NULL;
+    dk_teardown_over(t);
+    docker_unwatch_exit(&t->exit_watch);
+    docker_gate_cancel(&t->gate);
     dk_close_log(t);
 }
 

@@ -280,17 +280,23 @@ static void apply_new(agent *ag, load_job *j)
  * goes once its active runs are done. */
 static void drop_removed(agent *ag)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < ag->n_dags; i++) {
+    size_t kept = 0, n = ag->n_dags;
+    dag_entry **gone = xcalloc(n ? n : 1, sizeof *gone);
+    size_t n_gone = 0;
+    for (size_t i = 0; i < n; i++) {
         dag_entry *de = ag->dags[i];
-        if (de->removed && runs_open(ag, de) == 0) {
-            events_dag(ag, de, "removed");
-            dag_entry_free(de);
-        } else {
+        if (de->removed && runs_open(ag, de) == 0)
+            gone[n_gone++] = de;
+        else
             ag->dags[kept++] = de;
-        }
     }
     ag->n_dags = kept;
+    /* Announced once the list holds only live entries: subscribers read it. */
+    for (size_t k = 0; k < n_gone; k++) {
+        events_dag(ag, gone[k], "removed");
+        dag_entry_free(gone[k]);
+    }
+    free(gone);
 }
 
 static int by_id(const void *a, const void *b)

@@ -21,7 +21,7 @@ P=dk$$_
 containers() { docker ps -aq --filter "label=dagd.dag_id=$1"; }
 no_containers() { [ -z "$(containers "$1")" ]; }
 cleanup_docker() {
-    for d in io limits opts keep slow crash ended adm marked edited; do
+    for d in io limits opts keep slow crash ended adm marked edited burst chain; do
         c=$(containers "$P$d")
         [ -n "$c" ] && docker rm -f $c >/dev/null 2>&1
     done
@@ -54,6 +54,36 @@ env = FOO=bar
 [task fail]
 image = $IMAGE
 command = sh -c 'echo failing; exit 7'
+DAG
+# Many lines written right before the exit: the end of the output races the
+# container's teardown (the engine's log follower dropped it now and then).
+BURST=16 BURST_LINES=20000
+for i in $(seq 1 $BURST); do
+    printf '[task b%s]\nimage = %s\ncommand = seq 1 %s\n' "$i" "$IMAGE" "$BURST_LINES"
+done >"$T/dags/${P}burst.ini"
+cat >>"$T/dags/${P}burst.ini" <<DAG
+[task last]
+image = $IMAGE
+command = sh -c 'seq 1 $BURST_LINES; exit 255'
+DAG
+# A chain: each container starts once the one before has ended (and is torn
+# down); a failure stops it.
+cat >"$T/dags/${P}chain.ini" <<DAG
+[task c1]
+image = $IMAGE
+command = sh -c 'echo one'
+[task c2]
+image = $IMAGE
+upstream = c1
+command = sh -c 'echo two; exit 0'
+[task c3]
+image = $IMAGE
+upstream = c2
+command = sh -c 'echo three; exit 7'
+[task c4]
+image = $IMAGE
+upstream = c3
+command = true
 DAG
 cat >"$T/dags/${P}limits.ini" <<DAG
 [task caps]
@@ -145,6 +175,31 @@ check "the contract's variables reach the container" grep -q "^DAGD_TASK_ID=out$
 check "the agent's environment does not" bash -c "! grep -q '^ASAN_OPTIONS=' <<<'$log'"
 check "the exit status is logged" grep -q '^\[dagd\] exit status 7$' <<<"$(log_of io "$run" fail)"
 check "no container is left behind" wait_for 10 no_containers "${P}io"
+
+# --- a burst of output right before the exit is all in the log ---
+run=$(ctl trigger "${P}burst")
+check_eq "the burst run ends failed (its last task exits 255)" failed "$(wait_run burst "$run" 120)"
+complete=0
+for i in $(seq 1 $BURST); do
+    [ "$(log_of burst "$run" "b$i" | grep -c '^[0-9][0-9]*$')" = "$BURST_LINES" ] &&
+        complete=$((complete + 1))
+done
+check_eq "every log holds all $BURST_LINES lines written right before the exit" "$BURST" "$complete"
+log=$(log_of burst "$run" last)
+check_eq "and so does the one that exits 255" "$BURST_LINES" "$(grep -c '^[0-9][0-9]*$' <<<"$log")"
+check "exit status 255 is exact" grep -q '^\[dagd\] exit status 255$' <<<"$log"
+check "no container of the burst is left" wait_for 20 no_containers "${P}burst"
+
+# --- a chain of containers ---
+run=$(ctl trigger "${P}chain")
+check_eq "the chain fails at its exit 7" failed "$(wait_run chain "$run")"
+check_eq "its tasks end success success failed upstream_failed" \
+    "success success failed upstream_failed" \
+    "$(for t in c1 c2 c3 c4; do ti_state "${P}chain" "$run" $t; done | tr '\n' ' ' | sed 's/ $//')"
+check_eq "each log holds its output" "one two three" \
+    "$(for t in c1 c2 c3; do log_of chain "$run" $t | grep -v '^\[dagd\]'; done | tr '\n' ' ' | sed 's/ $//')"
+check "exit 7 stays 7 in a chain" grep -q '^\[dagd\] exit status 7$' <<<"$(log_of chain "$run" c3)"
+check "no container of the chain is left" wait_for 20 no_containers "${P}chain"
 
 # --- limits ---
 run=$(ctl trigger "${P}limits")

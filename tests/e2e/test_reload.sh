@@ -38,6 +38,15 @@ printf '[task x]\ncommand = echo x\n' >"$T/dags/b.ini"
 wait_for 1 has_dags "a b"
 check_eq "its history stayed in the store" 1 "$(jctl grid b | jq '.runs | length')"
 
+# Two files removed in one pass: the second one's "removed" event comes
+# while the first one's entry is already freed (its subscribers read the list).
+printf '[task x]\ncommand = echo x\n' >"$T/dags/gone1.ini"
+printf '[task x]\ncommand = echo x\n' >"$T/dags/gone2.ini"
+wait_for 1 has_dags "a b gone1 gone2"
+rm "$T/dags/gone1.ini" "$T/dags/gone2.ini"
+check "two files removed at once both go" wait_for 1 has_dags "a b"
+check "and the agent lives on" kill -0 "$AGENT_PID"
+
 # An edit while a run is active: that run finishes on its version (DAG
 # versions), the next run has the new task.
 cat >"$T/dags/c.ini" <<DAG
