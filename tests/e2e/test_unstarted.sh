@@ -22,7 +22,7 @@ date=2026-01-05T00:00:00+00:00
 run=manual__$date
 log=$T/state/logs/once/$run/t.1.log
 check_eq "the agent has no thread but its loop yet" 1 "$(ls /proc/"$AGENT_PID"/task | wc -l)"
-strace -q -p "$AGENT_PID" -e trace=clone,clone3 -e inject=clone,clone3:delay_enter=60000000:when=1 \
+strace -q -p "$AGENT_PID" -e trace=clone,clone3 -e inject=clone,clone3:delay_enter=30000000:when=1 \
     -o "$T/strace.out" 2>/dev/null &
 STRACE_PID=$!
 wait_for 10 grep -q "^TracerPid:[[:space:]]*$STRACE_PID$" "/proc/$AGENT_PID/status"
@@ -34,10 +34,13 @@ check "the claim is committed: running, try 1" wait_for 10 sh -c "[ \"\$(sqlite3
 check "and the agent is held at the spawn" wait_for 10 grep -q '^clone' "$T/strace.out"
 check "before the try's shell ran" test ! -e "$T/ledger"
 check_eq "its record says claimed" "claimed" "$(head -c 7 "$log")"
-kill9_agent
-# strace can stay behind its killed tracee: it is ended by its pid.
+# SIGKILL first (it dies before the clone), then strace, which would
+# otherwise keep the dead agent's exit to itself until the delay is over.
+kill -KILL "$AGENT_PID"
 kill -KILL "$STRACE_PID" 2>/dev/null
 wait "$STRACE_PID" 2>/dev/null
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
 LIVENESS=1
 start_agent || exit 1
 ctl wait once "$run" --timeout 20 >/dev/null
