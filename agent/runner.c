@@ -235,7 +235,8 @@ static bool claim_try(agent *ag, run *r, size_t i)
         return false;
     }
     t->try_number++;
-    free(t->followed); /* a new try decides again (Airflow clears its XCom) */
+    t->old_layout = false; /* its files are this agent's (logpath.h) */
+    free(t->followed);     /* a new try decides again (Airflow clears its XCom) */
     t->followed = NULL;
     t->start_us = time_now_us();
     t->end_us = 0;
