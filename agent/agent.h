@@ -61,6 +61,7 @@ typedef struct ti {
     int64_t pid_start;       /* the process's start time, /proc ticks */
     bool pid_unsaved;        /* pid not in the store yet (batch.c) */
     bool log_ready;          /* try 1's log file was created ahead */
+    bool old_layout;         /* its try's files are an older agent's (logpath.h) */
     bool cancelled;          /* cleared / marked while running: ignore its end */
     bool sla_done;           /* its SLA miss fired or cannot fire any more (sla.c) */
     char *followed;          /* a branch's decision: the task ids it named, NULL before

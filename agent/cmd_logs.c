@@ -1,7 +1,9 @@
 /* logs: a page of a try's log file from an offset. A client follows a
  * running task, or reads a big log, by asking again from the returned
  * offset. The file is opened below the logs folder without following any
- * symlink, and a page's JSON stays under a byte budget. */
+ * symlink, and a page's JSON stays under a byte budget. Offsets and sizes
+ * count the task's output only: the status record at the start of a log
+ * (logpath.h) is never shown. */
 #include "commands.h"
 #include "fsutil.h"
 #include "logpath.h"
@@ -110,24 +112,28 @@ json_t *cmd_logs(request *rq)
                            task_id, run_id, try_number);
         return NULL;
     }
-    char *path = logpath_try(rq->ag->cfg.state_dir, de->dag_id, run_id, task_id, (int)try_number);
+    try_files f;
+    logpath_find(rq->ag->cfg.state_dir, de->dag_id, run_id, task_id, (int)try_number, &f);
     char *root = xasprintf("%s/logs/", rq->ag->cfg.state_dir);
     size_t root_len = strlen(root);
     root[root_len - 1] = '\0';
-    int fd = strncmp(path, root, root_len - 1) == 0 ? fs_open_below(root, path + root_len) : -1;
+    int fd = strncmp(f.log, root, root_len - 1) == 0 ? fs_open_below(root, f.log + root_len) : -1;
     int open_errno = errno;
+    off_t skip = (off_t)f.header;
     free(root);
-    free(path);
+    try_files_free(&f);
     if (fd < 0 && open_errno != ENOENT) {
         /* A link, a FIFO, a folder: nothing of it is shown. */
         reply_unsafe(rq, run_id, task_id, try_number);
         return NULL;
     }
     char *buf = xmalloc(LOG_CHUNK);
-    ssize_t n = fd < 0 ? 0 : pread(fd, buf, LOG_CHUNK, (off_t)offset);
+    ssize_t n = fd < 0 ? 0 : pread(fd, buf, LOG_CHUNK, (off_t)offset + skip);
     if (n < 0)
         n = 0;
-    off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
+    off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END) - skip;
+    if (size < 0) /* made, not claimed yet (or cut short): nothing to show */
+        size = 0;
     if (fd >= 0)
         close(fd);
     size_t used = 0;

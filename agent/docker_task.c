@@ -2,7 +2,6 @@
 #include "logpath.h"
 #include "output_file.h"
 #include "exec_docker.h"
-#include "try_status.h"
 #include "template.h"
 #include "timeutil.h"
 #include "util.h"
@@ -212,16 +211,14 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
         body = docker_create_body(&spec, err, errlen);
     }
     docker_task *d = NULL;
-    char *status = NULL;
     if (body) {
-        status = try_status_path(log_path);
         docker_run_request req = {
             .image = image,
             .create = body,
             .pull = pull_policy(task->pull),
             .keep = task->keep,
             .log_path = log_path,
-            .status_path = status,
+            .status_path = log_path, /* its record heads the log (logpath.h) */
             .timeout_us = task->timeout_us,
             .capture_last_line = task->branch,
             .done = done,
@@ -229,7 +226,6 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
         };
         d = exec_docker_start(ag->docker, ag->loop, &req);
     }
-    free(status);
     free(output);
     task_env_free(env);
     shell_split_free(argv);
@@ -241,7 +237,7 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
  * (found by its labels) is followed to its end, the log continuing where it
  * stopped; no container fails the try (or, if its status file says it was
  * only claimed, starts it again: res.not_started, from the adapter). */
-static exec_handle *docker_follow(agent *ag, run *r, size_t i, const char *log_path,
+static exec_handle *docker_follow(agent *ag, run *r, size_t i, const try_files *f,
                                   exec_done_fn done, void *arg, bool *not_started)
 {
     (void)not_started;
@@ -253,14 +249,13 @@ static exec_handle *docker_follow(agent *ag, run *r, size_t i, const char *log_p
         if (timeout == 0)
             timeout = -1;
     }
-    char *status = try_status_path(log_path);
     docker_attach a = {
         .dag_id = r->de->dag_id,
         .run_id = r->run_id,
         .task_id = task->id,
         .try_number = t->try_number,
-        .log_path = log_path,
-        .status_path = status,
+        .log_path = f->log,
+        .status_path = f->status,
         .timeout_us = timeout,
         .keep = task->keep,
         .capture_last_line = task->branch,
@@ -268,7 +263,6 @@ static exec_handle *docker_follow(agent *ag, run *r, size_t i, const char *log_p
         .arg = arg,
     };
     docker_task *d = ag->docker ? exec_docker_attach(ag->docker, ag->loop, &a) : NULL;
-    free(status);
     return (exec_handle *)d;
 }
 

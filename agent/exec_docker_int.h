@@ -40,7 +40,7 @@ struct docker_task {
     int log_fd;
     char *id;
     char *find_path;   /* the query for this try's container, after a restart */
-    char *status_path; /* the try's status file (try_status.h), or NULL */
+    char *status_path; /* where its status record is (try_status.h), or NULL */
     int find_tries;
     enum phase phase;
     docker_call *step; /* pull, create, start or remove: one at a time */

@@ -30,7 +30,8 @@ struct task_proc {
     int pid;
     int pidfd_fd;
     char *log_path;    /* followed tries: read the outcome at the end */
-    char *status_path; /* the try's status file (try_status.h), or NULL */
+    char *status_path; /* where the try's status record is (try_status.h), or NULL */
+    size_t header;     /* followed tries: the record's bytes at the log's start */
     bool followed, capture;
     bool have_sigchld, have_pipe;
     bool exited, pipe_open, killing, reported;
@@ -233,10 +234,11 @@ static task_proc *proc_new(uv_loop_t *loop, exec_done_fn done, void *arg)
 }
 
 /* The shell records how the try went, for a restarted agent: "started" in
- * its status file first, then at its exit the status there (in place: no
- * new block on a full disk) and the exit line in the log (for people, and
- * for tries without a status file). All on the command's first line, so
- * that the command's own line numbers stay. */
+ * its status record first, then at its exit the status there (in place,
+ * through `1<>`, which neither truncates nor appends: no new block on a
+ * full disk) and the exit line in the log (for people, and for tries
+ * without a record). All on the command's first line, so that the
+ * command's own line numbers stay. */
 static char *start_script(const char *command, const char *status_path)
 {
     if (!status_path)
@@ -263,12 +265,15 @@ static char *start_script(const char *command, const char *status_path)
 }
 
 /* The log, made with its folders only when it is not there yet: in the
- * common case (created ahead by the runner) one open. */
+ * common case (made by the claim) one open. Appended to: the status record
+ * at its start is the shell's to overwrite. O_NONBLOCK: a FIFO planted
+ * there fails (ENXIO) instead of hanging the loop. */
 static int open_log(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK;
+    int fd = open(path, flags, 0640);
     if (fd < 0 && errno == ENOENT && mkdir_parents(path, 0750) == 0)
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        fd = open(path, flags, 0640);
     return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
@@ -333,16 +338,18 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
     return p;
 }
 
-int exec_read_exit_line(const char *log_path, char **last_line)
+int exec_read_exit_line(const char *log_path, size_t skip, char **last_line)
 {
     if (last_line)
         *last_line = NULL;
-    int fd = open(log_path, O_RDONLY | O_CLOEXEC);
+    int fd = open(log_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -1;
     char buf[8192];
     off_t size = lseek(fd, 0, SEEK_END);
     off_t from = size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0;
+    if (from < (off_t)skip) /* the status record is no line of the task's */
+        from = (off_t)skip;
     ssize_t n = pread(fd, buf, sizeof buf - 1, from);
     close(fd);
     if (n <= 0)
@@ -378,7 +385,7 @@ static void follow_ended(task_proc *p)
     int status_code = -1;
     bool exited =
         p->status_path && try_status_read(p->status_path, &status_code) == TRY_STATUS_EXITED;
-    int code = exec_read_exit_line(p->log_path, p->capture ? &p->last_line : NULL);
+    int code = exec_read_exit_line(p->log_path, p->header, p->capture ? &p->last_line : NULL);
     if (exited)
         code = status_code;
     p->res.exit_code = code;
@@ -387,7 +394,7 @@ static void follow_ended(task_proc *p)
      * next try (the group cannot be reused while a member lives). */
     if (p->res.status_unknown && p->pid > 0)
         kill(-p->pid, SIGKILL);
-    int fd = open(p->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = open(p->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0 && p->res.status_unknown)
         dprintf(fd, "[dagd] the try ended while the agent was away; its exit status is lost\n");
     if (fd >= 0)
@@ -411,17 +418,17 @@ static void on_follow_check(uv_timer_t *t)
         follow_ended(p);
 }
 
-task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
-                             const char *status_path, int64_t timeout_us, bool capture_last_line,
-                             exec_done_fn done, void *arg)
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const try_files *f, int64_t timeout_us,
+                             bool capture_last_line, exec_done_fn done, void *arg)
 {
     task_proc *p = proc_new(loop, done, arg);
     p->followed = true;
     p->pid = pid;
     p->capture = capture_last_line;
-    p->log_path = xstrdup(log_path);
-    p->status_path = status_path ? xstrdup(status_path) : NULL;
-    p->log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    p->log_path = xstrdup(f->log);
+    p->status_path = xstrdup(f->status);
+    p->header = f->header;
+    p->log_fd = open(f->log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     p->pidfd_fd = pid > 0 ? proc_pidfd(pid) : -1;
     if (p->pidfd_fd >= 0)
         p->watch = pidfd_set_add(loop, p->pidfd_fd, on_pidfd, p);

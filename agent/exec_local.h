@@ -5,6 +5,7 @@
 #define DAGD_EXEC_LOCAL_H
 
 #include "exec_result.h"
+#include "logpath.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,7 +18,7 @@ typedef struct exec_request {
     const char *cwd;
     char **env;              /* NULL-terminated KEY=VALUE, complete */
     const char *log_path;    /* created with its folders */
-    const char *status_path; /* the try's status file (try_status.h), or NULL */
+    const char *status_path; /* where its status record is (try_status.h), or NULL */
     int64_t timeout_us;      /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
@@ -33,12 +34,11 @@ typedef struct exec_request {
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req);
 
 /* Follow process group PID (0: none is left) of a try started by an earlier
- * agent until it ends; the outcome comes from its status file (STATUS_PATH,
- * may be NULL), else from its log's exit line. The timeout counts from now.
- * DONE as for exec_local_start. */
-task_proc *exec_local_follow(uv_loop_t *loop, int pid, const char *log_path,
-                             const char *status_path, int64_t timeout_us, bool capture_last_line,
-                             exec_done_fn done, void *arg);
+ * agent until it ends; the outcome comes from its status record (F->status),
+ * else from its log's exit line. The timeout counts from now. DONE as for
+ * exec_local_start. */
+task_proc *exec_local_follow(uv_loop_t *loop, int pid, const try_files *f, int64_t timeout_us,
+                             bool capture_last_line, exec_done_fn done, void *arg);
 
 /* Stop it now (SIGTERM to the group, SIGKILL after a grace period). */
 void exec_local_kill(task_proc *p);
@@ -50,7 +50,8 @@ void exec_local_set_arg(task_proc *p, void *arg);
 void exec_local_detach(task_proc *p, bool kill_group);
 
 /* The exit status in the last exit line of LOG_PATH, or -1. Also the last
- * output line before it when LAST_LINE is not NULL (new string or NULL). */
-int exec_read_exit_line(const char *log_path, char **last_line);
+ * output line before it when LAST_LINE is not NULL (new string or NULL).
+ * The first SKIP bytes (the status record: logpath.h) are never read. */
+int exec_read_exit_line(const char *log_path, size_t skip, char **last_line);
 
 #endif

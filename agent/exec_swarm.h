@@ -23,7 +23,7 @@ typedef struct swarm_request {
     /* Attach: the labels filter of the try's service (swarm_try_filter). */
     const char *find_filter;
     const char *log_path;    /* created with its folders */
-    const char *status_path; /* the try's status file (try_status.h), or NULL */
+    const char *status_path; /* where its status record is (try_status.h), or NULL */
     /* The task's timeout, from now: 0 none, < 0 past (stopped at once). */
     int64_t timeout_us;
     /* Without a timeout: how long it may still wait for a node. */

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "exec_result.h"
+#include "logpath.h"
 #include "task_env.h"
 
 typedef struct exec_handle exec_handle;
@@ -25,8 +26,9 @@ typedef struct executor_ops {
                           size_t errlen);
     /* The try of task I of R was running when the agent stopped: follow it
      * to its end (DONE as for start). *NOT_STARTED when nothing of it ever
-     * ran (then NULL: the runner starts it again with the same number). */
-    exec_handle *(*follow)(agent *ag, run *r, size_t i, const char *log_path, exec_done_fn done,
+     * ran (then NULL: the runner starts it again with the same number).
+     * FILES: where its log and status record are (an older agent's, maybe). */
+    exec_handle *(*follow)(agent *ag, run *r, size_t i, const try_files *files, exec_done_fn done,
                            void *arg, bool *not_started);
     /* Stop it (cancelled, marked, shutdown with --stop-tasks); DONE follows. */
     void (*stop)(exec_handle *h);

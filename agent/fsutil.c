@@ -116,19 +116,19 @@ int fs_open_below(const char *root, const char *rel)
     return fd;
 }
 
-char *fs_read_tail(const char *path, size_t max, size_t *len, bool *cut)
+char *fs_read_tail(const char *path, size_t skip, size_t max, size_t *len, bool *cut)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size <= skip) {
         close(fd);
         return NULL;
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)st.st_size - skip;
     size_t want = size < max ? size : max;
-    off_t offset = (off_t)(size - want);
+    off_t offset = (off_t)(skip + size - want);
     char *buf = xmalloc(want + 1);
     ssize_t got = pread(fd, buf, want, offset);
     close(fd);
@@ -138,6 +138,6 @@ char *fs_read_tail(const char *path, size_t max, size_t *len, bool *cut)
     }
     buf[got] = '\0';
     *len = (size_t)got;
-    *cut = offset > 0;
+    *cut = offset > (off_t)skip;
     return buf;
 }

@@ -25,9 +25,10 @@ char *fs_part(const char *s);
  * "..", an empty part or a file that is not regular). */
 int fs_open_below(const char *root, const char *rel);
 
-/* The last MAX bytes of PATH (all of it when smaller), NUL-terminated, in
- * a new buffer of *LEN bytes; *CUT says bytes before them were left out.
- * NULL when PATH cannot be read or is empty. */
-char *fs_read_tail(const char *path, size_t max, size_t *len, bool *cut);
+/* The last MAX bytes of PATH after its first SKIP (a try log's status
+ * record: logpath.h), all of them when fewer, NUL-terminated, in a new
+ * buffer of *LEN bytes; *CUT says bytes before them (after SKIP) were
+ * left out. NULL when PATH cannot be read or has nothing after SKIP. */
+char *fs_read_tail(const char *path, size_t skip, size_t max, size_t *len, bool *cut);
 
 #endif

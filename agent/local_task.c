@@ -23,20 +23,18 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
     char **env = task_env_build(vars, task, log_path, err, errlen);
     if (!env)
         return NULL;
-    char *status_path = try_status_path(log_path);
     exec_request req = {
         .command = command,
         .cwd = r->model->dir,
         .env = env,
         .log_path = log_path,
-        .status_path = status_path,
+        .status_path = log_path, /* its record heads the log (logpath.h) */
         .timeout_us = task->timeout_us,
         .capture_last_line = task->branch,
         .done = done,
         .arg = arg,
     };
     task_proc *p = exec_local_start(ag->loop, &req);
-    free(status_path);
     task_env_free(env);
     t->pid = exec_local_pid(p);
     t->pid_start = 0; /* read when the pid is stored (runs_pid_start) */
@@ -48,12 +46,12 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
  * end if it lives on (found by pid and start time, or, if the agent died
  * before storing the pid, by the log path in its environment), else read
  * how it ended from its log; never start a second copy meanwhile. */
-static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, exec_done_fn done,
+static exec_handle *local_follow(agent *ag, run *r, size_t i, const try_files *f, exec_done_fn done,
                                  void *arg, bool *not_started)
 {
     ti *t = &r->tis[i];
     const dag_task *task = &r->model->tasks[i];
-    char *status = try_status_path(log);
+    const char *log = f->log;
     int pid = 0;
     if (t->pid > 0 && proc_is_same(t->pid, t->pid_start))
         pid = t->pid;
@@ -67,9 +65,8 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
      * shell that starts writes that first; until then it is found above by
      * its environment, which it has from the moment uv_spawn returned.) */
     int code;
-    if (!pid && try_status_read(status, &code) == TRY_STATUS_CLAIMED) {
+    if (!pid && try_status_read(f->status, &code) == TRY_STATUS_CLAIMED) {
         *not_started = true;
-        free(status);
         return NULL;
     }
     int64_t timeout = 0;
@@ -79,10 +76,9 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const char *log, e
             timeout = -1;
     }
     t->pid = pid;
-    task_proc *p = exec_local_follow(ag->loop, pid, log, status, timeout, task->branch, done, arg);
+    task_proc *p = exec_local_follow(ag->loop, pid, f, timeout, task->branch, done, arg);
     log_info("%s %s %s try %d: %s", r->de->dag_id, r->run_id, task->id, t->try_number,
              pid ? "still running, followed" : "ended while the agent was away");
-    free(status);
     return (exec_handle *)p;
 }
 

@@ -1,6 +1,6 @@
-/* A try's log file, its status file and their folder, made ahead on
- * libuv's thread pool: creating inodes is the dearest part of starting a
- * short task (ext4), and off the loop it runs beside the task before. */
+/* A try's log file (its one inode: logpath.h) made ahead on libuv's thread
+ * pool: creating inodes is the dearest part of starting a short task
+ * (ext4), and off the loop it runs beside the task before. */
 #ifndef DAGD_LOG_PREFETCH_H
 #define DAGD_LOG_PREFETCH_H
 

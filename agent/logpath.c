@@ -1,9 +1,11 @@
 #include "logpath.h"
 #include "fsutil.h"
+#include "try_status.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 char *logpath_root(const char *state_dir)
 {
@@ -11,7 +13,9 @@ char *logpath_root(const char *state_dir)
 }
 
 /* Each stored name is escaped into one path part (fs_part), so that no
- * name, however it came into the store, leads out of logs/. */
+ * name, however it came into the store, leads out of logs/. A task's file
+ * names are its part with ".N.log" after it: a part holds no '/', so no
+ * two tasks' names meet, and an older agent's folder TASK/ is apart. */
 char *logpath_run_dir(const char *state_dir, const char *dag_id, const char *run_id)
 {
     char *d = fs_part(dag_id), *r = fs_part(run_id);
@@ -21,21 +25,61 @@ char *logpath_run_dir(const char *state_dir, const char *dag_id, const char *run
     return path;
 }
 
-char *logpath_try(const char *state_dir, const char *dag_id, const char *run_id,
-                  const char *task_id, int try_number)
+/* SEP between the task and the try: "." (new) or "/" (old). */
+static char *try_path(const char *state_dir, const char *dag_id, const char *run_id,
+                      const char *task_id, char sep, int try_number, const char *suffix)
 {
-    char *d = fs_part(dag_id), *r = fs_part(run_id), *t = fs_part(task_id);
-    char *path = xasprintf("%s/logs/%s/%s/%s/%d.log", state_dir, d, r, t, try_number);
-    free(d);
-    free(r);
+    char *run = logpath_run_dir(state_dir, dag_id, run_id), *t = fs_part(task_id);
+    char *path = xasprintf("%s/%s%c%d.%s", run, t, sep, try_number, suffix);
+    free(run);
     free(t);
     return path;
 }
 
-char *logpath_status(const char *log_path)
+char *logpath_try(const char *state_dir, const char *dag_id, const char *run_id,
+                  const char *task_id, int try_number)
 {
-    size_t n = strlen(log_path);
-    if (n > 4 && strcmp(log_path + n - 4, ".log") == 0)
-        n -= 4;
-    return xasprintf("%.*s.status", (int)n, log_path);
+    return try_path(state_dir, dag_id, run_id, task_id, '.', try_number, "log");
+}
+
+void logpath_files(const char *state_dir, const char *dag_id, const char *run_id,
+                   const char *task_id, int try_number, try_files *f)
+{
+    f->log = logpath_try(state_dir, dag_id, run_id, task_id, try_number);
+    f->status = xstrdup(f->log);
+    f->header = TRY_STATUS_RECORD;
+    f->old = false;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+void logpath_find(const char *state_dir, const char *dag_id, const char *run_id,
+                  const char *task_id, int try_number, try_files *f)
+{
+    logpath_files(state_dir, dag_id, run_id, task_id, try_number, f);
+    if (exists(f->log))
+        return;
+    char *log = try_path(state_dir, dag_id, run_id, task_id, '/', try_number, "log");
+    char *status = try_path(state_dir, dag_id, run_id, task_id, '/', try_number, "status");
+    if (exists(log) || exists(status)) {
+        try_files_free(f);
+        f->log = log;
+        f->status = status;
+        f->header = 0;
+        f->old = true;
+        return;
+    }
+    free(log);
+    free(status);
+}
+
+void try_files_free(try_files *f)
+{
+    free(f->log);
+    free(f->status);
+    f->log = f->status = NULL;
 }

@@ -496,9 +496,10 @@ static void send_event(agent *ag, const struct event *ev, unsigned bit)
     }
     char *tail = NULL;
     if (task_id && msg.try_number > 0) {
-        char *path = logpath_try(ag->cfg.state_dir, dag_id, run_id, task_id, msg.try_number);
-        tail = notify_log_tail(path, NOTIFY_LOG_TAIL_LINES, NOTIFY_LOG_TAIL_BYTES);
-        free(path);
+        try_files f;
+        logpath_find(ag->cfg.state_dir, dag_id, run_id, task_id, msg.try_number, &f);
+        tail = notify_log_tail(f.log, f.header, NOTIFY_LOG_TAIL_LINES, NOTIFY_LOG_TAIL_BYTES);
+        try_files_free(&f);
     }
     msg.log_tail = tail;
     char *what = task_id ? xasprintf("%s %s %s task %s try %d", msg.event, dag_id, run_id, task_id,

@@ -52,11 +52,11 @@ char *notify_tail_of(const char *buf, size_t len, int max_lines, bool cut_at_sta
     return sb_take(&sb);
 }
 
-char *notify_log_tail(const char *path, int max_lines, size_t max_bytes)
+char *notify_log_tail(const char *path, size_t skip, int max_lines, size_t max_bytes)
 {
     size_t len;
     bool cut;
-    char *buf = fs_read_tail(path, max_bytes, &len, &cut);
+    char *buf = fs_read_tail(path, skip, max_bytes, &len, &cut);
     char *tail = buf ? notify_tail_of(buf, len, max_lines, cut) : NULL;
     free(buf);
     if (tail && !*tail) {

@@ -31,10 +31,11 @@ char *notify_slack_body(const notify_msg *m);
 /* Only the text of that body, for tests and logs. New string. */
 char *notify_slack_text(const notify_msg *m);
 
-/* The last MAX_LINES lines of the file at PATH, at most MAX_BYTES, as valid
- * UTF-8 (invalid bytes become U+FFFD). NULL when the file cannot be read
- * or is empty. */
-char *notify_log_tail(const char *path, int max_lines, size_t max_bytes);
+/* The last MAX_LINES lines of the file at PATH after its first SKIP bytes
+ * (a try log's status record), at most MAX_BYTES, as valid UTF-8 (invalid
+ * bytes become U+FFFD). NULL when the file cannot be read or has nothing
+ * after SKIP. */
+char *notify_log_tail(const char *path, size_t skip, int max_lines, size_t max_bytes);
 /* The same for a buffer; exposed for tests. New string. */
 char *notify_tail_of(const char *buf, size_t len, int max_lines, bool cut_at_start);
 

@@ -15,12 +15,14 @@ static void follow_try(agent *ag, run *r, size_t i)
     ti *t = &r->tis[i];
     const dag_task *task = &r->model->tasks[i];
     const executor_ops *ops = executor_for(task);
-    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
+    try_files f; /* a try of an older agent keeps its files where they are */
+    logpath_find(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number, &f);
     t->owner = r;
     t->index = i;
+    t->old_layout = f.old;
     bool not_started = false;
-    exec_handle *h = ops->follow(ag, r, i, log, runner_try_done, t, &not_started);
-    free(log);
+    exec_handle *h = ops->follow(ag, r, i, &f, runner_try_done, t, &not_started);
+    try_files_free(&f);
     if (not_started) {
         runner_unclaim(ag, r, i);
         return;

@@ -83,6 +83,7 @@ void runner_unclaim(agent *ag, run *r, size_t i)
     t->start_us = t->end_us = 0;
     t->pid = 0;
     t->pid_start = 0;
+    t->old_layout = false; /* claimed again by this agent */
     runs_save_ti(ag, r, i);
 }
 
@@ -116,13 +117,17 @@ void runner_try_done(void *arg, const exec_result *res)
 
     bool ok = res->exit_code == 0 && !res->timed_out && !res->spawn_failed;
     if (ok) {
-        char *log =
-            logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number);
-        ok = try_outputs_collect(ag, r, i, log);
+        try_files f; /* looked for only when an older agent started the try */
+        if (t->old_layout)
+            logpath_find(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number, &f);
+        else
+            logpath_files(ag->cfg.state_dir, r->de->dag_id, r->run_id, task->id, t->try_number, &f);
+        ok = try_outputs_collect(ag, r, i, &f);
         if (ok && task->branch)
-            ok = follow_branch(ag, r, i, res->last_line, log);
-        free(log);
+            ok = follow_branch(ag, r, i, res->last_line, f.log);
+        try_files_free(&f);
     }
+    t->old_layout = false;
     t->end_us = time_now_us();
     if (ok)
         set_state(ag, r, i, TI_SUCCESS);
@@ -147,8 +152,8 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
     batch_end(ag);
 }
 
-/* Creating a log file's folder and inodes can cost more than a short task
- * itself (ext4), so while task I runs, the logs of the tasks likely to start
+/* Creating a log file (an inode) can cost more than a short task itself
+ * (ext4), so while task I runs, the logs of the tasks likely to start
  * next are created ahead, on the thread pool (log_prefetch.h): downstream
  * tasks that wait only for I (a chain's next step) and queued tasks of the
  * run (a fan-out's next ones). Capped: the pool is shared with reloads. */
@@ -228,35 +233,34 @@ void runner_plan_free(ti *t)
 
 /* Take a slot and record the try as running; the process starts after the
  * batch commits (runner_launch), so the store never forgets a process
- * that might be alive. Its status file says "claimed" first (written
- * before the commit): a restarted agent that finds it so knows that the
- * try never started (try_status.h). Returns false when it cannot be
- * written: nothing is claimed. */
+ * that might be alive. Its log's status record says "claimed" first
+ * (written before the commit): a restarted agent that finds it so knows
+ * that the try never started (try_status.h). Returns false when it cannot
+ * be written: nothing is claimed. */
 static bool claim_try(agent *ag, run *r, size_t i)
 {
     ti *t = &r->tis[i];
     char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[i].id,
                             t->try_number + 1);
-    char *status = try_status_path(log);
     bool held = false;
-    if (try_status_claim(status) != 0) {
+    if (try_status_claim(log) != 0) {
         /* Out of space or descriptors: wait for them. Anything else (a
          * file where a folder should be) is this try's own problem: it
-         * starts without a status file, as a try of an older agent. */
+         * starts, and its log (the same file) goes nowhere. */
         held = errno == ENOSPC || errno == EDQUOT || errno == EMFILE || errno == ENFILE ||
                errno == EIO || errno == ENOMEM;
         if (held)
-            batch_hold_starts(ag, status);
+            batch_hold_starts(ag, log);
         else
-            log_error("cannot write %s: %s", status, strerror(errno));
+            log_error("cannot write %s: %s", log, strerror(errno));
     }
-    free(status);
     if (held) {
         free(log);
         return false;
     }
     t->try_number++;
-    free(t->followed); /* a new try decides again (Airflow clears its XCom) */
+    t->old_layout = false; /* its files are this agent's (logpath.h) */
+    free(t->followed);     /* a new try decides again (Airflow clears its XCom) */
     t->followed = NULL;
     t->start_us = time_now_us();
     t->end_us = 0;

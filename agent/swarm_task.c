@@ -5,7 +5,6 @@
 #include "swarm_spec.h"
 #include "template.h"
 #include "timeutil.h"
-#include "try_status.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -91,11 +90,10 @@ static exec_handle *swarm_start(agent *ag, run *r, size_t i, const task_vars *v,
     json_t *body = service_body(ag, r, i, v, command, err, errlen);
     if (!body)
         return NULL;
-    char *status = try_status_path(log_path);
     swarm_request req = {
         .create = body,
         .log_path = log_path,
-        .status_path = status,
+        .status_path = log_path, /* its record heads the log (logpath.h) */
         .timeout_us = task->timeout_us,
         .wait_limit_us = task->timeout_us ? 0 : SWARM_WAIT_DEFAULT_US,
         .capture_last_line = task->branch,
@@ -104,14 +102,13 @@ static exec_handle *swarm_start(agent *ag, run *r, size_t i, const task_vars *v,
         .arg = arg,
     };
     swarm_task *s = exec_swarm_start(ag->swarm, ag->loop, &req);
-    free(status);
     return (exec_handle *)s;
 }
 
 /* The try's time counts from its claim (its start_date): waiting for a
  * node counts toward its timeout, as a pull does for a Docker try. */
-static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const char *log_path,
-                                 exec_done_fn done, void *arg, bool *not_started)
+static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const try_files *f, exec_done_fn done,
+                                 void *arg, bool *not_started)
 {
     (void)not_started; /* reported through res.not_started, as Docker does */
     const dag_task *task = &r->model->tasks[i];
@@ -128,11 +125,10 @@ static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const char *log_pa
     }
     char *filter = swarm_try_filter(swarm_task_agent_id(ag), r->de->dag_id, r->run_id, task->id,
                                     t->try_number);
-    char *status = try_status_path(log_path);
     swarm_request req = {
         .find_filter = filter,
-        .log_path = log_path,
-        .status_path = status,
+        .log_path = f->log,
+        .status_path = f->status,
         .timeout_us = timeout,
         .wait_limit_us = wait_limit,
         .capture_last_line = task->branch,
@@ -141,7 +137,6 @@ static exec_handle *swarm_follow(agent *ag, run *r, size_t i, const char *log_pa
         .arg = arg,
     };
     swarm_task *s = ag->swarm ? exec_swarm_attach(ag->swarm, ag->loop, &req) : NULL;
-    free(status);
     free(filter);
     return (exec_handle *)s;
 }

@@ -54,12 +54,12 @@ void try_outputs_note_missing(const task_vars *v, const dag_task *task, const ch
 
 /* A swarm try's outputs: the marked lines at the end of its log (its
  * node cannot write the agent's file). Same limit as the file. */
-static int read_log_outputs(const char *log_path, output_set *o, strlist *warnings, char *err,
+static int read_log_outputs(const try_files *f, output_set *o, strlist *warnings, char *err,
                             size_t errlen)
 {
     size_t n = 0;
     bool cut = false;
-    char *buf = fs_read_tail(log_path, OUTPUT_LOG_TAIL, &n, &cut);
+    char *buf = fs_read_tail(f->log, f->header, OUTPUT_LOG_TAIL, &n, &cut);
     if (!buf)
         return 0; /* no log: nothing written */
     const char *from = buf;
@@ -82,15 +82,16 @@ static int read_log_outputs(const char *log_path, output_set *o, strlist *warnin
     return rc;
 }
 
-bool try_outputs_collect(agent *ag, run *r, size_t i, const char *log_path)
+bool try_outputs_collect(agent *ag, run *r, size_t i, const try_files *f)
 {
     const dag_task *task = &r->model->tasks[i];
+    const char *log_path = f->log;
     char *path = try_output_path(log_path);
     output_set o = {0};
     strlist warnings = {0};
     char err[256] = "";
     int rc = task->executor == EXECUTOR_SWARM
-                 ? read_log_outputs(log_path, &o, &warnings, err, sizeof err)
+                 ? read_log_outputs(f, &o, &warnings, err, sizeof err)
                  : output_file_read(path, &o, &warnings, err, sizeof err);
     free(path);
     FILE *log = (rc || warnings.n) ? fopen(log_path, "a") : NULL;

@@ -5,9 +5,11 @@
 #define DAGD_TRY_OUTPUTS_H
 
 #include "agent.h"
+#include "logpath.h"
 #include "task_env.h"
 
-/* $DAGD_OUTPUT of the try whose log is LOG_PATH: beside it (N.output). */
+/* $DAGD_OUTPUT of the try whose log is LOG_PATH: beside it, ".output" for
+ * ".log" (TASK.N.output; an older agent's N.output). */
 char *try_output_path(const char *log_path);
 
 /* A missing output renders as "" (as GitHub Actions does; Airflow's
@@ -19,6 +21,6 @@ void try_outputs_note_missing(const task_vars *v, const dag_task *task, const ch
  * batch). Lines left out are noted in its log. false (with a log line)
  * when the file cannot be taken: too big, a symlink, unreadable; then the
  * try fails. */
-bool try_outputs_collect(agent *ag, run *r, size_t i, const char *log_path);
+bool try_outputs_collect(agent *ag, run *r, size_t i, const try_files *f);
 
 #endif

@@ -1,6 +1,5 @@
 #include "try_status.h"
 #include "fsutil.h"
-#include "logpath.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,17 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-char *try_status_path(const char *log_path)
-{
-    return logpath_status(log_path);
-}
-
 /* WORD padded with spaces to a whole record. */
 static int write_record(const char *path, int flags, const char *word)
 {
     char rec[TRY_STATUS_RECORD + 1];
     snprintf(rec, sizeof rec, "%-*s\n", TRY_STATUS_RECORD - 1, word);
-    int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0640);
+    /* O_NONBLOCK: a FIFO planted at the path fails (ENXIO), never hangs the loop. */
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0640);
     if (fd < 0)
         return -1;
     ssize_t n = pwrite(fd, rec, TRY_STATUS_RECORD, 0);
@@ -31,17 +26,19 @@ static int write_record(const char *path, int flags, const char *word)
     return n == TRY_STATUS_RECORD ? 0 : -1;
 }
 
-/* The folders only when they are missing: usually the runner made them
- * ahead, and then the claim is one open, one write, one close. */
+/* The folder only when it is missing: usually the runner made the file
+ * ahead (log_prefetch.h), and then the claim is one open, one write, one
+ * close. No O_TRUNC: on an empty file the record takes a new block (held
+ * on a full disk: runner.c), on a claimed one it is rewritten in place. */
 int try_status_claim(const char *path)
 {
-    if (write_record(path, O_CREAT | O_TRUNC, "claimed") == 0)
+    if (write_record(path, O_CREAT, "claimed") == 0)
         return 0;
     if (errno != ENOENT)
         return -1;
     if (mkdir_parents(path, 0750) != 0 && errno != EEXIST)
         return -1;
-    return write_record(path, O_CREAT | O_TRUNC, "claimed");
+    return write_record(path, O_CREAT, "claimed");
 }
 
 int try_status_started(const char *path)

@@ -1,15 +1,17 @@
-/* A try's status file (N.status beside its log N.log): how far the try got,
- * for an agent that restarts. Its one record has a fixed size and is written
- * when the try is claimed, so that its space is taken then: the shell later
- * overwrites it in place (sh's `1<>` does not truncate), which needs no new
- * block on a full disk, where the log's exit line may be lost. */
+/* A try's status record: how far the try got, for an agent that restarts.
+ * It heads the try's log (logpath.h; an older agent's tries have it in
+ * N.status beside N.log). It has a fixed size and is written when the try
+ * is claimed, so that its space is taken then: the shell later overwrites
+ * it in place (sh's `1<>` neither truncates nor appends), which needs no
+ * new block on a full disk, where the log's exit line may be lost. The
+ * try's output is appended after it (O_APPEND). */
 #ifndef DAGD_TRY_STATUS_H
 #define DAGD_TRY_STATUS_H
 
 #include <stddef.h>
 
 enum try_status {
-    TRY_STATUS_MISSING, /* no file (a try of an older agent, or unreadable) */
+    TRY_STATUS_MISSING, /* no record (a try of an older agent, or unreadable) */
     TRY_STATUS_CLAIMED, /* claimed; nothing of it ran yet */
     TRY_STATUS_STARTED, /* its shell or container started */
     TRY_STATUS_EXITED,  /* ended with an exit status */
@@ -18,9 +20,9 @@ enum try_status {
 /* Every record is this long, newline included. */
 #define TRY_STATUS_RECORD 16
 
-/* The status file of the try whose log is LOG_PATH (new string). */
-char *try_status_path(const char *log_path);
-/* Create or reset PATH (and its folders) to "claimed". 0, or -1 (errno). */
+/* Write "claimed" at the start of PATH, made (with its folders) when it is
+ * missing; what follows the record stays (a try started again keeps what
+ * its first claim logged). 0, or -1 (errno). */
 int try_status_claim(const char *path);
 /* Overwrite the record in place with "started". 0, or -1 (errno). */
 int try_status_started(const char *path);

@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
 libcurl4-openssl-dev libcmocka-dev libncurses-dev tzdata jq tmux procps socat sqlite3
-python3 python3-prometheus-client groff-base bash-completion debhelper lintian fakeroot"
+python3 python3-prometheus-client groff-base bash-completion debhelper lintian fakeroot strace"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -67,23 +67,27 @@ stop_agent
 check_eq "the store is intact" ok "$(sqlite3 "$T/state/dagd.db" 'PRAGMA integrity_check')"
 
 # --- the outcome of a try survives a full disk and a restart ----------------------
-# A quiet try (an empty log: its exit line needs a new block) ends while the
-# disk is full and the agent is down; the restarted agent still knows it
-# succeeded, and does not run it again.
+# A try whose log ends at a block's end (its 16-byte record and 4080 bytes
+# of output: its exit line needs a new block) ends while the disk is full
+# and the agent is down; the restarted agent still knows it succeeded, and
+# does not run it again.
 cat >"$T/dags/quiet.ini" <<DAG
 [dag]
 retries = 0
 [task hold]
-command = while [ ! -e $T/go2 ]; do sleep 0.05; done; echo "\$DAGD_TRY_NUMBER" >> $T/quiet.ledger
+command = head -c 4079 /dev/zero | tr '\\0' x; echo; while [ ! -e $T/go2 ]; do sleep 0.05; done; echo "\$DAGD_TRY_NUMBER" >> $T/quiet.ledger
 DAG
 start_agent || exit 1
 run=$(ctl trigger quiet)
 wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid quiet | jq -r '.runs[0].tasks.hold.state')\" = running ]"
+qlog=$T/state/logs/quiet/$run/hold.1.log
+check "its log fills one block" wait_for 10 sh -c "[ \$(stat -c %s '$qlog') = 4096 ]"
 dd if=/dev/zero of="$T/state/filler" bs=4k 2>/dev/null
 kill9_agent
 touch "$T/go2"
 check "the try ends while the agent is down" wait_for 10 sh -c "[ -s $T/quiet.ledger ] && ! grep -qs 'DAGD_LOG_FILE=$T/state/logs/quiet/' /proc/[0-9]*/environ"
-check "the disk was full: its log has no exit line" sh -c "! grep -q 'exit status' $T/state/logs/quiet/$run/hold/1.log"
+check "the disk was full: its log has no exit line" sh -c "! grep -q 'exit status' '$qlog'"
+check_eq "its record says exit 0" "exit 0" "$(head -c 6 "$qlog")"
 rm -f "$T/state/filler"
 start_agent || exit 1
 ctl wait quiet "$run" --timeout 20 >/dev/null

@@ -241,7 +241,7 @@ check "the stopped container is removed" wait_for 10 no_containers "${P}slow"
 
 # --- marking a running container task stops its container ---
 run=$(ctl trigger "${P}marked")
-check "the container to mark runs" wait_for 30 grep -q up "$T/state/logs/${P}marked/$run/long/1.log"
+check "the container to mark runs" wait_for 30 grep -q up "$T/state/logs/${P}marked/$run/long.1.log"
 ctl mark "${P}marked" "$run" long failed >/dev/null
 check "mark failed stops and removes its container" wait_for 20 no_containers "${P}marked"
 check_eq "and the mark stands" failed "$(ti_state "${P}marked" "$run" long)"
@@ -249,7 +249,7 @@ check_eq "and the mark stands" failed "$(ti_state "${P}marked" "$run" long)"
 # --- the DAG file changes under running containers ---
 run=$(ctl trigger "${P}edited")
 check "the containers of the DAG to edit run" wait_for 30 grep -q up \
-    "$T/state/logs/${P}edited/$run/goes/1.log"
+    "$T/state/logs/${P}edited/$run/goes.1.log"
 cat >"$T/dags/${P}edited.ini" <<DAG
 [task stays]
 image = $IMAGE
@@ -298,8 +298,8 @@ check "the error names the file and line and memory_budget" \
 # --- reattach after kill -9: one container runs on, one ends meanwhile ---
 run=$(ctl trigger "${P}crash")
 run2=$(ctl trigger "${P}ended")
-check "the long container runs" wait_for 30 grep -q before "$T/state/logs/${P}crash/$run/long/1.log"
-check "so does the one that will end" wait_for 30 grep -q one "$T/state/logs/${P}ended/$run2/gone/1.log"
+check "the long container runs" wait_for 30 grep -q before "$T/state/logs/${P}crash/$run/long.1.log"
+check "so does the one that will end" wait_for 30 grep -q one "$T/state/logs/${P}ended/$run2/gone.1.log"
 kill9_agent
 check "the container survives the agent" test -n "$(docker ps -q --filter "label=dagd.dag_id=${P}crash")"
 check_eq "the other ends while the agent is away" 3 \
@@ -311,13 +311,13 @@ start_agent || exit 1
 check "the container of a finished task instance is removed" wait_for 20 no_containers "${P}io"
 check_eq "the try that ended meanwhile is collected: exit 3 fails it" failed \
     "$(wait_run ended "$run2")"
-log=$(cat "$T/state/logs/${P}ended/$run2/gone/1.log")
+log=$(tail -c +17 "$T/state/logs/${P}ended/$run2/gone.1.log") # after its status record
 check_eq "its log holds all its output once" "one two" \
     "$(grep -vE '^\[dagd\]' <<<"$log" | tr '\n' ' ' | sed 's/ $//')"
 check "with its exit status" grep -q '^\[dagd\] exit status 3$' <<<"$log"
 check_eq "the reattached task ends success" success "$(wait_run crash "$run")"
 check_eq "with the same try number" 1 "$(jctl grid "${P}crash" | jq -r '.runs[0].tasks.long.try_number')"
-log=$(cat "$T/state/logs/${P}crash/$run/long/1.log")
+log=$(tail -c +17 "$T/state/logs/${P}crash/$run/long.1.log") # after its status record
 check_eq "its log is complete, nothing twice" "before after" \
     "$(grep -vE '^\[dagd\]' <<<"$log" | tr '\n' ' ' | sed 's/ $//')"
 check "and its exit status is collected" grep -q '^\[dagd\] exit status 0$' <<<"$log"

@@ -48,7 +48,7 @@ check_eq "it runs in the DAG's folder" "cwd $T/dags" "$(grep '^cwd ' <<<"$log")"
 # ls lists its own descriptor of /proc/self/fd as well (3).
 check_eq "it inherits only 0, 1 and 2" "fds 0 1 2 3 " "$(grep '^fds ' <<<"$log")"
 check_eq "stdin is /dev/null" "in /dev/null" "$(grep '^in ' <<<"$log")"
-check "stdout is the try's log" grep -q "^out $T/state/logs/probe/.*/probe/1.log$" <<<"$log"
+check "stdout is the try's log" grep -q "^out $T/state/logs/probe/.*/probe\.1\.log$" <<<"$log"
 check_eq "no signal is ignored in the try" "SigIgn:	0000000000000000" "$(grep '^SigIgn' <<<"$log")"
 check_eq "no signal is blocked in the try" "SigBlk:	0000000000000000" "$(grep '^SigBlk' <<<"$log")"
 

@@ -261,8 +261,8 @@ check "a service name is a valid one (<= 63, [a-zA-Z0-9-])" grep -qE '^[a-zA-Z0-
 check "both services are removed" wait_for 10 no_services retry
 
 # --- clear and mark while running ---
-check "the job to clear runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long/1.log"
-check "the job to mark runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}marked/$r_marked/long/1.log"
+check "the job to clear runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long.1.log"
+check "the job to mark runs" wait_for 30 grep -q '^up$' "$T/state/logs/${P}marked/$r_marked/long.1.log"
 # dagtop's detail line names the node the running swarm try is on.
 if command -v tmux >/dev/null; then
     TMUX_SOCK="dagd-swarm-$$"
@@ -282,14 +282,14 @@ else
 fi
 ctl clear "${P}cleared" "$r_cleared" long --yes >/dev/null
 ctl mark "${P}marked" "$r_marked" long failed --yes >/dev/null
-cleared_runs_again() { grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long/2.log"; }
+cleared_runs_again() { grep -q '^up$' "$T/state/logs/${P}cleared/$r_cleared/long.2.log"; }
 check "the cleared job runs again, as try 2" wait_for 30 cleared_runs_again
 check "the cleared try's log says its service was removed" \
-    grep -q 'stopped: service .* removed' "$T/state/logs/${P}cleared/$r_cleared/long/1.log"
+    grep -q 'stopped: service .* removed' "$T/state/logs/${P}cleared/$r_cleared/long.1.log"
 check "mark failed removes the service" wait_for 20 no_services marked
 check_eq "and the mark stands" failed "$(ti_state "${P}marked" "$r_marked" long)"
 check "the marked try's log says its service was removed" \
-    grep -q 'stopped: service .* removed' "$T/state/logs/${P}marked/$r_marked/long/1.log"
+    grep -q 'stopped: service .* removed' "$T/state/logs/${P}marked/$r_marked/long.1.log"
 ctl mark "${P}cleared" "$r_cleared" long success --yes >/dev/null
 check "marking the cleared one removes its second service" wait_for 20 no_services cleared
 
@@ -309,8 +309,8 @@ check "their services are removed" wait_for 10 no_services nonode
 
 # --- kill -9 of the agent during swarm tries ---
 r_crash=$(ctl trigger "${P}crash")
-check "the long job runs" wait_for 30 grep -q '^before$' "$T/state/logs/${P}crash/$r_crash/long/1.log"
-check "the short one runs" wait_for 30 grep -q '^one$' "$T/state/logs/${P}crash/$r_crash/short/1.log"
+check "the long job runs" wait_for 30 grep -q '^before$' "$T/state/logs/${P}crash/$r_crash/long.1.log"
+check "the short one runs" wait_for 30 grep -q '^one$' "$T/state/logs/${P}crash/$r_crash/short.1.log"
 check "the waiting one is queued" wait_for 10 queued_with crash "$r_crash" waits "insufficient resources"
 LIVENESS=0 kill9_agent
 sleep_until_short_ends() { docker service ps --format '{{.CurrentState}}' $(docker service ls -q \
@@ -329,10 +329,10 @@ log=$(log_of crash "$r_crash" short)
 check_eq "the short log has each line once" "one two" "$(grep -E '^(one|two)$' <<<"$log" | tr '\n' ' ' | sed 's/ $//')"
 for t in long short waits; do
     check_eq "task $t ran once (one try)" 1 "$(task_instance crash "$r_crash" $t | jq -r .try_number)"
-    check_eq "task $t had one service" 1 "$(grep -c 'creating service' "$T/state/logs/${P}crash/$r_crash/$t/1.log")"
+    check_eq "task $t had one service" 1 "$(grep -c 'creating service' "$T/state/logs/${P}crash/$r_crash/$t.1.log")"
 done
 check "the waiting job's log says why it timed out" \
-    grep -q 'timed out waiting for a node' "$T/state/logs/${P}crash/$r_crash/waits/1.log"
+    grep -q 'timed out waiting for a node' "$T/state/logs/${P}crash/$r_crash/waits.1.log"
 check "no service of the crashed run is left" wait_for 15 no_services crash
 
 # --- --stop-tasks: the agent's stop removes the services of running tries ---
@@ -342,13 +342,13 @@ AGENT_PID=$!
 wait_for 10 "$BIN/dagctl" -s "$SOCK" status >/dev/null
 r_stopped=$(ctl trigger "${P}stopped")
 check "the job to stop with the agent runs" \
-    wait_for 30 grep -q '^up$' "$T/state/logs/${P}stopped/$r_stopped/long/1.log"
+    wait_for 30 grep -q '^up$' "$T/state/logs/${P}stopped/$r_stopped/long.1.log"
 began=$(date +%s%N)
 stop_agent
 check "--stop-tasks exits within 5 s" test $((($(date +%s%N) - began) / 1000000)) -lt 5000
 check "--stop-tasks removed the service" no_services stopped
 check "the log says the service was removed" \
-    grep -q 'stopped: service .* removed' "$T/state/logs/${P}stopped/$r_stopped/long/1.log"
+    grep -q 'stopped: service .* removed' "$T/state/logs/${P}stopped/$r_stopped/long.1.log"
 
 # --- an unreachable manager ---
 write_swarm_config "unix://$T/no-such-manager.sock"

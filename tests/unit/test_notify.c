@@ -163,15 +163,34 @@ static void test_log_tail_file(void **state)
     for (int i = 0; i < 1000; i++)
         fprintf(f, "line %d\n", i);
     fclose(f);
-    char *t = notify_log_tail(path, 3, 4096);
+    char *t = notify_log_tail(path, 0, 3, 4096);
     assert_string_equal(t, "line 997\nline 998\nline 999");
     free(t);
-    t = notify_log_tail(path, 1000, 100);
+    t = notify_log_tail(path, 0, 1000, 100);
     assert_true(strlen(t) <= 100);
     assert_true(strncmp(t, "line ", 5) == 0); /* starts at a whole line */
     free(t);
     unlink(path);
-    assert_null(notify_log_tail(path, 3, 4096));
+    assert_null(notify_log_tail(path, 0, 3, 4096));
+}
+
+/* A try's log starts with its status record (logpath.h): never in a tail. */
+static void test_log_tail_skips_the_record(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/dagd-tail-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("exit 0         \nonly\n", f);
+    fclose(f);
+    char *t = notify_log_tail(path, 16, 3, 4096);
+    assert_string_equal(t, "only");
+    free(t);
+    /* Nothing after the record: no tail at all. */
+    assert_int_equal(truncate(path, 16), 0);
+    assert_null(notify_log_tail(path, 16, 3, 4096));
+    unlink(path);
 }
 
 static void test_backoff_schedule(void **state)
@@ -297,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_tail_last_lines),
         cmocka_unit_test(test_tail_makes_utf8),
         cmocka_unit_test(test_log_tail_file),
+        cmocka_unit_test(test_log_tail_skips_the_record),
         cmocka_unit_test(test_backoff_schedule),
         cmocka_unit_test(test_retryable),
         cmocka_unit_test(test_redact),

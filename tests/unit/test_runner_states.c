@@ -58,10 +58,10 @@ static exec_handle *fake_start(agent *ag, run *r, size_t i, const task_vars *var
     return (exec_handle *)f;
 }
 
-static exec_handle *fake_follow(agent *ag, run *r, size_t i, const char *log_path,
+static exec_handle *fake_follow(agent *ag, run *r, size_t i, const try_files *files,
                                 exec_done_fn done, void *arg, bool *not_started)
 {
-    (void)ag, (void)r, (void)i, (void)log_path, (void)done, (void)arg, (void)not_started;
+    (void)ag, (void)r, (void)i, (void)files, (void)done, (void)arg, (void)not_started;
     fail_msg("nothing is followed in these tests");
     return NULL;
 }

@@ -1,5 +1,6 @@
-/* A try's status file: fixed-size records, written in place by the shell
- * (exec_local), read back by a restarted agent. */
+/* A try's status record: fixed-size, at the start of its log (logpath.h),
+ * written in place by the shell (exec_local), read back by a restarted
+ * agent; the output goes after it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,12 +24,15 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-static void test_path(void **state)
+static char *slurp(const char *path)
 {
-    (void)state;
-    char *p = try_status_path("/s/logs/d/r/t/3.log");
-    assert_string_equal(p, "/s/logs/d/r/t/3.status");
-    free(p);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
 }
 
 static void test_records(void **state)
@@ -46,6 +50,25 @@ static void test_records(void **state)
     assert_int_equal(file_size(path), TRY_STATUS_RECORD);
     assert_int_equal(try_status_claim(path), 0); /* a try started again */
     assert_int_equal(try_status_read(path, &code), TRY_STATUS_CLAIMED);
+    free(path);
+}
+
+/* The record heads the log: a claim again (a try that never started is
+ * started again) rewrites it in place and keeps what was logged after it. */
+static void test_claim_keeps_the_log(void **state)
+{
+    (void)state;
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/r/t.1.log", dir) > 0);
+    assert_int_equal(try_status_claim(path), 0);
+    FILE *f = fopen(path, "a");
+    fputs("[dagd] pulling\n", f);
+    fclose(f);
+    assert_int_equal(try_status_started(path), 0);
+    assert_int_equal(try_status_claim(path), 0);
+    char *text = slurp(path);
+    assert_string_equal(text, "claimed        \n[dagd] pulling\n");
+    free(text);
     free(path);
 }
 
@@ -89,6 +112,57 @@ static void run_shell(const char *status, const char *command, int *exit_code)
     free(log);
 }
 
+/* The record is the log's first 16 bytes (as local_task.c starts a try):
+ * the output goes after it, byte for byte; the shell rewrites it in place;
+ * the exit line is read without it, and a try that printed nothing has no
+ * last line (not "started" or "exit 0"). */
+static void test_record_heads_the_log(void **state)
+{
+    (void)state;
+    char *log = NULL;
+    assert_true(asprintf(&log, "%s/it's/t.2.log", dir) > 0);
+    assert_int_equal(try_status_claim(log), 0);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    int rc = -2;
+    exec_request req = {
+        .command = "printf 'a\\nb'; exit 4",
+        .cwd = dir,
+        .env = env,
+        .log_path = log,
+        .status_path = log,
+        .done = on_done,
+        .arg = &rc,
+    };
+    exec_local_start(&loop, &req);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    assert_int_equal(rc, 4);
+    int code = -1;
+    assert_int_equal(try_status_read(log, &code), TRY_STATUS_EXITED);
+    assert_int_equal(code, 4);
+    char *text = slurp(log);
+    assert_string_equal(text, "exit 4         \na\nb" EXEC_EXIT_MARK "4\n");
+    free(text);
+    char *last = NULL;
+    assert_int_equal(exec_read_exit_line(log, TRY_STATUS_RECORD, NULL), 4);
+
+    /* Nothing printed: no last line, whatever the record says. */
+    FILE *f = fopen(log, "w");
+    fputs("exit 0         \n" EXEC_EXIT_MARK "0\n", f);
+    fclose(f);
+    assert_int_equal(exec_read_exit_line(log, TRY_STATUS_RECORD, &last), 0);
+    assert_null(last);
+    f = fopen(log, "w");
+    fputs("exit 0         \nchosen\n" EXEC_EXIT_MARK "0\n", f);
+    fclose(f);
+    assert_int_equal(exec_read_exit_line(log, TRY_STATUS_RECORD, &last), 0);
+    assert_string_equal(last, "chosen");
+    free(last);
+    free(log);
+}
+
 static void test_shell_writes_in_place(void **state)
 {
     (void)state;
@@ -116,8 +190,9 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path),
         cmocka_unit_test(test_records),
+        cmocka_unit_test(test_claim_keeps_the_log),
+        cmocka_unit_test(test_record_heads_the_log),
         cmocka_unit_test(test_shell_writes_in_place),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
