@@ -84,6 +84,16 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+/* Until the try is done; then, as the agent ends, whatever the executor
+ * keeps open (its pidfd set) is closed and the loop with it. */
+static void run_to_end(uv_loop_t *loop)
+{
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_walk(loop, close_walk, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(loop), 0);
+}
+
 /* The shell writes "started" and then "exit N", each a whole record in
  * place; the path may hold a quote. */
 static void run_shell(const char *status, const char *command, int *exit_code)
@@ -104,11 +114,7 @@ static void run_shell(const char *status, const char *command, int *exit_code)
     };
     *exit_code = -2;
     exec_local_start(&loop, &req);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    /* As the agent ends: whatever the executor keeps open is closed. */
-    uv_walk(&loop, close_walk, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    run_to_end(&loop);
     free(log);
 }
 
@@ -136,8 +142,7 @@ static void test_record_heads_the_log(void **state)
         .arg = &rc,
     };
     exec_local_start(&loop, &req);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    run_to_end(&loop);
     assert_int_equal(rc, 4);
     int code = -1;
     assert_int_equal(try_status_read(log, &code), TRY_STATUS_EXITED);
