@@ -1,10 +1,10 @@
 #include "batch.h"
 #include "log.h"
 #include "events.h"
-#include "runner.h"
 #include "runs.h"
 #include "slots.h"
 #include "store.h"
+#include "try_plan.h"
 #include "util.h"
 
 #include <errno.h>
@@ -94,7 +94,7 @@ static void unclaim_pending(agent *ag)
 {
     for (size_t k = 0; k < ag->n_pending; k++) {
         ti *t = ag->pending[k];
-        runner_plan_free(t);
+        try_plan_free(t);
         slots_count(ag, t->owner, t->index, -1);
         t->try_number--;
         t->state = TI_QUEUED;

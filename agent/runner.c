@@ -13,6 +13,7 @@
 #include "timeutil.h"
 #include "try_outputs.h"
 #include "try_history.h"
+#include "try_plan.h"
 #include "try_status.h"
 #include "util.h"
 
@@ -194,43 +195,6 @@ static void prefetch_logs(agent *ag, run *r, size_t i)
             done += prefetch_one(ag, r, d);
 }
 
-/* What a claimed try runs: the run's values, the stored outputs of its
- * upstream tasks, its trigger file, its $DAGD_OUTPUT beside its log, and
- * the command they render. Made once at the claim: the try's record shows
- * what the launch then runs (the same loop turn, after the commit). */
-struct try_plan {
-    task_vars vars; /* points into itself: never moved */
-    char *log_path, *output_path;
-    char *command; /* NULL: it did not render (ERR says why) */
-    char err[256];
-};
-
-static struct try_plan *plan_make(agent *ag, run *r, size_t i, char *log_path)
-{
-    struct try_plan *p = xcalloc(1, sizeof *p);
-    p->log_path = log_path;
-    task_vars_init(&p->vars, r, i);
-    task_vars_load(&p->vars, ag->db, r, i);
-    p->output_path = try_output_path(log_path);
-    p->vars.output_path = p->output_path;
-    p->command =
-        template_render(r->model->tasks[i].command, &p->vars.ctx, true, p->err, sizeof p->err);
-    return p;
-}
-
-void runner_plan_free(ti *t)
-{
-    struct try_plan *p = t->plan;
-    if (!p)
-        return;
-    task_vars_free(&p->vars);
-    free(p->output_path);
-    free(p->log_path);
-    free(p->command);
-    free(p);
-    t->plan = NULL;
-}
-
 /* Take a slot and record the try as running; the process starts after the
  * batch commits (runner_launch), so the store never forgets a process
  * that might be alive. Its log's status record says "claimed" first
@@ -272,8 +236,8 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     runs_save_ti(ag, r, i);
-    runner_plan_free(t);
-    t->plan = plan_make(ag, r, i, log);
+    try_plan_free(t);
+    t->plan = try_plan_make(ag, r, i, log);
     try_history_begin(ag, r, i, &t->plan->vars, t->plan->command, log);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
@@ -301,7 +265,7 @@ bool runner_launch(agent *ag, ti *t)
         prefetch_logs(ag, r, i);
     }
     t->plan = p;
-    runner_plan_free(t);
+    try_plan_free(t);
     return h != NULL;
 }
 static upstream_counts count_upstream(const run *r, const dag_task *task)

@@ -21,8 +21,6 @@ int64_t runner_next_retry(const agent *ag);
  * when it could not start (then it is settled as a failed try). The
  * agent's launch hook. */
 bool runner_launch(agent *ag, ti *t);
-/* What claimed try T was to run, when its batch did not commit. */
-void runner_plan_free(ti *t);
 /* An executor's DONE for a try; ARG is its task instance. */
 void runner_try_done(void *arg, const exec_result *res);
 /* A claimed try of which nothing ran (the agent died between the claim and

@@ -1,0 +1,32 @@
+#include "try_plan.h"
+#include "template.h"
+#include "try_outputs.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
+{
+    struct try_plan *p = xcalloc(1, sizeof *p);
+    p->log_path = log_path;
+    task_vars_init(&p->vars, r, i);
+    task_vars_load(&p->vars, ag->db, r, i);
+    p->output_path = try_output_path(log_path);
+    p->vars.output_path = p->output_path;
+    p->command =
+        template_render(r->model->tasks[i].command, &p->vars.ctx, true, p->err, sizeof p->err);
+    return p;
+}
+
+void try_plan_free(ti *t)
+{
+    struct try_plan *p = t->plan;
+    if (!p)
+        return;
+    task_vars_free(&p->vars);
+    free(p->output_path);
+    free(p->log_path);
+    free(p->command);
+    free(p);
+    t->plan = NULL;
+}
