@@ -180,6 +180,26 @@ static void stop_container(docker_task *t)
     free(path);
 }
 
+static void open_log_stream(docker_task *t)
+{
+    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
+    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
+    free(path);
+    t->logs_done = !t->logs;
+}
+
+/* The wait for the container's exit; false (the try failed) when the
+ * request cannot be made. */
+static bool request_wait(docker_task *t)
+{
+    char *path = xasprintf("/containers/%s/wait", t->id);
+    t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
+    free(path);
+    if (!t->wait)
+        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+    return t->wait != NULL;
+}
+
 /* The container runs: its output comes from the log stream (after a
  * restart, from SKIP bytes on), its exit code from the wait. Both end once
  * the engine has torn the container down, so the next container of a
@@ -189,34 +209,18 @@ void dk_follow(docker_task *t, uint64_t skip)
 {
     t->phase = PH_RUN;
     frame_demux_init(&t->demux, skip);
-    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
-    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
-    free(path);
-    t->logs_done = !t->logs;
+    open_log_stream(t);
     if (t->died) {
         died(t);
         return;
     }
-    path = xasprintf("/containers/%s/wait", t->id);
-    t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
-    free(path);
-    if (!t->wait) {
-        dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
+    if (!request_wait(t))
         return;
-    }
     if (t->killing)
         stop_container(t);
 }
 
 /* ---- create and start ---- */
-
-static void open_log_stream(docker_task *t)
-{
-    char *path = xasprintf("/containers/%s/logs?follow=1&stdout=1&stderr=1", t->id);
-    t->logs = docker_request(t->api, "GET", path, NULL, on_log_data, on_logs_done, t, 0);
-    free(path);
-    t->logs_done = !t->logs;
-}
 
 static void on_started(void *arg, const docker_reply *rep)
 {
@@ -239,15 +243,8 @@ static void on_started(void *arg, const docker_reply *rep)
         died(t);
         return;
     }
-    if (!t->wait && !t->wait_done) {
-        char *path = xasprintf("/containers/%s/wait", t->id);
-        t->wait = docker_request(t->api, "POST", path, NULL, NULL, on_waited, t, 0);
-        free(path);
-        if (!t->wait) {
-            dk_fail(t, "docker: cannot start a request to %s", docker_api_host(t->api));
-            return;
-        }
-    }
+    if (!t->wait && !t->wait_done && !request_wait(t))
+        return;
     if (t->killing)
         stop_container(t);
     check_finished(t);
