@@ -64,6 +64,16 @@ static void close_handle(task_proc *p, uv_handle_t *h)
     uv_close(h, on_handle_closed);
 }
 
+/* Its pidfd leaves the set and is closed (no more ends to hear of). */
+static void unwatch(task_proc *p)
+{
+    if (!p->watch)
+        return;
+    pidfd_set_close(p->watch, p->pidfd_fd);
+    p->watch = NULL;
+    p->pidfd_fd = -1;
+}
+
 static void release(task_proc *p)
 {
     if (p->log_fd >= 0)
@@ -73,11 +83,7 @@ static void release(task_proc *p)
     close_handle(p, (uv_handle_t *)&p->soon);
     if (p->have_sigchld)
         close_handle(p, (uv_handle_t *)&p->sigchld);
-    if (p->watch) {
-        pidfd_set_close(p->watch, p->pidfd_fd);
-        p->watch = NULL;
-        p->pidfd_fd = -1;
-    }
+    unwatch(p);
     if (p->have_pipe)
         close_handle(p, (uv_handle_t *)&p->out);
 }
@@ -121,9 +127,7 @@ static void on_child_pidfd(void *arg)
     int rc = proc_reap(p->pidfd_fd, &code, &sig);
     if (rc == 0)
         return; /* not yet (a spurious wake-up) */
-    pidfd_set_close(p->watch, p->pidfd_fd);
-    p->watch = NULL;
-    p->pidfd_fd = -1;
+    unwatch(p);
     child_ended(p, rc > 0 ? code : -1, sig);
 }
 
@@ -405,9 +409,7 @@ static void follow_ended(task_proc *p)
 static void on_pidfd(void *arg)
 {
     task_proc *p = arg;
-    pidfd_set_close(p->watch, p->pidfd_fd);
-    p->watch = NULL;
-    p->pidfd_fd = -1;
+    unwatch(p);
     follow_ended(p);
 }
 
