@@ -94,7 +94,8 @@ static void unclaim_pending(agent *ag)
 {
     for (size_t k = 0; k < ag->n_pending; k++) {
         ti *t = ag->pending[k];
-        try_plan_free(t);
+        try_plan_free(t->plan);
+        t->plan = NULL;
         slots_count(ag, t->owner, t->index, -1);
         t->try_number--;
         t->state = TI_QUEUED;

@@ -236,7 +236,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->owner = r;
     t->index = i;
     runs_save_ti(ag, r, i);
-    try_plan_free(t);
+    try_plan_free(t->plan);
     t->plan = try_plan_make(ag, r, i, log);
     try_history_begin(ag, r, i, &t->plan->vars, t->plan->command, log);
     slots_count(ag, r, i, +1);
@@ -249,8 +249,10 @@ bool runner_launch(agent *ag, ti *t)
     run *r = t->owner;
     size_t i = t->index;
     const dag_task *task = &r->model->tasks[i];
+    /* The plan is this launch's: a failed start may claim T again at once
+     * (fail_try's pass), with a plan of its own. */
     struct try_plan *p = t->plan;
-    t->plan = NULL; /* the plan is this launch's */
+    t->plan = NULL;
     try_outputs_note_missing(&p->vars, task, p->log_path);
     const executor_ops *ops = executor_for(task);
     exec_handle *h = p->command ? ops->start(ag, r, i, &p->vars, p->command, p->log_path,
@@ -264,8 +266,7 @@ bool runner_launch(agent *ag, ti *t)
         t->ops = ops;
         prefetch_logs(ag, r, i);
     }
-    t->plan = p;
-    try_plan_free(t);
+    try_plan_free(p);
     return h != NULL;
 }
 static upstream_counts count_upstream(const run *r, const dag_task *task)

@@ -18,9 +18,8 @@ struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
     return p;
 }
 
-void try_plan_free(ti *t)
+void try_plan_free(struct try_plan *p)
 {
-    struct try_plan *p = t->plan;
     if (!p)
         return;
     task_vars_free(&p->vars);
@@ -28,5 +27,4 @@ void try_plan_free(ti *t)
     free(p->log_path);
     free(p->command);
     free(p);
-    t->plan = NULL;
 }

@@ -17,7 +17,7 @@ struct try_plan {
 /* The plan of the try of task I of R about to be claimed, its log at
  * LOG_PATH (taken). */
 struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path);
-/* T's plan, if it has one. */
-void try_plan_free(ti *t);
+/* P may be NULL. */
+void try_plan_free(struct try_plan *p);
 
 #endif
