@@ -246,12 +246,8 @@ const char *store_error(store *s)
  * time as sqlite3_exec would. */
 static int exec_prepared(store *s, const char *sql)
 {
-    sqlite3_stmt *st = store_stmt(s, sql);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    if (store_write_done(s, store_stmt(s, sql)) == 0)
         return 0;
-    snprintf(s->last_error, sizeof s->last_error, "%s", sqlite3_errmsg(s->db));
     log_error("store: %s", s->last_error);
     return -1;
 }
