@@ -237,44 +237,43 @@ static task_proc *proc_new(uv_loop_t *loop, exec_done_fn done, void *arg)
     return p;
 }
 
-/* The shell records how the try went, for a restarted agent: "started" in
- * its status record first, then at its exit the status there (in place,
- * through `1<>`, which neither truncates nor appends: no new block on a
- * full disk) and the exit line in the log (for people, and for tries
- * without a record). All on the command's first line, so that the
- * command's own line numbers stay. */
-static char *start_script(const char *command, const char *status_path)
+/* The shell records how the try ended, for a restarted agent: its status
+ * in the record (in place, through `1<>`, which neither truncates nor
+ * appends: no new block on a full disk) and the exit line in the log (for
+ * people, and for tries without a record). "started" is the spawned
+ * child's to write, just before its exec (proc_spawn.h). On the command's
+ * first line, so that the command's own line numbers stay. */
+static char *start_script(const char *command, const char *record_path)
 {
-    if (!status_path)
+    if (!record_path)
         return xasprintf("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; %s", command);
     strbuf q = {0}; /* the path, single-quoted for the shell */
     sb_append(&q, "'");
-    for (const char *c = status_path; *c; c++) {
+    for (const char *c = record_path; *c; c++) {
         if (*c == '\'')
             sb_append(&q, "'\\''");
         else
             sb_append_len(&q, c, 1);
     }
     sb_append(&q, "'");
-    /* Both records are TRY_STATUS_RECORD bytes: "exit %-10d\n" is one. */
-    char started[TRY_STATUS_RECORD];
-    snprintf(started, sizeof started, "%-*s", TRY_STATUS_RECORD - 1, "started");
-    char *script = xasprintf(
-        "__dagd_st=%s; printf '%s\\n' 2>/dev/null 1<>\"$__dagd_st\"; "
-        "trap '__dagd_rc=$?; echo \"" EXEC_EXIT_MARK "$__dagd_rc\" >&2; "
-        "printf \"exit %%-10d\\n\" \"$__dagd_rc\" 2>/dev/null 1<>\"$__dagd_st\"' EXIT; %s",
-        q.data, started, command);
+    /* "exit %-10d\n" is one record of TRY_STATUS_RECORD bytes. */
+    char *script =
+        xasprintf("__dagd_st=%s; trap '__dagd_rc=$?; echo \"" EXEC_EXIT_MARK "$__dagd_rc\" >&2; "
+                  "printf \"exit %%-10d\\n\" \"$__dagd_rc\" 1<>\"$__dagd_st\"' EXIT; %s",
+                  q.data, command);
     sb_free(&q);
     return script;
 }
 
 /* The log, made with its folders only when it is not there yet: in the
- * common case (made by the claim) one open. Appended to: the status record
- * at its start is the shell's to overwrite. O_NONBLOCK: a FIFO planted
- * there fails (ENXIO) instead of hanging the loop. */
-static int open_log(const char *path)
+ * common case (made by the claim) one open. Appended to (the status record
+ * at its start is overwritten only in place); with a record, O_APPEND
+ * comes from the child once it has written "started" there (proc_spawn.h).
+ * O_NONBLOCK: a FIFO planted there fails (ENXIO) instead of hanging the
+ * loop. */
+static int open_log(const char *path, bool record)
 {
-    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | (record ? 0 : O_APPEND);
     int fd = open(path, flags, 0640);
     if (fd < 0 && errno == ENOENT && mkdir_parents(path, 0750) == 0)
         fd = open(path, flags, 0640);
@@ -298,7 +297,7 @@ static void watch_child(uv_loop_t *loop, task_proc *p, int pidfd)
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
 {
     task_proc *p = proc_new(loop, req->done, req->arg);
-    p->log_fd = open_log(req->log_path);
+    p->log_fd = open_log(req->log_path, req->log_record);
     int out = p->log_fd, pipe_fds[2] = {-1, -1};
     if (req->capture_last_line && pipe2(pipe_fds, O_CLOEXEC) == 0) {
         uv_pipe_init(loop, &p->out, 0);
@@ -309,7 +308,9 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         else
             close(pipe_fds[0]);
     }
-    char *script = start_script(req->command, req->status_path);
+    char *script = start_script(req->command, req->log_record ? req->log_path : NULL);
+    char started[TRY_STATUS_RECORD + 1];
+    snprintf(started, sizeof started, "%-*s\n", TRY_STATUS_RECORD - 1, "started");
     char *args[] = {"sh", "-c", script, NULL};
     int pidfd = -1; /* from the clone itself when the kernel can */
     proc_spawn_opts opts = {
@@ -320,12 +321,16 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
         .out_fd = out,
         .err_fd = p->log_fd,
         .pidfd = &pidfd,
+        .note = req->log_record ? started : NULL,
+        .note_fd = p->log_fd,
+        .note_len = TRY_STATUS_RECORD,
     };
     int pid = proc_spawn(&opts);
     free(script);
     if (pipe_fds[1] >= 0)
         close(pipe_fds[1]); /* the child has its copy: EOF when it is gone */
     if (pid < 0) {
+        fcntl(p->log_fd, F_SETFL, O_APPEND | O_NONBLOCK); /* the child may not have */
         dprintf(p->log_fd, "[dagd] cannot start /bin/sh in %s: %s\n", req->cwd, strerror(-pid));
         p->res.spawn_failed = true;
         uv_timer_start(&p->soon, on_spawn_failed, 0, 0);

@@ -16,10 +16,10 @@ typedef struct task_proc task_proc;
 typedef struct exec_request {
     const char *command; /* rendered */
     const char *cwd;
-    char **env;              /* NULL-terminated KEY=VALUE, complete */
-    const char *log_path;    /* created with its folders */
-    const char *status_path; /* where its status record is (try_status.h), or NULL */
-    int64_t timeout_us;      /* 0: none */
+    char **env;           /* NULL-terminated KEY=VALUE, complete */
+    const char *log_path; /* created with its folders */
+    bool log_record;      /* the log starts with the try's status record (try_status.h) */
+    int64_t timeout_us;   /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;

@@ -28,7 +28,7 @@ static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *va
         .cwd = r->model->dir,
         .env = env,
         .log_path = log_path,
-        .status_path = log_path, /* its record heads the log (logpath.h) */
+        .log_record = true, /* its record heads the log (logpath.h) */
         .timeout_us = task->timeout_us,
         .capture_last_line = task->branch,
         .done = done,
@@ -61,9 +61,9 @@ static exec_handle *local_follow(agent *ag, run *r, size_t i, const try_files *f
      * beside the next try. */
     if (!pid && proc_kill_by_env("DAGD_LOG_FILE", log) > 0)
         log_info("killed what was left of %s %s try %d", r->run_id, task->id, t->try_number);
-    /* No process, and its shell never said "started": it never ran. (A
-     * shell that starts writes that first; until then it is found above by
-     * its environment, which it has from the moment uv_spawn returned.) */
+    /* No process, and its record never said "started": it never ran. (The
+     * spawned child writes that just before its exec; from the exec on it
+     * is found above by its environment.) */
     int code;
     if (!pid && try_status_read(f->status, &code) == TRY_STATUS_CLAIMED) {
         *not_started = true;

@@ -53,6 +53,13 @@ struct ksigaction {
 static uint64_t reset_bits;
 static int devnull = -1;
 static bool ready, under_valgrind, try_clone_pidfd = true;
+/* setsid when the agent has a controlling terminal (run from a shell), so
+ * that no try can reach it (/dev/tty, SIGHUP, a terminal's job control);
+ * else setpgid: a session of its own would add nothing but its autogroup,
+ * which the kernel makes per session (about 20 us a spawn, measured). A
+ * daemon without a terminal never gets one: it opens none as a session
+ * leader. */
+static bool new_session;
 static char child_stack[CHILD_STACK] __attribute__((aligned(64)));
 
 static void init_once(void)
@@ -69,6 +76,10 @@ static void init_once(void)
     /* One descriptor for every child's stdin: a dup2 in the child instead
      * of an open. */
     devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    new_session = tty >= 0;
+    if (tty >= 0)
+        close(tty);
 #ifdef RUNNING_ON_VALGRIND
     under_valgrind = RUNNING_ON_VALGRIND;
 #endif
@@ -97,10 +108,10 @@ CHILD_CODE static int child_main(void *arg)
 {
     child_args *a = arg;
     const proc_spawn_opts *o = a->o;
-    /* A session and process group of its own, which the agent kills whole
-     * on a timeout or a stop; first, so that a signal to the agent's group
-     * (a terminal's) stops reaching the child early. */
-    if (setsid() < 0)
+    /* A process group of its own, which the agent kills whole on a timeout
+     * or a stop; first, so that a signal to the agent's group (a
+     * terminal's) stops reaching the child early. */
+    if ((new_session ? setsid() : setpgid(0, 0)) < 0)
         goto fail;
     struct ksigaction dfl = {.handler = SIG_DFL};
     for (int sig = 1; sig <= 64; sig++)
@@ -129,6 +140,15 @@ CHILD_CODE static int child_main(void *arg)
                 close(fd);
     if (o->cwd && chdir(o->cwd) < 0)
         goto fail;
+    if (o->note) { /* through its copy: close_range closed the original */
+        int fd = o->note_fd == o->err_fd ? 2 : 1;
+        /* A failed write fails nothing: the record then still says
+         * "claimed", and a restarted agent finds the try by its
+         * environment. */
+        if (pwrite(fd, o->note, (size_t)o->note_len, 0) != o->note_len) {
+        }
+        fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK);
+    }
     uint64_t none = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, KSIGSET_SIZE);
     execve(o->file, o->argv, o->env);

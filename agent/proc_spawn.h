@@ -1,7 +1,9 @@
 /* Starting a try's process the way posix_spawn does, with less: a
  * CLONE_VM|CLONE_VFORK child (no copy of the agent's page tables) that
- * resets only the signals that need it, in a session of its own, with only
- * stdin, stdout and stderr open. Called from one thread only (the loop).
+ * resets only the signals that need it, leading a process group of its own
+ * (and a session of its own when the agent has a controlling terminal),
+ * with only stdin, stdout and stderr open. Called from one thread only
+ * (the loop).
  * Signal dispositions are read at the first spawn: a signal ignored, or
  * given a handler, only later (SIGCHLD aside) is not reset in the child. */
 #ifndef DAGD_PROC_SPAWN_H
@@ -14,6 +16,14 @@ typedef struct proc_spawn_opts {
     const char *cwd;    /* NULL: the agent's */
     int out_fd, err_fd; /* become 1 and 2; 0 is /dev/null */
     int *pidfd;         /* not NULL: gets a pidfd of the child, or -1 */
+    /* Not NULL: as its last step before the exec, once only the exec
+     * itself can fail, the child writes NOTE_LEN bytes of NOTE at offset 0
+     * of NOTE_FD (OUT_FD or ERR_FD, opened without O_APPEND; a failed
+     * write fails nothing), then makes NOTE_FD append (O_APPEND |
+     * O_NONBLOCK): a try's "started" record (try_status.h). */
+    const char *note;
+    int note_fd;
+    int note_len;
 } proc_spawn_opts;
 
 /* The child's pid (> 0), or -errno when it could not start (a missing

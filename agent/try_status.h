@@ -28,7 +28,8 @@ int try_status_claim(const char *path);
 int try_status_started(const char *path);
 /* What PATH says; *EXIT_CODE for TRY_STATUS_EXITED. */
 enum try_status try_status_read(const char *path, int *exit_code);
-/* The shell (exec_local.c) writes "started" and "exit N" records itself,
- * in place: "exit %-10d\n" is one record. */
+/* A local try's "started" is written by its spawned child just before the
+ * exec (proc_spawn.h), its "exit N" by its shell (exec_local.c), both in
+ * place: "exit %-10d\n" is one record. */
 
 #endif
