@@ -97,6 +97,8 @@ typedef struct run {
     ti *tis;          /* one per task of model, same order */
     size_t n_tis;
     bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
+    bool no_outputs;        /* made here and no try stored outputs yet: none to read */
+    size_t logs_ahead;      /* logs made ahead whose try has not been claimed (runner.c) */
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */
 } run;
 

@@ -34,6 +34,7 @@ static void clear_one(agent *ag, run *r, size_t i)
     /* The try number stays; the retry budget starts again. */
     t->max_tries = t->try_number + r->model->tasks[i].retries + 1;
     t->start_us = t->end_us = t->next_retry_us = 0;
+    runner_log_used(r, t); /* made ahead or not, try 1's log is there now */
     t->log_ready = false;
     /* Its outputs go with it (Airflow clears XCom): the next try's count. */
     if (store_outputs_drop(ag->db, r->de->dag_id, r->run_id, r->model->tasks[i].id))

@@ -6,8 +6,10 @@
 
 #include <uv.h>
 
-/* Best effort: whatever fails here is made (or reported) by the claim and
- * the start, which open first and make folders only when missing. */
-void log_prefetch(uv_loop_t *loop, const char *log_path);
+/* The N files of PATHS (taken, with the array), in one work item: a
+ * thread woken per batch, not per try. Best effort: whatever fails here is
+ * made (or reported) by the claim and the start, which open first and make
+ * folders only when missing. */
+void log_prefetch(uv_loop_t *loop, char **paths, size_t n);
 
 #endif

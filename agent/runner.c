@@ -154,45 +154,70 @@ static void fail_try(agent *ag, run *r, size_t i, const char *log_path, const ch
 }
 
 /* Creating a log file (an inode) can cost more than a short task itself
- * (ext4), so while task I runs, the logs of the tasks likely to start
- * next are created ahead, on the thread pool (log_prefetch.h): downstream
- * tasks that wait only for I (a chain's next step) and queued tasks of the
- * run (a fan-out's next ones). Capped: the pool is shared with reloads. */
-#define LOG_PREFETCH_MAX 2
+ * (ext4), so while tasks run, the logs of the tasks likely to start next
+ * are created ahead on the thread pool (log_prefetch.h), a batch at a
+ * time: one thread wake-up per batch, not per try (a wake-up cost the loop
+ * about as much as the file). The batch takes the tasks below I nearest
+ * first (a chain's next steps), then the run's queued ones (a fan-out's);
+ * a new batch goes out once few made ahead are left. A task that then
+ * never runs keeps an empty file (its try 1 finds it). */
+#define LOG_PREFETCH_BATCH 16
+#define LOG_PREFETCH_LOW 2
 
-static bool waits_only_for(const run *r, const dag_task *task, size_t i)
+void runner_log_used(run *r, ti *t)
 {
-    for (size_t k = 0; k < task->n_up; k++)
-        if (task->up[k] != i && !ti_state_finished(r->tis[task->up[k]].state))
-            return false;
-    return true;
+    if (t->log_ready && t->try_number == 0 && r->logs_ahead > 0)
+        r->logs_ahead--;
 }
 
-static bool prefetch_one(agent *ag, run *r, size_t d)
+static bool wants_prefetch(const ti *t)
 {
-    ti *t = &r->tis[d];
-    if (t->try_number != 0 || t->log_ready)
-        return false;
-    char *path = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
-    log_prefetch(ag->loop, path);
-    free(path);
-    t->log_ready = true;
-    return true;
+    return t->try_number == 0 && !t->log_ready &&
+           (t->state == TI_NONE || t->state == TI_QUEUED || t->state == TI_SCHEDULED);
+}
+
+/* The path of try 1's log of task D, now counted as made ahead. */
+static char *take_log(agent *ag, run *r, size_t d)
+{
+    r->tis[d].log_ready = true;
+    r->logs_ahead++;
+    return logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[d].id, 1);
 }
 
 static void prefetch_logs(agent *ag, run *r, size_t i)
 {
+    if (r->logs_ahead > LOG_PREFETCH_LOW)
+        return;
     const dag *m = r->model;
-    const dag_task *task = &m->tasks[i];
-    int done = 0;
-    for (size_t k = 0; k < task->n_down && done < LOG_PREFETCH_MAX; k++) {
-        size_t d = task->down[k];
-        if (r->tis[d].state == TI_NONE && waits_only_for(r, &m->tasks[d], i))
-            done += prefetch_one(ag, r, d);
+    char **paths = xcalloc(LOG_PREFETCH_BATCH, sizeof *paths);
+    size_t n = 0;
+    bool *seen = xcalloc(r->n_tis, sizeof *seen);
+    size_t *queue = xcalloc(r->n_tis, sizeof *queue), head = 0, tail = 0;
+    queue[tail++] = i;
+    seen[i] = true;
+    /* Breadth first below I: a chain's next steps. */
+    while (head < tail && n < LOG_PREFETCH_BATCH) {
+        const dag_task *task = &m->tasks[queue[head++]];
+        for (size_t k = 0; k < task->n_down && n < LOG_PREFETCH_BATCH; k++) {
+            size_t d = task->down[k];
+            if (seen[d])
+                continue;
+            seen[d] = true;
+            queue[tail++] = d;
+            if (wants_prefetch(&r->tis[d]))
+                paths[n++] = take_log(ag, r, d);
+        }
     }
-    for (size_t d = 0; d < r->n_tis && done < LOG_PREFETCH_MAX; d++)
-        if (r->tis[d].state == TI_QUEUED)
-            done += prefetch_one(ag, r, d);
+    /* Then the run's queued tasks: a fan-out's next ones. */
+    for (size_t d = 0; d < r->n_tis && n < LOG_PREFETCH_BATCH; d++)
+        if (!seen[d] && r->tis[d].state == TI_QUEUED && wants_prefetch(&r->tis[d]))
+            paths[n++] = take_log(ag, r, d);
+    free(seen);
+    free(queue);
+    if (n)
+        log_prefetch(ag->loop, paths, n);
+    else
+        free(paths);
 }
 
 /* Take a slot and record the try as running; the process starts after the
@@ -222,6 +247,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
         free(log);
         return false;
     }
+    runner_log_used(r, t);
     t->try_number++;
     t->old_layout = false; /* its files are this agent's (logpath.h) */
     free(t->followed);     /* a new try decides again (Airflow clears its XCom) */
@@ -238,7 +264,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
     runs_save_ti(ag, r, i);
     try_plan_free(t->plan);
     t->plan = try_plan_make(ag, r, i, log);
-    try_history_begin(ag, r, i, &t->plan->vars, t->plan->command, log);
+    try_history_begin(ag, r, i, &t->plan->vars, t->plan->command);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
     return true;

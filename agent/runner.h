@@ -39,6 +39,8 @@ void runner_kill_try(agent *ag, run *r, size_t task_index);
  * starting anything: after a mark or clear, on a paused DAG too. */
 void runner_settle(agent *ag, run *r);
 void runner_set_state(agent *ag, run *r, size_t task_index, enum ti_state state);
+/* T's try 1 log, if it was made ahead, is taken now (its claim, a clear). */
+void runner_log_used(run *r, ti *t);
 /* A run's state from its leaves when nothing is left to run; false if
  * something is. */
 bool runner_run_outcome(const run *r, enum run_state *state);

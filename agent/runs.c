@@ -59,6 +59,7 @@ run *runs_create(agent *ag, dag_entry *de, const char *run_type, int64_t logical
     r->state = RUN_QUEUED;
     r->params_json = xstrdup(params_json ? params_json : "{}");
     r->model = dag_ref(de->model);
+    r->no_outputs = true;
     memcpy(r->version, m->version, sizeof r->version);
     runs_init_tis(r);
     *rc = store_run_insert(ag->db, r);

@@ -70,7 +70,8 @@ static const char *upstream_output(void *arg, const char *task, const char *key)
 void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index)
 {
     const dag *m = r->model;
-    json_t *all = store_outputs_json(db, r->de->dag_id, r->run_id, NULL);
+    json_t *all =
+        r->no_outputs ? json_object() : store_outputs_json(db, r->de->dag_id, r->run_id, NULL);
     v->ctx.output = upstream_output;
     v->ctx.output_arg = v;
     if (strcmp(r->run_type, "file") == 0)
@@ -110,6 +111,7 @@ void task_vars_free(task_vars *v)
     json_decref(v->params);
     json_decref(v->outputs);
     free(v->trigger_file);
+    task_env_free(v->own);
 }
 
 static void env_set(strlist *env, const char *key, const char *value)
@@ -200,10 +202,40 @@ char **task_env_build(const task_vars *v, const dag_task *t, const char *log_pat
     return build(v, t, log_path, log_path != NULL, err, errlen);
 }
 
-char **task_env_own(const task_vars *v, const dag_task *t, const char *log_path, char *err,
-                    size_t errlen)
+bool task_env_prepare(task_vars *v, const dag_task *t, const char *log_path, char *err,
+                      size_t errlen)
 {
-    return build(v, t, log_path, false, err, errlen);
+    task_env_free(v->own);
+    v->own = build(v, t, log_path, false, err, errlen);
+    return v->own != NULL;
+}
+
+static bool sets_name(char *const *own, const char *kv, size_t len)
+{
+    for (char *const *o = own; *o; o++)
+        if (strncmp(*o, kv, len + 1) == 0) /* the name and its '=' */
+            return true;
+    return false;
+}
+
+/* Pointers only: the agent's environment never changes (see build), and
+ * V->own lives as long as V; no string is copied per launch. */
+char **task_env_local(const task_vars *v)
+{
+    size_t n_env = 0, n_own = 0;
+    while (environ[n_env])
+        n_env++;
+    while (v->own[n_own])
+        n_own++;
+    char **env = xcalloc(n_env + n_own + 1, sizeof *env);
+    size_t n = 0;
+    for (size_t i = 0; i < n_env; i++) {
+        const char *eq = strchr(environ[i], '=');
+        if (!eq || !sets_name(v->own, environ[i], (size_t)(eq - environ[i])))
+            env[n++] = environ[i];
+    }
+    memcpy(env + n, v->own, n_own * sizeof *env);
+    return env;
 }
 
 void task_env_free(char **env)

@@ -19,6 +19,7 @@ typedef struct task_vars {
     void *outputs;
     char *trigger_file;      /* a file__ run's file, NULL otherwise */
     const char *output_path; /* $DAGD_OUTPUT of a local try, NULL: none */
+    char **own;              /* what dagd sets for the try, once made (task_env_prepare) */
 } task_vars;
 
 void task_vars_init(task_vars *v, const run *r, size_t task_index);
@@ -35,10 +36,16 @@ void task_vars_free(task_vars *v);
  * contract's variables and env = (no agent environment). */
 char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen);
-/* The same without the agent's environment: only what dagd sets for the try
- * (a try's record names these). */
-char **task_env_own(const task_vars *v, const dag_task *t, const char *log_path, char *err,
-                    size_t errlen);
+/* Makes V->own, the same without the agent's environment: only what dagd
+ * sets for the try (its record names these; LOG_PATH as above). Made once
+ * at the claim for both the record and the launch. False, with ERR set,
+ * when an env template fails. */
+bool task_env_prepare(task_vars *v, const dag_task *t, const char *log_path, char *err,
+                      size_t errlen);
+/* A local try's environment from V->own: the agent's own, less the names
+ * that V->own sets, then V->own. The strings are theirs: free only the
+ * array. */
+char **task_env_local(const task_vars *v);
 void task_env_free(char **env);
 
 #endif

@@ -11,31 +11,29 @@
 
 /* The names of the variables the try gets beside the agent's own
  * environment (which a local try inherits and a container does not), as
- * its executor builds them: a local try also gets its log file and
- * $DAGD_OUTPUT. Not the inherited ones: they would fill every row. */
-static char *env_names(const task_vars *v, const dag_task *task, const char *log_path)
+ * its plan made them (task_env_prepare): a local try also gets its log
+ * file and $DAGD_OUTPUT. Not the inherited ones: they would fill every
+ * row. */
+static char *env_names(const task_vars *v)
 {
-    char err[64];
-    char **env = task_env_own(v, task, log_path, err, sizeof err);
+    if (!v->own)
+        return NULL; /* an env template failed: the try does not start */
     json_t *names = json_array();
-    for (char **e = env; e && *e; e++) {
+    for (char **e = v->own; *e; e++) {
         const char *eq = strchr(*e, '=');
         json_array_append_new(names, json_stringn(*e, eq ? (size_t)(eq - *e) : strlen(*e)));
     }
-    task_env_free(env);
     char *text = json_dumps(names, JSON_COMPACT);
     json_decref(names);
     return text;
 }
 
-void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command,
-                       const char *log_path)
+void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command)
 {
     const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     const char *executor = executor_for(task)->name;
-    bool local = strcmp(executor, "local") == 0;
-    char *names = env_names(vars, task, local ? log_path : NULL);
+    char *names = env_names(vars);
     try_record rec = {.try_number = t->try_number,
                       .start_us = t->start_us,
                       .executor = executor,

@@ -8,10 +8,8 @@
 #include "task_env.h"
 
 /* Record the try r->tis[I].try_number of task I, starting now: COMMAND as
- * VARS rendered it (NULL: it did not render), its log at LOG_PATH (the
- * launch's own plan, runner.c). */
-void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command,
-                       const char *log_path);
+ * VARS rendered it (NULL: it did not render) and the names of VARS->own. */
+void try_history_begin(agent *ag, run *r, size_t i, const task_vars *vars, const char *command);
 /* The claim of that try was undone before anything ran. */
 void try_history_forget(agent *ag, run *r, size_t i);
 

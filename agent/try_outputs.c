@@ -105,6 +105,8 @@ bool try_outputs_collect(agent *ag, run *r, size_t i, const try_files *f)
     /* A first try that wrote nothing has nothing to replace: try numbers
      * only grow, and a clear drops the outputs (control.c). */
     bool nothing = o.n == 0 && r->tis[i].try_number <= 1;
+    if (o.n)
+        r->no_outputs = false;
     if (rc == 0 && !nothing &&
         store_outputs_save(ag->db, r->de->dag_id, r->run_id, task->id, r->tis[i].try_number, &o))
         log_error("store: saving the outputs of %s %s %s: %s", r->de->dag_id, r->run_id, task->id,

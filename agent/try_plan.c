@@ -1,9 +1,11 @@
 #include "try_plan.h"
+#include "executors.h"
 #include "template.h"
 #include "try_outputs.h"
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
 {
@@ -13,8 +15,15 @@ struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
     task_vars_load(&p->vars, ag->db, r, i);
     p->output_path = try_output_path(log_path);
     p->vars.output_path = p->output_path;
-    p->command =
-        template_render(r->model->tasks[i].command, &p->vars.ctx, true, p->err, sizeof p->err);
+    const dag_task *task = &r->model->tasks[i];
+    p->command = template_render(task->command, &p->vars.ctx, true, p->err, sizeof p->err);
+    /* A container gets no log path (nor the agent's environment). */
+    bool local = strcmp(executor_for(task)->name, "local") == 0;
+    if (p->command &&
+        !task_env_prepare(&p->vars, task, local ? log_path : NULL, p->err, sizeof p->err)) {
+        free(p->command); /* not started: the try fails with ERR */
+        p->command = NULL;
+    }
     return p;
 }
 
