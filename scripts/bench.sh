@@ -2,7 +2,7 @@
 # make bench: dagd against a baseline run in the same process tree.
 #  - a 200-task chain and a 200-wide fan-out/fan-in of `true` tasks, trigger
 #    to finished, against make -j2 running the same graph (one /bin/sh per
-#    target), as ratios;
+#    target), run for run in turn, as ratios of the medians;
 #  - the agent's own CPU time per task over those runs (all its threads);
 #  - agent RSS with 100 DAGs of 10 tasks loaded;
 #  - CPU ticks and context switches of an idle agent over 5 s;
@@ -12,7 +12,7 @@ set -eu
 BIN=${DAGD_BIN:-$PWD/bin}
 T=$(mktemp -d "${BENCH_DIR:-/tmp}/dagd-bench.XXXXXX")
 SOCK=$T/state/dagd.sock
-REPEAT=${REPEAT:-7}
+REPEAT=${REPEAT:-11}
 PID=
 trap 'rc=$?; [ -n "$PID" ] && kill -KILL $PID 2>/dev/null; [ $rc -ne 0 ] && tail -n 20 "$T/agent.log"; rm -rf "$T"' EXIT
 
@@ -71,20 +71,21 @@ make_fan() { # FILE N
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-time_dag() { # DAG -> median ms of REPEAT runs, trigger to finished
+now_us() { echo $(($(date +%s%N) / 1000)); }
+# DAG MAKEFILE -> "DAGD_MS MAKE_MS": medians of REPEAT runs each, trigger
+# to finished against make -j2. The two alternate run by run, so that both
+# see the same machine: a VM's speed drifts by tens of percent in minutes.
+time_pair() {
     for d in $(seq 1 "$REPEAT"); do
-        t0=$(now_ms)
+        t0=$(now_us)
         run=$("$BIN/dagctl" -s "$SOCK" trigger "$1" --date "2026-01-$(printf %02d "$d")")
         "$BIN/dagctl" -s "$SOCK" wait "$1" "$run" --timeout 600 >/dev/null
-        echo $(($(now_ms) - t0))
-    done | median
-}
-time_make() { # MAKEFILE -> median ms
-    for _ in $(seq 1 "$REPEAT"); do
-        t0=$(now_ms)
-        make -s -j2 -f "$1" >/dev/null
-        echo $(($(now_ms) - t0))
-    done | median
+        t1=$(now_us)
+        make -s -j2 -f "$2" >/dev/null
+        echo "$((t1 - t0)) $(($(now_us) - t1))"
+    done >"$T/pairs"
+    echo "$(cut -d' ' -f1 "$T/pairs" | median | awk '{ printf "%.1f", $1 / 1000 }')" \
+        "$(cut -d' ' -f2 "$T/pairs" | median | awk '{ printf "%.1f", $1 / 1000 }')"
 }
 
 mkdir -p "$T/graphs"
@@ -97,13 +98,11 @@ make_fan "$T/fan.mk" 200
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$PID/stat"; }
 start_agent graphs 2
 c0=$(cpu_ms)
-chain=$(time_dag chain)
+read -r chain mchain <<<"$(time_pair chain "$T/chain.mk")"
 c1=$(cpu_ms)
-mchain=$(time_make "$T/chain.mk")
-c2=$(cpu_ms)
-fan=$(time_dag fan)
+c2=$c1
+read -r fan mfan <<<"$(time_pair fan "$T/fan.mk")"
 c3=$(cpu_ms)
-mfan=$(time_make "$T/fan.mk")
 # System calls per try in the agent: strace -c on each of its threads (not
 # -f, which would count the tries' shells too), over 3 more chains.
 per_try=n/a
@@ -186,9 +185,9 @@ if command -v strace >/dev/null; then
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $REPEAT, state in ${BENCH_DIR:-/tmp})"
-printf '  chain 200 x true        dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")"
-printf '  fan-out/in 200 x true   dagd %5d ms   make -j2 %5d ms   ratio %sx\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")"
+echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $REPEAT, state in ${BENCH_DIR:-/tmp}: $(stat -f -c %T "$T"))"
+printf '  chain 200 x true        dagd %6s ms   make -j2 %6s ms   ratio %sx\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")"
+printf '  fan-out/in 200 x true   dagd %6s ms   make -j2 %6s ms   ratio %sx\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")"
 printf '  agent CPU per task        chain %d us   fan-out/in %d us\n' "$chain_cpu" "$fan_cpu"
 printf '  agent system calls per try (strace -c, every agent thread, chain): %s\n' "$per_try"
 printf '  agent RSS, 100 DAGs x 10 tasks: %d KiB (%.1f MiB)\n' "$rss" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
