@@ -146,6 +146,8 @@ typedef struct agent {
      * scheduler), and the start of a try claimed by a committed batch. */
     void (*pass)(struct agent *ag);
     bool (*launch)(struct agent *ag, struct ti *t);
+    /* Writes the history row of the running try of task I of R again. */
+    void (*save_history)(struct agent *ag, struct run *r, size_t i);
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     uint64_t batch_gen;  /* counts the outermost batches: the current one's number */

@@ -1,6 +1,4 @@
 #include "batch.h"
-#include "executors.h"
-#include "local_task.h"
 #include "log.h"
 #include "events.h"
 #include "runs.h"
@@ -135,8 +133,14 @@ static void save_whole_run(agent *ag, run *r)
         runs_init_tis(r);        /* a new run that waited in the store (backlog.c) */
     store_run_insert(ag->db, r); /* created in a batch that was refused */
     runs_save(ag, r);
-    for (size_t i = 0; i < r->n_tis; i++)
+    for (size_t i = 0; i < r->n_tis; i++) {
         runs_save_ti(ag, r, i);
+        /* A try started early (starts_early) in a batch the store refused
+         * lost its history row with it. */
+        if (r->tis[i].state == TI_RUNNING && r->tis[i].exec &&
+            r->model->tasks[i].executor == EXECUTOR_LOCAL)
+            ag->save_history(ag, r, i);
+    }
 }
 
 static void on_resync(uv_timer_t *timer)
@@ -175,7 +179,7 @@ static bool starts_early(const agent *ag, const ti *t)
 {
     const run *r = t->owner;
     return r->active_gen && r->active_gen < ag->batch_gen &&
-           executor_for(&r->model->tasks[t->index]) == &local_executor;
+           r->model->tasks[t->index].executor == EXECUTOR_LOCAL;
 }
 
 /* Launches the tries of the list that KEEP selects (all when KEEP is

@@ -1,5 +1,4 @@
 #include "try_plan.h"
-#include "executors.h"
 #include "template.h"
 #include "try_outputs.h"
 #include "util.h"
@@ -18,7 +17,7 @@ struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
     const dag_task *task = &r->model->tasks[i];
     p->command = template_render(task->command, &p->vars.ctx, true, p->err, sizeof p->err);
     /* A container gets no log path (nor the agent's environment). */
-    bool local = strcmp(executor_for(task)->name, "local") == 0;
+    bool local = task->executor == EXECUTOR_LOCAL;
     if (p->command &&
         !task_env_prepare(&p->vars, task, local ? log_path : NULL, p->err, sizeof p->err)) {
         free(p->command); /* not started: the try fails with ERR */
