@@ -110,6 +110,25 @@ stop_agent() {
     fi
 }
 
+# The suite is skipped (one skip line) when COMMAND is missing.
+need_command() { # COMMAND WHAT_FOR
+    command -v "$1" >/dev/null && return 0
+    echo "skip - this test needs $1 $2 (scripts/deps.sh installs it)"
+    exit 0
+}
+
+# SIGKILL an agent that strace (STRACE_PID) holds, then strace, which would
+# otherwise keep the dead agent's exit to itself until its delay is over;
+# liveness checks, off while it was held, are on again.
+kill9_held_agent() {
+    kill -KILL "$AGENT_PID"
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    wait "$AGENT_PID" 2>/dev/null
+    AGENT_PID=
+    LIVENESS=1
+}
+
 kill9_agent() {
     kill -KILL "$AGENT_PID" 2>/dev/null
     wait "$AGENT_PID" 2>/dev/null

@@ -7,10 +7,7 @@
 # the agent in that commit (every write to the WAL waits), and it is
 # SIGKILLed there.
 . "$(dirname "$0")/lib.sh"
-if ! command -v strace >/dev/null; then
-    echo "skip - this test needs strace to hold the agent (scripts/deps.sh installs it)"
-    exit 0
-fi
+need_command strace "to hold the agent"
 cat >"$T/dags/early.ini" <<DAG
 [dag]
 retries = 0
@@ -44,12 +41,7 @@ check "b started" wait_for 10 grep -qx "b 1" "$T/ledger"
 check "while the agent is held in the commit of its claim" wait_for 10 grep -q '^pwrite64' "$T/strace.out"
 check_eq "so the store still has b waiting" "none 0" "$(stored b)"
 check_eq "and a running" "running 1" "$(stored a)"
-kill -KILL "$AGENT_PID"
-kill -KILL "$STRACE_PID" 2>/dev/null
-wait "$STRACE_PID" 2>/dev/null
-wait "$AGENT_PID" 2>/dev/null
-AGENT_PID=
-LIVENESS=1
+kill9_held_agent "$STRACE_PID"
 
 start_agent || exit 1
 check "the agent takes b over" grep -q "early $run b try 1 started before its claim was stored: taken over" \

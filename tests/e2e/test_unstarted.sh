@@ -7,10 +7,7 @@
 # claim writes the try's record into its log, so a FIFO there no longer
 # holds the agent: it refuses one instead, checked at the end.)
 . "$(dirname "$0")/lib.sh"
-if ! command -v strace >/dev/null; then
-    echo "skip - this test needs strace to hold the agent (scripts/deps.sh installs it)"
-    exit 0
-fi
+need_command strace "to hold the agent"
 cat >"$T/dags/once.ini" <<DAG
 [dag]
 retries = 0
@@ -34,14 +31,8 @@ check "the claim is committed: running, try 1" wait_for 10 sh -c "[ \"\$(sqlite3
 check "and the agent is held at the spawn" wait_for 10 grep -q '^clone' "$T/strace.out"
 check "before the try's shell ran" test ! -e "$T/ledger"
 check_eq "its record says claimed" "claimed" "$(head -c 7 "$log")"
-# SIGKILL first (it dies before the clone), then strace, which would
-# otherwise keep the dead agent's exit to itself until the delay is over.
-kill -KILL "$AGENT_PID"
-kill -KILL "$STRACE_PID" 2>/dev/null
-wait "$STRACE_PID" 2>/dev/null
-wait "$AGENT_PID" 2>/dev/null
-AGENT_PID=
-LIVENESS=1
+# SIGKILL first (it dies before the clone), then strace.
+kill9_held_agent "$STRACE_PID"
 start_agent || exit 1
 ctl wait once "$run" --timeout 20 >/dev/null
 check_eq "the run succeeds" success "$(run_state once "$run")"
