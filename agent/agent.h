@@ -96,14 +96,9 @@ typedef struct run {
     char version[13]; /* "" unknown (runs from before versions) */
     ti *tis;          /* one per task of model, same order */
     size_t n_tis;
-    bool sla_done;     /* the run's SLA miss fired or cannot any more (sla.c) */
-    bool no_outputs;   /* made here and no try stored outputs yet: none to read */
-    size_t logs_ahead; /* logs made ahead whose try has not been claimed (runner.c) */
-    /* The batch that last stored the run running, 0: stored otherwise.
-     * Once that batch is behind, a restarted agent takes the run over
-     * (recovery.c): its claims may start before their own commit
-     * (batch.c). */
-    uint64_t active_gen;
+    bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
+    bool no_outputs;        /* made here and no try stored outputs yet: none to read */
+    size_t logs_ahead;      /* logs made ahead whose try has not been claimed (runner.c) */
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */
 } run;
 
@@ -146,11 +141,8 @@ typedef struct agent {
      * scheduler), and the start of a try claimed by a committed batch. */
     void (*pass)(struct agent *ag);
     bool (*launch)(struct agent *ag, struct ti *t);
-    /* Writes the history row of the running try of task I of R again. */
-    void (*save_history)(struct agent *ag, struct run *r, size_t i);
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
-    uint64_t batch_gen;  /* counts the outermost batches: the current one's number */
     size_t n_pending, cap_pending;
     struct run_list finished; /* left memory in this batch (finished, or queued back to
                                  the store): freed after the commit */

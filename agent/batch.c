@@ -85,8 +85,6 @@ void batch_save_pids_soon(agent *ag)
 
 void batch_begin(agent *ag)
 {
-    if (!store_in_batch(ag->db))
-        ag->batch_gen++;
     store_batch_begin(ag->db);
     events_hold(ag);
 }
@@ -133,14 +131,8 @@ static void save_whole_run(agent *ag, run *r)
         runs_init_tis(r);        /* a new run that waited in the store (backlog.c) */
     store_run_insert(ag->db, r); /* created in a batch that was refused */
     runs_save(ag, r);
-    for (size_t i = 0; i < r->n_tis; i++) {
+    for (size_t i = 0; i < r->n_tis; i++)
         runs_save_ti(ag, r, i);
-        /* A try started early (starts_early) in a batch the store refused
-         * lost its history row with it. */
-        if (r->tis[i].state == TI_RUNNING && r->tis[i].exec &&
-            r->model->tasks[i].executor == EXECUTOR_LOCAL)
-            ag->save_history(ag, r, i);
-    }
 }
 
 static void on_resync(uv_timer_t *timer)
@@ -168,71 +160,38 @@ static void on_resync(uv_timer_t *timer)
     ag->pass(ag);
 }
 
-/* A local try claimed in a run that an earlier batch stored active starts
- * before the commit, which then runs beside its exec instead of before it.
- * Should the agent die in between, the store says the try before (or no
- * try), but its run is read back and the try's record, written before the
- * spawn, says "started" or "exit N": recovery.c adopts it. A new run, or
- * one cleared back from finished, is not read back from the store until
- * this batch is committed: its tries start after the commit. */
-static bool starts_early(const agent *ag, const ti *t)
-{
-    const run *r = t->owner;
-    return r->active_gen && r->active_gen < ag->batch_gen &&
-           r->model->tasks[t->index].executor == EXECUTOR_LOCAL;
-}
-
-/* Launches the tries of the list that KEEP selects (all when KEEP is
- * NULL); keeps the others in it. Whether one failed to start. */
-static bool launch_pending(agent *ag, bool (*keep)(const agent *, const ti *), bool *launched)
-{
-    size_t n = ag->n_pending, left = 0;
-    ti **list = ag->pending;
-    ag->pending = NULL;
-    ag->n_pending = ag->cap_pending = 0;
-    bool failed = false;
-    for (size_t k = 0; k < n; k++) {
-        if (keep && !keep(ag, list[k])) {
-            list[left++] = list[k];
-            continue;
-        }
-        bool ok = ag->launch(ag, list[k]);
-        failed |= !ok;
-        *launched |= ok;
-    }
-    /* A failed start's pass may have claimed more meanwhile (ag->pending). */
-    for (size_t k = 0; k < left; k++)
-        batch_add_pending(ag, list[k]);
-    free(list);
-    return failed;
-}
-
-/* Commit, then start the processes of the tries claimed in the batch
- * (those that can, before: starts_early), then announce. */
+/* Commit, then start the processes of the tries claimed in the batch, then
+ * announce. */
 int batch_end(agent *ag)
 {
-    bool launched = false, failed = false;
-    if (store_batch_depth(ag->db) == 1 && !ag->degraded && !store_batch_failed(ag->db))
-        failed = launch_pending(ag, starts_early, &launched);
     int rc = store_batch_commit(ag->db);
     if (store_in_batch(ag->db)) {
         events_release(ag);
         return rc;
     }
     if (rc) {
-        /* What started early runs on: memory holds the truth, and the
-         * resync writes it with the rest. */
         runs_log_store_error(ag, "committing");
         enter_degraded(ag);
-        if (launched)
-            batch_save_pids_soon(ag);
         events_release(ag);
         return -1;
     }
     runs_free_list(&ag->finished);
-    failed |= launch_pending(ag, NULL, &launched);
-    if (launched)
-        batch_save_pids_soon(ag);
+    bool failed = false;
+    {
+        size_t n = ag->n_pending;
+        ti **list = ag->pending;
+        ag->pending = NULL;
+        ag->n_pending = ag->cap_pending = 0;
+        bool launched = false;
+        for (size_t k = 0; k < n; k++) {
+            bool ok = ag->launch(ag, list[k]);
+            failed |= !ok;
+            launched |= ok;
+        }
+        if (launched)
+            batch_save_pids_soon(ag);
+        free(list);
+    }
     events_release(ag);
     if (failed && !ag->stopping)
         ag->pass(ag);

@@ -25,6 +25,5 @@ void engine_init(agent *ag)
 {
     ag->pass = engine_pass;
     ag->launch = runner_launch;
-    ag->save_history = runner_save_history;
     scheduler_init(ag);
 }

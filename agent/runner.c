@@ -270,16 +270,6 @@ static bool claim_try(agent *ag, run *r, size_t i)
     return true;
 }
 
-void runner_save_history(agent *ag, run *r, size_t i)
-{
-    ti *t = &r->tis[i];
-    char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[i].id,
-                            t->try_number);
-    struct try_plan *p = try_plan_make(ag, r, i, log);
-    try_history_begin(ag, r, i, &p->vars, p->command);
-    try_plan_free(p);
-}
-
 bool runner_launch(agent *ag, ti *t)
 {
     run *r = t->owner;

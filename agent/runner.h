@@ -23,10 +23,6 @@ int64_t runner_next_retry(const agent *ag);
 bool runner_launch(agent *ag, ti *t);
 /* An executor's DONE for a try; ARG is its task instance. */
 void runner_try_done(void *arg, const exec_result *res);
-/* The history row of the running try of task I of R, written again (a
- * row that is there is replaced by the same): batch.c's resync, for a try
- * started before a commit that the store refused. */
-void runner_save_history(agent *ag, run *r, size_t i);
 /* A claimed try of which nothing ran (the agent died between the claim and
  * the start): it goes back to be decided again and starts with the same
  * try number, no retry used up. */

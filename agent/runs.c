@@ -33,12 +33,8 @@ void runs_save_ti(agent *ag, run *r, size_t i)
 
 void runs_save(agent *ag, run *r)
 {
-    /* Unsure until stored: not running as far as early starts go. */
-    r->active_gen = 0;
     if (store_run_save(ag->db, r))
         runs_log_store_error(ag, "saving a run");
-    else if (r->state == RUN_RUNNING)
-        r->active_gen = ag->batch_gen;
     events_run(ag, r);
 }
 

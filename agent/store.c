@@ -283,13 +283,3 @@ bool store_in_batch(const store *s)
 {
     return s->batch_depth > 0;
 }
-
-int store_batch_depth(const store *s)
-{
-    return s->batch_depth;
-}
-
-bool store_batch_failed(const store *s)
-{
-    return s->batch_failed;
-}

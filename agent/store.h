@@ -33,10 +33,6 @@ const char *store_error(store *s);
 int store_batch_begin(store *s);
 int store_batch_commit(store *s);
 bool store_in_batch(const store *s);
-/* How many batches are open (nested), 0: none. */
-int store_batch_depth(const store *s);
-/* A write of the open batch failed: its commit will not happen. */
-bool store_batch_failed(const store *s);
 
 /* Make sure the DAG has a row; returns its paused flag. */
 bool store_dag_sync(store *s, const char *dag_id, const char *file);

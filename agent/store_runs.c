@@ -191,8 +191,6 @@ static run *run_from_row(sqlite3_stmt *st, dag_entry *de)
     r->interval_end_us = sqlite3_column_int64(st, 4);
     int state = run_state_parse((const char *)sqlite3_column_text(st, 5));
     r->state = state < 0 ? RUN_QUEUED : (enum run_state)state;
-    /* Stored running before any batch of this agent (agent.h) */
-    r->active_gen = r->state == RUN_RUNNING ? 1 : 0;
     r->params_json = xstrdup((const char *)sqlite3_column_text(st, 6));
     r->due_us = store_column_time(st, 7);
     r->start_us = store_column_time(st, 8);
