@@ -176,23 +176,20 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
     }
     char *image = template_render(task->image, &v->ctx, false, err, errlen);
     char **argv = image ? shell_split(command, err, errlen) : NULL;
-    char **env = argv ? task_env_build(v, task, NULL, err, errlen) : NULL;
+    bool ready = argv != NULL; /* its environment is the plan's (task_env.h) */
     json_t *body = NULL;
     char *output = NULL; /* absolute: a relative bind source names a volume */
-    if (env && v->output_path) {
+    if (ready && v->output_path) {
         bool made = make_output_file(v->output_path, err, errlen) == 0;
         if (made && !(output = realpath(v->output_path, NULL)))
             snprintf(err, errlen, "cannot resolve %s: %s", v->output_path, strerror(errno));
-        if (!output) {
-            task_env_free(env);
-            env = NULL;
-        }
+        ready = output != NULL;
     }
-    if (env) {
+    if (ready) {
         docker_spec spec = {
             .image = image,
             .argv = argv,
-            .env = env,
+            .env = v->own,
             .entrypoint = task->entrypoint,
             .volumes = &task->volumes,
             .dag_dir = r->model->dir,
@@ -227,7 +224,6 @@ static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v
         d = exec_docker_start(ag->docker, ag->loop, &req);
     }
     free(output);
-    task_env_free(env);
     shell_split_free(argv);
     free(image);
     return (exec_handle *)d;

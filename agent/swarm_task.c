@@ -35,9 +35,8 @@ static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, con
     const ti *t = &r->tis[i];
     char *image = template_render(task->image, &v->ctx, false, err, errlen);
     char **argv = image ? shell_split(command, err, errlen) : NULL;
-    char **env = argv ? task_env_build(v, task, NULL, err, errlen) : NULL;
     json_t *body = NULL;
-    if (env) {
+    if (argv) { /* its environment is the plan's (task_env.h) */
         /* Relative bind sources resolve as for Docker tasks; the folder
          * must exist on the node that runs the task. */
         strlist volumes = {0};
@@ -53,7 +52,7 @@ static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, con
             .name = name,
             .image = image,
             .argv = argv,
-            .env = env,
+            .env = v->own,
             .entrypoint = task->entrypoint,
             .volumes = &volumes,
             .network = task->network,
@@ -72,7 +71,6 @@ static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, con
         body = swarm_service_body(&spec, err, errlen);
         strlist_free(&volumes);
     }
-    task_env_free(env);
     shell_split_free(argv);
     free(image);
     return body;

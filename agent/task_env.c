@@ -129,14 +129,10 @@ static void env_set(strlist *env, const char *key, const char *value)
     free(kv);
 }
 
-static char **build(const task_vars *v, const dag_task *t, const char *log_path, bool inherit,
-                    char *err, size_t errlen)
+static char **build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
+                    size_t errlen)
 {
     strlist env = {0};
-    /* The agent never changes its own environment (zones do not go through
-     * TZ), so this is the one it was started with. */
-    for (char **e = environ; inherit && *e; e++)
-        strlist_push(&env, *e);
     const template_ctx *c = &v->ctx;
     env_set(&env, "DS", c->ds);
     env_set(&env, "TS", c->ts);
@@ -195,18 +191,11 @@ static char **build(const task_vars *v, const dag_task *t, const char *log_path,
     return env.items;
 }
 
-char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
-                      size_t errlen)
-{
-    /* A container (LOG_PATH NULL) gets none of the agent's environment. */
-    return build(v, t, log_path, log_path != NULL, err, errlen);
-}
-
 bool task_env_prepare(task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen)
 {
     task_env_free(v->own);
-    v->own = build(v, t, log_path, false, err, errlen);
+    v->own = build(v, t, log_path, err, errlen);
     return v->own != NULL;
 }
 
@@ -218,8 +207,9 @@ static bool sets_name(char *const *own, const char *kv, size_t len)
     return false;
 }
 
-/* Pointers only: the agent's environment never changes (see build), and
- * V->own lives as long as V; no string is copied per launch. */
+/* Pointers only: the agent never changes its own environment (zones do
+ * not go through TZ), and V->own lives as long as V; no string is copied
+ * per launch. */
 char **task_env_local(const task_vars *v)
 {
     size_t n_env = 0, n_own = 0;

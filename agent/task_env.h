@@ -28,18 +28,15 @@ void task_vars_init(task_vars *v, const run *r, size_t task_index);
 void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index);
 void task_vars_free(task_vars *v);
 
-/* The agent's environment plus the contract's variables, DAGD_OUTPUT_<TASK>_<KEY> of the
- * upstream outputs, DAGD_TRIGGER_FILE, DAGD_OUTPUT (OUTPUT_PATH, a local try's) and the task's env
- * = lines (rendered), DAGD_TIMEZONE (the DAG's zone), and DAGD_LOG_FILE (the try's log; it also
- * lets a restarted agent find the try's process). NULL-terminated; free with task_env_free. NULL
- * with ERR set when an env template fails. LOG_PATH NULL: a container's environment, only the
- * contract's variables and env = (no agent environment). */
-char **task_env_build(const task_vars *v, const dag_task *t, const char *log_path, char *err,
-                      size_t errlen);
-/* Makes V->own, the same without the agent's environment: only what dagd
- * sets for the try (its record names these; LOG_PATH as above). Made once
- * at the claim for both the record and the launch. False, with ERR set,
- * when an env template fails. */
+/* Makes V->own, what dagd sets for the try: the contract's variables,
+ * DAGD_OUTPUT_<TASK>_<KEY> of the upstream outputs, DAGD_TRIGGER_FILE,
+ * DAGD_OUTPUT (OUTPUT_PATH, a local try's), the task's env = lines
+ * (rendered), DAGD_TIMEZONE (the DAG's zone) and, with a LOG_PATH (a local
+ * try), DAGD_LOG_FILE (it also lets a restarted agent find the try's
+ * process). NULL-terminated. Made once at the claim, for the try's record
+ * (its names) and its launch: a container's environment is V->own as it
+ * is (LOG_PATH NULL; none of the agent's). False, with ERR set, when an
+ * env template fails. */
 bool task_env_prepare(task_vars *v, const dag_task *t, const char *log_path, char *err,
                       size_t errlen);
 /* A local try's environment from V->own: the agent's own, less the names
