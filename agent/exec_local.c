@@ -310,7 +310,7 @@ task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
     }
     char *script = start_script(req->command, req->log_record ? req->log_path : NULL);
     char started[TRY_STATUS_RECORD + 1];
-    snprintf(started, sizeof started, "%-*s\n", TRY_STATUS_RECORD - 1, "started");
+    try_status_record(started, "started");
     char *args[] = {"sh", "-c", script, NULL};
     int pidfd = -1; /* from the clone itself when the kernel can */
     proc_spawn_opts opts = {

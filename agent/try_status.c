@@ -9,11 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* WORD padded with spaces to a whole record. */
+void try_status_record(char rec[TRY_STATUS_RECORD + 1], const char *word)
+{
+    snprintf(rec, TRY_STATUS_RECORD + 1, "%-*s\n", TRY_STATUS_RECORD - 1, word);
+}
+
 static int write_record(const char *path, int flags, const char *word)
 {
     char rec[TRY_STATUS_RECORD + 1];
-    snprintf(rec, sizeof rec, "%-*s\n", TRY_STATUS_RECORD - 1, word);
+    try_status_record(rec, word);
     /* O_NONBLOCK: a FIFO planted at the path fails (ENXIO), never hangs the loop. */
     int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0640);
     if (fd < 0)

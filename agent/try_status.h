@@ -20,6 +20,9 @@ enum try_status {
 /* Every record is this long, newline included. */
 #define TRY_STATUS_RECORD 16
 
+/* REC as the record that says WORD: padded with spaces, then a newline
+ * (TRY_STATUS_RECORD bytes and a terminating NUL). */
+void try_status_record(char rec[TRY_STATUS_RECORD + 1], const char *word);
 /* Write "claimed" at the start of PATH, made (with its folders) when it is
  * missing; what follows the record stays (a try started again keeps what
  * its first claim logged). 0, or -1 (errno). */
