@@ -36,8 +36,7 @@ static void test_open_without_teardown(void **state)
 {
     (void)state;
     docker_api *api = new_api();
-    docker_gate g;
-    memset(&g, 0, sizeof g);
+    docker_gate g = {0};
     docker_after_teardowns(api, &g, ran, "a");
     assert_string_equal(order, "a");
     assert_null(g.ev);
@@ -48,12 +47,8 @@ static void test_waits_for_every_teardown_in_order(void **state)
 {
     (void)state;
     docker_api *api = new_api();
-    docker_gate a, b;
-    docker_teardown x, y;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    memset(&x, 0, sizeof x);
-    memset(&y, 0, sizeof y);
+    docker_gate a = {0}, b = {0};
+    docker_teardown x = {0}, y = {0};
     docker_teardown_begin(api, &x);
     docker_teardown_begin(api, &y);
     docker_after_teardowns(api, &a, ran, "a");
@@ -73,12 +68,8 @@ static void test_later_teardowns_do_not_hold(void **state)
 {
     (void)state;
     docker_api *api = new_api();
-    docker_gate a, b;
-    docker_teardown x, y;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    memset(&x, 0, sizeof x);
-    memset(&y, 0, sizeof y);
+    docker_gate a = {0}, b = {0};
+    docker_teardown x = {0}, y = {0};
     docker_teardown_begin(api, &x);
     docker_after_teardowns(api, &a, ran, "a");
     docker_teardown_begin(api, &y); /* after A queued */
@@ -94,11 +85,8 @@ static void test_cancelled_never_runs(void **state)
 {
     (void)state;
     docker_api *api = new_api();
-    docker_gate a, b;
-    docker_teardown x;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    memset(&x, 0, sizeof x);
+    docker_gate a = {0}, b = {0};
+    docker_teardown x = {0};
     docker_teardown_begin(api, &x);
     docker_after_teardowns(api, &a, ran, "a");
     docker_after_teardowns(api, &b, ran, "b");
@@ -113,10 +101,8 @@ static void test_free_with_queued(void **state)
 {
     (void)state;
     docker_api *api = new_api();
-    docker_gate a;
-    docker_teardown x;
-    memset(&a, 0, sizeof a);
-    memset(&x, 0, sizeof x);
+    docker_gate a = {0};
+    docker_teardown x = {0};
     docker_teardown_begin(api, &x);
     docker_after_teardowns(api, &a, ran, "a");
     docker_api_free(api);
