@@ -164,10 +164,11 @@ static bool docker_claims(const dag_task *task)
     return task->image != NULL && task->executor != EXECUTOR_SWARM;
 }
 
-static exec_handle *docker_start(agent *ag, run *r, size_t i, const task_vars *v,
-                                 const char *command, const char *log_path, exec_done_fn done,
-                                 void *arg, char *err, size_t errlen)
+static exec_handle *docker_start(agent *ag, run *r, size_t i, struct try_plan *plan,
+                                 exec_done_fn done, void *arg, char *err, size_t errlen)
 {
+    const task_vars *v = &plan->vars;
+    const char *command = plan->command, *log_path = plan->log_path;
     const dag_task *task = &r->model->tasks[i];
     const ti *t = &r->tis[i];
     if (!ag->docker) {

@@ -297,7 +297,9 @@ static void watch_child(uv_loop_t *loop, task_proc *p, int pidfd)
 task_proc *exec_local_start(uv_loop_t *loop, const exec_request *req)
 {
     task_proc *p = proc_new(loop, req->done, req->arg);
-    p->log_fd = open_log(req->log_path, req->log_record);
+    if (req->has_log_fd && !req->log_record) /* appending, as the log wants */
+        fcntl(req->log_fd, F_SETFL, O_APPEND | O_NONBLOCK);
+    p->log_fd = req->has_log_fd ? req->log_fd : open_log(req->log_path, req->log_record);
     int out = p->log_fd, pipe_fds[2] = {-1, -1};
     if (req->capture_last_line && pipe2(pipe_fds, O_CLOEXEC) == 0) {
         uv_pipe_init(loop, &p->out, 0);

@@ -18,7 +18,11 @@ typedef struct exec_request {
     const char *cwd;
     char **env;           /* NULL-terminated KEY=VALUE, complete */
     const char *log_path; /* created with its folders */
-    bool log_record;      /* the log starts with the try's status record (try_status.h) */
+    /* With HAS_LOG_FD, LOG_FD is LOG_PATH open for writing (not appending),
+     * taken by the call: no second open. */
+    bool has_log_fd;
+    int log_fd;
+    bool log_record; /* the log starts with the try's status record (try_status.h) */
     int64_t timeout_us;   /* 0: none */
     bool capture_last_line;
     exec_done_fn done;

@@ -10,6 +10,7 @@
 #include "exec_result.h"
 #include "logpath.h"
 #include "task_env.h"
+#include "try_plan.h"
 
 typedef struct exec_handle exec_handle;
 
@@ -17,13 +18,13 @@ typedef struct executor_ops {
     const char *name;
     /* Does this executor run TASK? executors.c asks each in turn. */
     bool (*claims)(const dag_task *task);
-    /* Start try r->tis[I].try_number of task I of R: COMMAND is rendered,
-     * VARS render the rest, output goes to LOG_PATH. DONE(ARG) is called
+    /* Start try r->tis[I].try_number of task I of R as PLAN says: its
+     * command is rendered, its vars render the rest, output goes to its
+     * log_path (an executor may take its log_fd). DONE(ARG) is called
      * exactly once, from a later loop turn, unless released or discarded.
      * NULL with ERR when the request cannot be made (nothing started). */
-    exec_handle *(*start)(agent *ag, run *r, size_t i, const task_vars *vars, const char *command,
-                          const char *log_path, exec_done_fn done, void *arg, char *err,
-                          size_t errlen);
+    exec_handle *(*start)(agent *ag, run *r, size_t i, struct try_plan *plan, exec_done_fn done,
+                          void *arg, char *err, size_t errlen);
     /* The try of task I of R was running when the agent stopped: follow it
      * to its end (DONE as for start). *NOT_STARTED when nothing of it ever
      * ran (then NULL: the runner starts it again with the same number).

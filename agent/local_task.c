@@ -14,25 +14,27 @@ static bool local_claims(const dag_task *task)
     return true; /* the default: whatever no other executor takes */
 }
 
-static exec_handle *local_start(agent *ag, run *r, size_t i, const task_vars *vars,
-                                const char *command, const char *log_path, exec_done_fn done,
-                                void *arg, char *err, size_t errlen)
+static exec_handle *local_start(agent *ag, run *r, size_t i, struct try_plan *plan,
+                                exec_done_fn done, void *arg, char *err, size_t errlen)
 {
     const dag_task *task = &r->model->tasks[i];
     ti *t = &r->tis[i];
     (void)err, (void)errlen; /* its environment was made at the claim (try_plan.h) */
-    char **env = task_env_local(vars);
+    char **env = task_env_local(&plan->vars);
     exec_request req = {
-        .command = command,
+        .command = plan->command,
         .cwd = r->model->dir,
         .env = env,
-        .log_path = log_path,
+        .log_path = plan->log_path,
+        .has_log_fd = plan->log_fd >= 0, /* the claim's: no second open */
+        .log_fd = plan->log_fd,
         .log_record = true, /* its record heads the log (logpath.h) */
         .timeout_us = task->timeout_us,
         .capture_last_line = task->branch,
         .done = done,
         .arg = arg,
     };
+    plan->log_fd = -1; /* taken */
     task_proc *p = exec_local_start(ag->loop, &req);
     free(env);
     t->pid = exec_local_pid(p);

@@ -232,7 +232,8 @@ static bool claim_try(agent *ag, run *r, size_t i)
     char *log = logpath_try(ag->cfg.state_dir, r->de->dag_id, r->run_id, r->model->tasks[i].id,
                             t->try_number + 1);
     bool held = false;
-    if (try_status_claim(log) != 0) {
+    int log_fd = try_status_claim(log);
+    if (log_fd < 0) {
         /* Out of space or descriptors: wait for them. Anything else (a
          * file where a folder should be) is this try's own problem: it
          * starts, and its log (the same file) goes nowhere. */
@@ -263,7 +264,7 @@ static bool claim_try(agent *ag, run *r, size_t i)
     t->index = i;
     runs_save_ti(ag, r, i);
     try_plan_free(t->plan);
-    t->plan = try_plan_make(ag, r, i, log);
+    t->plan = try_plan_make(ag, r, i, log, log_fd);
     try_history_begin(ag, r, i, &t->plan->vars, t->plan->command);
     slots_count(ag, r, i, +1);
     batch_add_pending(ag, t);
@@ -281,9 +282,8 @@ bool runner_launch(agent *ag, ti *t)
     t->plan = NULL;
     try_outputs_note_missing(&p->vars, task, p->log_path);
     const executor_ops *ops = executor_for(task);
-    exec_handle *h = p->command ? ops->start(ag, r, i, &p->vars, p->command, p->log_path,
-                                             runner_try_done, t, p->err, sizeof p->err)
-                                : NULL;
+    exec_handle *h =
+        p->command ? ops->start(ag, r, i, p, runner_try_done, t, p->err, sizeof p->err) : NULL;
     if (!h) {
         slots_count(ag, r, i, -1);
         fail_try(ag, r, i, p->log_path, p->err);

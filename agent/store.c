@@ -204,8 +204,16 @@ static int migrate(store *s, char *err, size_t errlen)
 store *store_open(const char *path, char *err, size_t errlen)
 {
     store *s = xcalloc(1, sizeof *s);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* Nothing reads SQLite's memory statistics: without them its
+     * allocations take no global mutex. Only before the library's first
+     * use (later calls are refused, harmlessly). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* NOMUTEX: this connection is the loop thread's alone (the
+     * checkpointer and the backup open their own), so its calls need not
+     * lock it. */
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
         store_close(s);
         return NULL;

@@ -76,10 +76,11 @@ static json_t *service_body(agent *ag, run *r, size_t i, const task_vars *v, con
     return body;
 }
 
-static exec_handle *swarm_start(agent *ag, run *r, size_t i, const task_vars *v,
-                                const char *command, const char *log_path, exec_done_fn done,
-                                void *arg, char *err, size_t errlen)
+static exec_handle *swarm_start(agent *ag, run *r, size_t i, struct try_plan *plan,
+                                exec_done_fn done, void *arg, char *err, size_t errlen)
 {
+    const task_vars *v = &plan->vars;
+    const char *command = plan->command, *log_path = plan->log_path;
     const dag_task *task = &r->model->tasks[i];
     if (!ag->swarm) {
         snprintf(err, errlen, "no swarm manager configured ([swarm] host)");

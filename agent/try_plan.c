@@ -5,11 +5,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path)
+struct try_plan *try_plan_make(agent *ag, run *r, size_t i, char *log_path, int log_fd)
 {
     struct try_plan *p = xcalloc(1, sizeof *p);
     p->log_path = log_path;
+    p->log_fd = log_fd;
     task_vars_init(&p->vars, r, i);
     task_vars_load(&p->vars, ag->db, r, i);
     p->output_path = try_output_path(log_path);
@@ -31,6 +33,8 @@ void try_plan_free(struct try_plan *p)
     if (!p)
         return;
     task_vars_free(&p->vars);
+    if (p->log_fd >= 0)
+        close(p->log_fd);
     free(p->output_path);
     free(p->log_path);
     free(p->command);

@@ -14,7 +14,8 @@ void try_status_record(char rec[TRY_STATUS_RECORD + 1], const char *word)
     snprintf(rec, TRY_STATUS_RECORD + 1, "%-*s\n", TRY_STATUS_RECORD - 1, word);
 }
 
-static int write_record(const char *path, int flags, const char *word)
+/* The descriptor the record went through, or -1 (errno). */
+static int write_record_fd(const char *path, int flags, const char *word)
 {
     char rec[TRY_STATUS_RECORD + 1];
     try_status_record(rec, word);
@@ -22,27 +23,37 @@ static int write_record(const char *path, int flags, const char *word)
     int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0640);
     if (fd < 0)
         return -1;
-    ssize_t n = pwrite(fd, rec, TRY_STATUS_RECORD, 0);
-    int saved = errno;
-    if (close(fd) != 0 && n == TRY_STATUS_RECORD)
-        return -1; /* a delayed write error (NFS): the space is not sure */
+    if (pwrite(fd, rec, TRY_STATUS_RECORD, 0) == TRY_STATUS_RECORD)
+        return fd;
+    int saved = errno ? errno : ENOSPC; /* a short write: the space ran out */
+    close(fd);
     errno = saved;
-    return n == TRY_STATUS_RECORD ? 0 : -1;
+    return -1;
+}
+
+static int write_record(const char *path, int flags, const char *word)
+{
+    int fd = write_record_fd(path, flags, word);
+    if (fd < 0)
+        return -1;
+    if (close(fd) != 0)
+        return -1; /* a delayed write error (NFS): the space is not sure */
+    return 0;
 }
 
 /* The folder only when it is missing: usually the runner made the file
- * ahead (log_prefetch.h), and then the claim is one open, one write, one
- * close. No O_TRUNC: on an empty file the record takes a new block (held
+ * ahead (log_prefetch.h), and then the claim is one open and one write,
+ * and the try's process writes through the same descriptor (no second
+ * open). No O_TRUNC: on an empty file the record takes a new block (held
  * on a full disk: runner.c), on a claimed one it is rewritten in place. */
 int try_status_claim(const char *path)
 {
-    if (write_record(path, O_CREAT, "claimed") == 0)
-        return 0;
-    if (errno != ENOENT)
-        return -1;
+    int fd = write_record_fd(path, O_CREAT, "claimed");
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
     if (mkdir_parents(path, 0750) != 0 && errno != EEXIST)
         return -1;
-    return write_record(path, O_CREAT, "claimed");
+    return write_record_fd(path, O_CREAT, "claimed");
 }
 
 int try_status_started(const char *path)

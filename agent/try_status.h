@@ -25,7 +25,9 @@ enum try_status {
 void try_status_record(char rec[TRY_STATUS_RECORD + 1], const char *word);
 /* Write "claimed" at the start of PATH, made (with its folders) when it is
  * missing; what follows the record stays (a try started again keeps what
- * its first claim logged). 0, or -1 (errno). */
+ * its first claim logged). The descriptor it wrote through (write-only,
+ * close-on-exec, non-blocking, not appending: the try's process gets it
+ * as its output), or -1 (errno). */
 int try_status_claim(const char *path);
 /* Overwrite the record in place with "started". 0, or -1 (errno). */
 int try_status_started(const char *path);

@@ -47,11 +47,10 @@ static bool fake_claims(const dag_task *task)
     return true;
 }
 
-static exec_handle *fake_start(agent *ag, run *r, size_t i, const task_vars *vars,
-                               const char *command, const char *log_path, exec_done_fn done,
-                               void *arg, char *err, size_t errlen)
+static exec_handle *fake_start(agent *ag, run *r, size_t i, struct try_plan *plan,
+                               exec_done_fn done, void *arg, char *err, size_t errlen)
 {
-    (void)ag, (void)vars, (void)command, (void)log_path, (void)err, (void)errlen;
+    (void)ag, (void)plan, (void)err, (void)errlen;
     assert_true(n_tries < MAX_TRIES);
     fake_try *f = &tries[n_tries++];
     *f = (fake_try){r->de->model->tasks[i].id, r->tis[i].try_number, done, arg, 0, 0, 0};
