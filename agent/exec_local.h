@@ -22,8 +22,8 @@ typedef struct exec_request {
      * taken by the call: no second open. */
     bool has_log_fd;
     int log_fd;
-    bool log_record; /* the log starts with the try's status record (try_status.h) */
-    int64_t timeout_us;   /* 0: none */
+    bool log_record;    /* the log starts with the try's status record (try_status.h) */
+    int64_t timeout_us; /* 0: none */
     bool capture_last_line;
     exec_done_fn done;
     void *arg;
