@@ -96,9 +96,12 @@ typedef struct run {
     char version[13]; /* "" unknown (runs from before versions) */
     ti *tis;          /* one per task of model, same order */
     size_t n_tis;
-    bool sla_done;          /* the run's SLA miss fired or cannot any more (sla.c) */
-    bool no_outputs;        /* made here and no try stored outputs yet: none to read */
-    size_t logs_ahead;      /* logs made ahead whose try has not been claimed (runner.c) */
+    bool sla_done;     /* the run's SLA miss fired or cannot any more (sla.c) */
+    bool no_outputs;   /* made here and no try stored outputs yet: none to read */
+    size_t logs_ahead; /* logs made ahead whose try has not been claimed (runner.c) */
+    /* Its dates as its tries' templates and environment show them, made at
+     * its first try (task_env.c); NULL before. */
+    struct run_dates *dates;
     TAILQ_ENTRY(run) entry; /* in ag->runs, ag->finished or ag->unsaved */
 } run;
 

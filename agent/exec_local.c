@@ -246,7 +246,7 @@ static task_proc *proc_new(uv_loop_t *loop, exec_done_fn done, void *arg)
 static char *start_script(const char *command, const char *record_path)
 {
     if (!record_path)
-        return xasprintf("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; %s", command);
+        return xconcat("trap 'echo \"" EXEC_EXIT_MARK "$?\" >&2' EXIT; ", command, (char *)NULL);
     strbuf q = {0}; /* the path, single-quoted for the shell */
     sb_append(&q, "'");
     for (const char *c = record_path; *c; c++) {
@@ -256,11 +256,12 @@ static char *start_script(const char *command, const char *record_path)
             sb_append_len(&q, c, 1);
     }
     sb_append(&q, "'");
-    /* "exit %-10d\n" is one record of TRY_STATUS_RECORD bytes. */
-    char *script =
-        xasprintf("__dagd_st=%s; trap '__dagd_rc=$?; echo \"" EXEC_EXIT_MARK "$__dagd_rc\" >&2; "
-                  "printf \"exit %%-10d\\n\" \"$__dagd_rc\" 1<>\"$__dagd_st\"' EXIT; %s",
-                  q.data, command);
+    /* "exit %-10d\n" is one record of TRY_STATUS_RECORD bytes. Joined, not
+     * formatted: printf copied the command a byte at a time. */
+    char *script = xconcat("__dagd_st=", q.data,
+                           "; trap '__dagd_rc=$?; echo \"" EXEC_EXIT_MARK "$__dagd_rc\" >&2; "
+                           "printf \"exit %-10d\\n\" \"$__dagd_rc\" 1<>\"$__dagd_st\"' EXIT; ",
+                           command, (char *)NULL);
     sb_free(&q);
     return script;
 }

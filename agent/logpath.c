@@ -16,24 +16,42 @@ char *logpath_root(const char *state_dir)
  * name, however it came into the store, leads out of logs/. A task's file
  * names are its part with ".N.log" after it: a part holds no '/', so no
  * two tasks' names meet, and an older agent's folder TASK/ is apart. */
-char *logpath_run_dir(const char *state_dir, const char *dag_id, const char *run_id)
+static void append_run_dir(strbuf *sb, const char *state_dir, const char *dag_id,
+                           const char *run_id)
 {
     char *d = fs_part(dag_id), *r = fs_part(run_id);
-    char *path = xasprintf("%s/logs/%s/%s", state_dir, d, r);
+    sb_append(sb, state_dir);
+    sb_append(sb, "/logs/");
+    sb_append(sb, d);
+    sb_append(sb, "/");
+    sb_append(sb, r);
     free(d);
     free(r);
-    return path;
 }
 
-/* SEP between the task and the try: "." (new) or "/" (old). */
+char *logpath_run_dir(const char *state_dir, const char *dag_id, const char *run_id)
+{
+    strbuf sb = {0};
+    append_run_dir(&sb, state_dir, dag_id, run_id);
+    return sb_take(&sb);
+}
+
+/* SEP between the task and the try: "." (new) or "/" (old). Appended, not
+ * formatted: several a try, where printf cost more than the rest. */
 static char *try_path(const char *state_dir, const char *dag_id, const char *run_id,
                       const char *task_id, char sep, int try_number, const char *suffix)
 {
-    char *run = logpath_run_dir(state_dir, dag_id, run_id), *t = fs_part(task_id);
-    char *path = xasprintf("%s/%s%c%d.%s", run, t, sep, try_number, suffix);
-    free(run);
+    strbuf sb = {0};
+    append_run_dir(&sb, state_dir, dag_id, run_id);
+    char *t = fs_part(task_id);
+    sb_append(&sb, "/");
+    sb_append(&sb, t);
+    sb_append_len(&sb, &sep, 1);
+    sb_append_int(&sb, try_number);
+    sb_append(&sb, ".");
+    sb_append(&sb, suffix);
     free(t);
-    return path;
+    return sb_take(&sb);
 }
 
 char *logpath_try(const char *state_dir, const char *dag_id, const char *run_id,

@@ -130,6 +130,7 @@ void runs_free(run *r)
     free(r->run_id);
     free(r->run_type);
     free(r->params_json);
+    free(r->dates);
     for (size_t i = 0; r->tis && i < r->n_tis; i++)
         runs_ti_free(&r->tis[i]);
     free(r->tis);

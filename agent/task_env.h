@@ -22,7 +22,16 @@ typedef struct task_vars {
     char **own;              /* what dagd sets for the try, once made (task_env_prepare) */
 } task_vars;
 
-void task_vars_init(task_vars *v, const run *r, size_t task_index);
+/* The run's dates as text, the same for all its tries (its logical date
+ * and interval, the schedule's dates before and after, in the zone of the
+ * model they were made for). */
+struct run_dates {
+    const dag *model;
+    char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
+};
+
+/* R's dates are made at its first try and kept (R->dates). */
+void task_vars_init(task_vars *v, run *r, size_t task_index);
 /* What the store holds for the try: the outputs of its upstream tasks and
  * the run's trigger file. */
 void task_vars_load(task_vars *v, store *db, const run *r, size_t task_index);

@@ -16,7 +16,10 @@ char *try_output_path(const char *log_path)
     size_t n = strlen(log_path);
     if (n > 4 && strcmp(log_path + n - 4, ".log") == 0)
         n -= 4;
-    return xasprintf("%.*s.output", (int)n, log_path);
+    strbuf sb = {0};
+    sb_append_len(&sb, log_path, n);
+    sb_append(&sb, ".output");
+    return sb_take(&sb);
 }
 
 typedef struct missing {

@@ -94,6 +94,48 @@ void sb_append(strbuf *sb, const char *s)
     sb_append_len(sb, s, strlen(s));
 }
 
+size_t fmt_int(char out[24], long long v)
+{
+    char digits[24], *p = digits + sizeof digits;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(digits + sizeof digits - p);
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return n;
+}
+
+void sb_append_int(strbuf *sb, long long v)
+{
+    char digits[24];
+    size_t n = fmt_int(digits, v);
+    sb_append_len(sb, digits, n);
+}
+
+char *xconcat(const char *first, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        n += strlen(s);
+    va_end(ap);
+    char *out = xmalloc(n + 1), *p = out;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *)) {
+        size_t len = strlen(s);
+        memcpy(p, s, len);
+        p += len;
+    }
+    va_end(ap);
+    *p = '\0';
+    return out;
+}
+
 void sb_appendf(strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
@@ -119,13 +161,18 @@ void sb_free(strbuf *sb)
     sb->len = sb->cap = 0;
 }
 
-void strlist_push(strlist *l, const char *s)
+void strlist_push_owned(strlist *l, char *s)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 4;
         l->items = xrealloc(l->items, l->cap * sizeof *l->items);
     }
-    l->items[l->n++] = xstrdup(s);
+    l->items[l->n++] = s;
+}
+
+void strlist_push(strlist *l, const char *s)
+{
+    strlist_push_owned(l, xstrdup(s));
 }
 
 bool strlist_contains(const strlist *l, const char *s)

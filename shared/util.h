@@ -14,6 +14,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
+/* The strings up to a NULL, joined: for the hot paths where printf's
+ * format walk cost more than the copy (2,000-3,000 instructions a call). */
+char *xconcat(const char *first, ...) __attribute__((sentinel));
 
 /* A growable, always NUL-terminated byte buffer. */
 typedef struct strbuf {
@@ -24,6 +27,9 @@ typedef struct strbuf {
 void sb_append(strbuf *sb, const char *s);
 void sb_append_len(strbuf *sb, const char *s, size_t n);
 void sb_appendf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_append_int(strbuf *sb, long long v);
+/* V in decimal into OUT, NUL-terminated; its length. */
+size_t fmt_int(char out[24], long long v);
 char *sb_take(strbuf *sb); /* returns the string ("" if empty), resets sb */
 void sb_free(strbuf *sb);
 
@@ -34,6 +40,7 @@ typedef struct strlist {
 } strlist;
 
 void strlist_push(strlist *l, const char *s);
+void strlist_push_owned(strlist *l, char *s); /* S is the list's from now */
 bool strlist_contains(const strlist *l, const char *s);
 void strlist_free(strlist *l);
 
