@@ -81,18 +81,10 @@ static const char *try_outcome(enum ti_state s)
     return ti_state_name(TI_FAILED);
 }
 
-int store_ti_save(store *s, const run *r, size_t i)
+/* The row's values, in the parameters both statements below number alike. */
+static void bind_ti(sqlite3_stmt *st, const run *r, size_t i)
 {
     const ti *t = &r->tis[i];
-    sqlite3_stmt *st =
-        store_stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
-                      " try_number, max_tries, start_date, end_date, next_retry_at, pid, pid_start,"
-                      " branch_followed, waiting_for, node)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-                      " ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET"
-                      " state = ?4, try_number = ?5, max_tries = ?6, start_date = ?7,"
-                      " end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11,"
-                      " branch_followed = ?12, waiting_for = ?13, node = ?14");
     sqlite3_bind_text(st, 1, r->de->dag_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->run_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->model->tasks[i].id, -1, SQLITE_STATIC);
@@ -112,7 +104,29 @@ int store_ti_save(store *s, const run *r, size_t i)
         sqlite3_bind_text(st, 13, t->waiting_for, -1, SQLITE_STATIC);
     if (t->node)
         sqlite3_bind_text(st, 14, t->node, -1, SQLITE_STATIC);
+}
+
+/* An UPDATE first: the row is there from the run's start in all but a
+ * run's first save, and SQLite's upsert (an insert that finds the key
+ * taken, then the update) cost a third more. */
+int store_ti_save(store *s, const run *r, size_t i)
+{
+    const ti *t = &r->tis[i];
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE task_instances SET state = ?4, try_number = ?5, max_tries = ?6,"
+           " start_date = ?7, end_date = ?8, next_retry_at = ?9, pid = ?10, pid_start = ?11,"
+           " branch_followed = ?12, waiting_for = ?13, node = ?14"
+           " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3");
+    bind_ti(st, r, i);
     int rc = store_write_done(s, st);
+    if (rc == 0 && sqlite3_changes(s->db) == 0) {
+        st = store_stmt(s, "INSERT INTO task_instances (dag_id, run_id, task_id, state,"
+                           " try_number, max_tries, start_date, end_date, next_retry_at, pid,"
+                           " pid_start, branch_followed, waiting_for, node)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        bind_ti(st, r, i);
+        rc = store_write_done(s, st);
+    }
     /* Leaving running ends the try's record (a no-op when it has ended). */
     if (rc == 0 && t->state != TI_RUNNING && t->try_number > 0)
         rc = store_try_end(s, r->de->dag_id, r->run_id, r->model->tasks[i].id, t->try_number,
