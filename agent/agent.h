@@ -147,6 +147,13 @@ typedef struct agent {
     bool stop_tasks;     /* --stop-tasks */
     struct ti **pending; /* tries claimed in this batch, started after commit */
     size_t n_pending, cap_pending;
+    /* Instances queued in this batch (waiting for a slot): stored in a
+     * commit of their own once its tries have started (batch.c). */
+    struct ti_ref {
+        struct run *r;
+        size_t i;
+    } * later;
+    size_t n_later, cap_later;
     struct run_list finished; /* left memory in this batch (finished, or queued back to
                                  the store): freed after the commit */
     struct run_list unsaved;  /* finished but not stored yet (degraded) */

@@ -52,6 +52,55 @@ void batch_add_pending(agent *ag, ti *t)
     ag->pending[ag->n_pending++] = t;
 }
 
+void batch_save_later(agent *ag, run *r, size_t i)
+{
+    if (ag->n_later == ag->cap_later) {
+        ag->cap_later = ag->cap_later ? ag->cap_later * 2 : 64;
+        ag->later = xrealloc(ag->later, ag->cap_later * sizeof *ag->later);
+    }
+    ag->later[ag->n_later++] = (struct ti_ref){r, i};
+}
+
+/* A run that ended in the batch is freed at its commit: its instances are
+ * stored with it, in their final states. */
+static void forget_later_of_finished(agent *ag)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < ag->n_later; k++) {
+        bool gone = false;
+        run *f;
+        TAILQ_FOREACH(f, &ag->finished, entry)
+            gone |= f == ag->later[k].r;
+        if (!gone)
+            ag->later[kept++] = ag->later[k];
+    }
+    ag->n_later = kept;
+}
+
+static void enter_degraded(agent *ag);
+
+/* Each in its state of now (a later change in the batch may have moved it
+ * on, and was stored already: storing it again is the same row). */
+static void save_later(agent *ag)
+{
+    if (ag->n_later == 0)
+        return;
+    struct ti_ref *list = ag->later;
+    size_t n = ag->n_later;
+    ag->later = NULL;
+    ag->n_later = ag->cap_later = 0;
+    store_batch_begin(ag->db);
+    events_hold(ag);
+    for (size_t k = 0; k < n; k++)
+        runs_save_ti(ag, list[k].r, list[k].i);
+    free(list);
+    if (store_batch_commit(ag->db)) {
+        runs_log_store_error(ag, "committing");
+        enter_degraded(ag);
+    }
+    events_release(ag);
+}
+
 static void on_save_pids(uv_timer_t *timer)
 {
     agent *ag = timer->data;
@@ -121,6 +170,9 @@ static void enter_degraded(agent *ag)
         TAILQ_INSERT_HEAD(&ag->unsaved, r, entry);
     }
     unclaim_pending(ag);
+    free(ag->later); /* the resync stores whole runs */
+    ag->later = NULL;
+    ag->n_later = ag->cap_later = 0;
     events_discard_held(ag);
     arm_resync(ag);
 }
@@ -175,6 +227,7 @@ int batch_end(agent *ag)
         events_release(ag);
         return -1;
     }
+    forget_later_of_finished(ag);
     runs_free_list(&ag->finished);
     bool failed = false;
     {
@@ -193,6 +246,7 @@ int batch_end(agent *ag)
         free(list);
     }
     events_release(ag);
+    save_later(ag);
     if (failed && !ag->stopping)
         ag->pass(ag);
     return 0;

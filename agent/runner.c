@@ -417,8 +417,12 @@ static void step_run(agent *ag, run *r, int64_t now)
             continue;
         if (slots_admit(ag, r, i) && claim_try(ag, r, i))
             continue;
-        if (r->tis[i].state != TI_QUEUED)
-            set_state(ag, r, i, TI_QUEUED);
+        if (r->tis[i].state != TI_QUEUED) { /* stored after the batch's starts */
+            r->tis[i].state = TI_QUEUED;
+            free(r->tis[i].waiting_for);
+            r->tis[i].waiting_for = NULL;
+            batch_save_later(ag, r, i);
+        }
     }
 }
 

@@ -65,6 +65,13 @@ DAG
 for i in 1 2 3 4 5 6; do
     printf '[task c%s]\ncommand = echo + >> %s/capped; sleep 0.3; echo - >> %s/capped\n' "$i" "$T" "$T" >>"$T/dags/capped.ini"
 done
+cat >"$T/dags/slotted.ini" <<DAG
+[dag]
+max_active_tasks = 1
+DAG
+for i in 1 2 3; do
+    printf '[task s%s]\ncommand = while [ ! -e %s/slotted_go ]; do sleep 0.05; done\n' "$i" "$T" >>"$T/dags/slotted.ini"
+done
 cat >"$T/dags/inject.ini" <<'DAG'
 [params]
 name = x
@@ -114,6 +121,16 @@ run=$(ctl trigger capped)
 ctl wait capped "$run" --timeout 30 >/dev/null
 peak=$(awk '$1 == "+" { n++; if (n > m) m = n } $1 == "-" { n-- } END { print m }' "$T/capped")
 check_eq "max_active_tasks = 3 runs 3 at a time" 3 "$peak"
+
+# Waiting for a slot is stored (the grid reads the store) as queued; those
+# rows are committed right after the batch's starts, not before them.
+run=$(ctl trigger slotted)
+slotted_states() { $BIN/dagctl -s "$SOCK" --json grid slotted | jq -r '[.runs[0].tasks[].state] | sort | join(",")'; }
+check "tasks waiting for a slot are stored as queued beside the running one" \
+    wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid slotted | jq -r '[.runs[0].tasks[].state] | sort | join(\",\")')\" = queued,queued,running ]"
+touch "$T/slotted_go"
+ctl wait slotted "$run" --timeout 30 >/dev/null
+check_eq "and they all ran" "success,success,success" "$(slotted_states)"
 
 evil="x'; touch $T/pwned; echo '\$(touch $T/pwned2)"
 run=$(ctl trigger inject --param "name=$evil")
