@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
+/* The state in memory only: the caller stores it. */
+static void change_state(ti *t, enum ti_state state)
 {
-    ti *t = &r->tis[i];
     t->state = state;
     if (state != TI_RUNNING) { /* only a claimed try waits for a place */
         free(t->waiting_for);
@@ -33,6 +33,11 @@ static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
     }
     if (ti_state_finished(state) && !t->end_us)
         t->end_us = time_now_us();
+}
+
+static void set_state(agent *ag, run *r, size_t i, enum ti_state state)
+{
+    change_state(&r->tis[i], state);
     runs_save_ti(ag, r, i);
 }
 
@@ -418,9 +423,7 @@ static void step_run(agent *ag, run *r, int64_t now)
         if (slots_admit(ag, r, i) && claim_try(ag, r, i))
             continue;
         if (r->tis[i].state != TI_QUEUED) { /* stored after the batch's starts */
-            r->tis[i].state = TI_QUEUED;
-            free(r->tis[i].waiting_for);
-            r->tis[i].waiting_for = NULL;
+            change_state(&r->tis[i], TI_QUEUED);
             batch_save_later(ag, r, i);
         }
     }

@@ -46,14 +46,7 @@ void task_vars_init(task_vars *v, run *r, size_t task_index)
     const char *tz = m->timezone;
     memset(v, 0, sizeof *v);
     v->timezone = tz;
-    const struct run_dates *d = run_dates(r);
-    memcpy(v->ds, d->ds, sizeof v->ds);
-    memcpy(v->ds_nodash, d->ds_nodash, sizeof v->ds_nodash);
-    memcpy(v->ts, d->ts, sizeof v->ts);
-    memcpy(v->start, d->start, sizeof v->start);
-    memcpy(v->end, d->end, sizeof v->end);
-    memcpy(v->prev_ds, d->prev_ds, sizeof v->prev_ds);
-    memcpy(v->next_ds, d->next_ds, sizeof v->next_ds);
+    v->dates = *run_dates(r);
     char tn[24];
     size_t n = fmt_int(tn, r->tis[task_index].try_number);
     if (n < sizeof v->try_number)
@@ -70,13 +63,13 @@ void task_vars_init(task_vars *v, run *r, size_t task_index)
         v->values[i] = json_is_string(o) ? json_string_value(o) : m->params[i].value;
     }
     v->ctx = (template_ctx){
-        .ds = v->ds,
-        .ds_nodash = v->ds_nodash,
-        .ts = v->ts,
-        .data_interval_start = v->start,
-        .data_interval_end = v->end,
-        .prev_ds = v->prev_ds,
-        .next_ds = v->next_ds,
+        .ds = v->dates.ds,
+        .ds_nodash = v->dates.ds_nodash,
+        .ts = v->dates.ts,
+        .data_interval_start = v->dates.start,
+        .data_interval_end = v->dates.end,
+        .prev_ds = v->dates.prev_ds,
+        .next_ds = v->dates.next_ds,
         .run_id = r->run_id,
         .dag_id = r->de->dag_id,
         .task_id = m->tasks[task_index].id,

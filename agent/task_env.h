@@ -6,9 +6,17 @@
 #include "template.h"
 
 /* Owns the strings a template_ctx points to. */
+/* The run's dates as text, the same for all its tries (its logical date
+ * and interval, the schedule's dates before and after, in the zone of the
+ * model they were made for). */
+struct run_dates {
+    const dag *model;
+    char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
+};
+
 typedef struct task_vars {
     template_ctx ctx;
-    char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
+    struct run_dates dates; /* its run's, copied: the template context points here */
     char try_number[16];
     const char *timezone; /* the DAG's, for DAGD_TIMEZONE */
     const char **names;
@@ -21,14 +29,6 @@ typedef struct task_vars {
     const char *output_path; /* $DAGD_OUTPUT of a local try, NULL: none */
     char **own;              /* what dagd sets for the try, once made (task_env_prepare) */
 } task_vars;
-
-/* The run's dates as text, the same for all its tries (its logical date
- * and interval, the schedule's dates before and after, in the zone of the
- * model they were made for). */
-struct run_dates {
-    const dag *model;
-    char ds[16], ds_nodash[16], ts[48], start[48], end[48], prev_ds[16], next_ds[16];
-};
 
 /* R's dates are made at its first try and kept (R->dates). */
 void task_vars_init(task_vars *v, run *r, size_t task_index);

@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The names of the variables the try gets beside the agent's own
- * environment (which a local try inherits and a container does not), as
- * its plan made them (task_env_prepare): a local try also gets its log
- * file and $DAGD_OUTPUT. Not the inherited ones: they would fill every
- * row. */
 /* The common case by hand: names of printable ASCII with nothing to escape
  * are written as they are (jansson's array and dump cost some 18,000
  * instructions a try); anything else goes through jansson. */
@@ -39,6 +34,11 @@ static char *plain_names(char **own)
     return sb_take(&sb);
 }
 
+/* The names of the variables the try gets beside the agent's own
+ * environment (which a local try inherits and a container does not), as
+ * its plan made them (task_env_prepare): a local try also gets its log
+ * file and $DAGD_OUTPUT. Not the inherited ones: they would fill every
+ * row. */
 static char *env_names(const task_vars *v)
 {
     if (!v->own)
