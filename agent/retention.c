@@ -6,8 +6,11 @@
 #include "timeutil.h"
 #include "util.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* One step: at most this many runs (or audit records) in one short
  * transaction, and no more than STEP_US of deleting (a run of 50 tasks is
@@ -16,13 +19,18 @@
 #define RETENTION_STEP_RUNS 100
 #define RETENTION_STEP_AUDIT 1000
 #define RETENTION_STEP_US 3000
+/* Trigger-file records looked at in one step (a stat each, for those whose
+ * run is gone). */
+#define RETENTION_STEP_TRIGGERS 200
 /* Between steps: not 0, since libuv runs a timer re-armed with 0 in the
  * same turn again, before any I/O (the whole pass would be one stall). */
 #define RETENTION_GAP_MS 1
 #define RETENTION_EVERY_MS (24ULL * 3600 * 1000)
 
-/* What this pass removed, logged once at its end. */
-static int pass_runs, pass_audit;
+/* What this pass removed, logged once at its end; where its walk through
+ * the trigger-file records is (0: at the start, or through). */
+static int pass_runs, pass_audit, pass_triggers;
+static int64_t trigger_cursor;
 
 static void on_step(uv_timer_t *t);
 
@@ -31,7 +39,20 @@ static int64_t cutoff(const agent *ag)
     return time_now_us() - (int64_t)ag->cfg.keep_days * USEC_PER_DAY;
 }
 
-/* Returns how much it removed; 0 means this pass is done. */
+/* A trigger-file record outlives its run while the file is there as it was
+ * seen: a file that triggered once never triggers again (SPEC). An error
+ * other than a missing file keeps it too. */
+static bool trigger_file_unchanged(const char *path, int64_t size, int64_t mtime_ns)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno != ENOENT && errno != ENOTDIR;
+    return (int64_t)st.st_size == size &&
+           (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec == mtime_ns;
+}
+
+/* Returns how much it removed, or 1 while the trigger-file walk goes on; 0
+ * means this pass is done. */
 static int step(agent *ag)
 {
     if (ag->cfg.keep_days <= 0 || ag->degraded)
@@ -49,8 +70,18 @@ static int step(agent *ag)
     int audit = store_delete_old_audit(ag->db, before, RETENTION_STEP_AUDIT);
     /* Versions go with the last run that used them (the current stays). */
     int versions = store_delete_unused_versions(ag->db);
+    /* Once the pass's runs are gone: the walk then meets all their records. */
+    int64_t cursor = trigger_cursor;
+    int triggers = n > 0 ? 0
+                         : store_prune_triggers(ag->db, &cursor, RETENTION_STEP_TRIGGERS,
+                                                trigger_file_unchanged);
     if (store_batch_commit(ag->db) == 0) {
-        removed = deleted + (audit > 0 ? audit : 0);
+        removed = deleted + (audit > 0 ? audit : 0) + (triggers > 0 ? triggers : 0);
+        /* A walk that goes on is work left even when nothing went. */
+        trigger_cursor = triggers >= 0 ? cursor : 0;
+        if (trigger_cursor && !removed)
+            removed = 1;
+        pass_triggers += triggers > 0 ? triggers : 0;
         if (versions > 0)
             log_info("retention: removed %d DAG version%s no run uses", versions,
                      versions == 1 ? "" : "s");
@@ -78,7 +109,11 @@ static void on_step(uv_timer_t *t)
     if (pass_runs || pass_audit)
         log_info("retention: removed %d runs and %d audit records older than %d days", pass_runs,
                  pass_audit, ag->cfg.keep_days);
-    pass_runs = pass_audit = 0;
+    if (pass_triggers)
+        log_info("retention: forgot %d trigger files that are gone, with their runs",
+                 pass_triggers);
+    pass_runs = pass_audit = pass_triggers = 0;
+    trigger_cursor = 0;
     uv_timer_start(t, on_step, RETENTION_EVERY_MS, 0);
 }
 

@@ -183,6 +183,13 @@ bool store_trigger_seen(store *s, const char *dag_id, const char *path, int64_t 
 int store_trigger_record(store *s, const char *dag_id, const char *path, int64_t size,
                          int64_t mtime_ns, const char *run_id, int64_t seen_us);
 char *store_trigger_file(store *s, const char *dag_id, const char *run_id);
+/* Retention of those records: looks at up to LIMIT of them from rowid
+ * *CURSOR on and deletes each whose run is gone and whose file KEEP does not
+ * find unchanged (a file still there keeps its record, or it would trigger
+ * again). Returns how many it deleted, or -1; *CURSOR moves on, to 0 once
+ * the table is through. */
+int store_prune_triggers(store *s, int64_t *cursor, int limit,
+                         bool (*keep)(const char *path, int64_t size, int64_t mtime_ns));
 
 /* Retention: runs that finished before CUTOFF (at most
  * LIMIT, appended to the lists); deleting one run with its task instances;

@@ -2,6 +2,7 @@
 #include "store_int.h"
 #include "output_file.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void bind3(sqlite3_stmt *st, const char *a, const char *b, const char *c)
@@ -92,4 +93,44 @@ char *store_trigger_file(store *s, const char *dag_id, const char *run_id)
         path = xstrdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     return path;
+}
+
+int store_prune_triggers(store *s, int64_t *cursor, int limit,
+                         bool (*keep)(const char *path, int64_t size, int64_t mtime_ns))
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT t.rowid, t.path, t.size, t.mtime_ns, EXISTS (SELECT 1 FROM runs r"
+                      " WHERE r.dag_id = t.dag_id AND r.run_id = t.run_id) FROM trigger_files t"
+                      " WHERE t.rowid > ?1 ORDER BY t.rowid LIMIT ?2");
+    sqlite3_bind_int64(st, 1, *cursor);
+    sqlite3_bind_int(st, 2, limit);
+    /* Every row looked at counts against LIMIT, those of live runs too: a
+     * step stays short however many runs keep their records. Collected
+     * first: no row is deleted under a running SELECT. */
+    int64_t *gone = xcalloc((size_t)limit, sizeof *gone);
+    int n = 0, looked = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        looked++;
+        *cursor = sqlite3_column_int64(st, 0);
+        if (!sqlite3_column_int(st, 4) &&
+            !keep((const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+                  sqlite3_column_int64(st, 3)))
+            gone[n++] = *cursor;
+    }
+    sqlite3_reset(st);
+    if (looked < limit)
+        *cursor = 0;
+    int deleted = 0;
+    st = store_stmt(s, "DELETE FROM trigger_files WHERE rowid = ?1");
+    for (int i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, gone[i]);
+        if (store_write_done(s, st)) {
+            deleted = -1;
+            break;
+        }
+        deleted++;
+    }
+    free(gone);
+    return deleted;
 }

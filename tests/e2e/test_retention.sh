@@ -27,3 +27,36 @@ check_eq "old audit records are gone" 0 "$(jctl audit | jq --arg r "$old" '[.[] 
 check_eq "recent audit records stay" 1 "$(jctl audit | jq --arg r "$new" '[.[] | select(.run_id == $r)] | length')"
 check "the agent logs what it removed" grep -q "retention: removed 1 runs" "$T/agent.log"
 stop_agent
+
+# File triggers' memory (SPEC "File triggers": a file triggers once): a
+# pruned run whose file is gone takes its record with it, so the table does
+# not grow with history; one whose file is still there keeps it, so that the
+# file does not trigger again when the agent starts.
+mkdir -p "$T/in"
+cat >"$T/dags/ft.ini" <<DAG
+[dag]
+schedule = none
+trigger_files = $T/in/*.csv
+[task see]
+command = echo {{ trigger_file }} >>"$T/seen"
+DAG
+touch "$T/seen"
+start_agent || exit 1
+echo a >"$T/in/gone.csv"
+echo b >"$T/in/kept.csv"
+check "two files trigger two runs" wait_for 20 sh -c "[ \$(wc -l <'$T/seen') = 2 ]"
+check "both runs end" wait_for 20 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid ft | jq '[.runs[] | select(.state == \"success\")] | length')\" = 2 ]"
+stop_agent
+rm "$T/in/gone.csv"
+sqlite3 "$T/state/dagd.db" "UPDATE runs SET end_date = $ten_days_ago WHERE dag_id = 'ft'"
+start_agent || exit 1
+check "both old runs are removed" wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid ft | jq '.runs | length')\" = 0 ]"
+check "the record of the file that is gone goes with its run" \
+    wait_for 10 sh -c "[ \"\$(sqlite3 '$T/state/dagd.db' \"SELECT count(*) FROM trigger_files WHERE path LIKE '%gone.csv'\")\" = 0 ]"
+check_eq "the record of the file still there stays" 1 \
+    "$(sqlite3 "$T/state/dagd.db" "SELECT count(*) FROM trigger_files WHERE path LIKE '%kept.csv'")"
+echo c >"$T/in/new.csv"
+check "a new file still triggers" wait_for 20 grep -q new.csv "$T/seen"
+check_eq "the file still there did not trigger again" 1 "$(grep -c kept.csv "$T/seen")"
+check "the agent still answers" agent_answers
+stop_agent

@@ -90,6 +90,14 @@ static run *fill(store *s, dag_entry *de, int history)
 
 /* Each API call once (both variants where a call has two statements),
  * with the same arguments whatever the length of the history. */
+static bool keep_none(const char *path, int64_t size, int64_t mtime_ns)
+{
+    (void)path;
+    (void)size;
+    (void)mtime_ns;
+    return false;
+}
+
 static void exercise(store *s, dag_entry *de, const run *last)
 {
     int64_t day0 = DAY0;
@@ -141,6 +149,8 @@ static void exercise(store *s, dag_entry *de, const run *last)
     json_decref(store_run_origin(s, "d", last->run_id, false, day0, "UTC"));
     json_decref(store_run_origin(s, "d", last->run_id, true, day0, "UTC"));
     store_trigger_seen(s, "d", "/x", 1, 1);
+    int64_t cursor = 0;
+    assert_true(store_prune_triggers(s, &cursor, 10, keep_none) >= 0);
     json_decref(store_grid_cells(s, "d", last->run_id, NULL));
     json_decref(store_recent_states_json(s, "d", 10));
     store_ti_try(s, "d", last->run_id, "a", NULL);

@@ -252,6 +252,49 @@ static void test_waiting_try_roundtrip(void **state)
     free_run(r);
 }
 
+/* Retention of file-trigger records: only those of runs that are gone and
+ * whose file is not there as seen; every row looked at counts against the
+ * step's limit, so a walk over 500 records takes 3 steps of 200. */
+static bool keep_every_third(const char *path, int64_t size, int64_t mtime_ns)
+{
+    (void)size;
+    (void)mtime_ns;
+    return atoi(strrchr(path, '/') + 1) % 3 == 0;
+}
+
+static void test_prune_triggers(void **state)
+{
+    fixture *f = *state;
+    run *live = make_run(f, "file__live", 0);
+    assert_int_equal(store_run_insert(f->s, live), 0);
+    for (int i = 0; i < 500; i++) {
+        char path[32], run_id[32];
+        snprintf(path, sizeof path, "/in/%d.csv", i);
+        snprintf(run_id, sizeof run_id, i < 50 ? "file__live" : "file__gone%d", i);
+        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, run_id, 0), 0);
+    }
+    int64_t cursor = 0;
+    int deleted = 0, steps = 0;
+    do {
+        int n = store_prune_triggers(f->s, &cursor, 200, keep_every_third);
+        assert_true(n >= 0);
+        deleted += n;
+        steps++;
+    } while (cursor != 0 && steps < 10);
+    assert_int_equal(steps, 3);
+    int expect = 0; /* runs gone (50..499), files not kept */
+    for (int i = 50; i < 500; i++)
+        expect += i % 3 != 0;
+    assert_int_equal(deleted, expect);
+    char *left = peek(f->path, "SELECT count(*) FROM trigger_files");
+    assert_int_equal(atoi(left), 500 - expect);
+    free(left);
+    assert_true(store_trigger_seen(f->s, "d", "/in/1.csv", 1, 1));   /* a live run's */
+    assert_true(store_trigger_seen(f->s, "d", "/in/51.csv", 1, 1));  /* its file is there */
+    assert_false(store_trigger_seen(f->s, "d", "/in/52.csv", 1, 1)); /* gone with its run */
+    free_run(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_find_run_by_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prev_ti_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_try_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_triggers, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
