@@ -54,24 +54,25 @@ to=$(date -u -d "$from +$((days - 1)) days" +%Y-%m-%d)
         [ "$i" -gt 1 ] && printf 'upstream = t%s\n' $((i - 1))
     done
 } >"$T/dags/fill.ini"
-# One /bin/sh per target (the ;), as in bench.sh; target sliceK makes the
-# runs of slice K.
+# One /bin/sh per target (the ;), as in bench.sh; a makefile per slice
+# (fill_K.mk, its runs only: make parses all of its file at every start).
 SLICES=${SLICES:-5}
 per=$(((days + SLICES - 1) / SLICES))
-awk -v runs="$days" -v per="$per" 'BEGIN {
+awk -v runs="$days" -v per="$per" -v dir="$T" 'BEGIN {
     for (r = 1; r <= runs; r++) {
-        if ((r - 1) % per == 0) printf "%sslice%d:", (r > 1 ? "\n" : ""), (r - 1) / per + 1
-        printf " r%d_t40", r
+        if ((r - 1) % per == 0) {
+            if (r > 1) close(f)
+            f = dir "/fill_" ((r - 1) / per + 1) ".mk"
+            last = r + per - 1 < runs ? r + per - 1 : runs
+            printf "all:" > f; for (k = r; k <= last; k++) printf " r%d_t40", k > f; print "" > f
+            printf ".PHONY: all" > f
+            for (k = r; k <= last; k++) for (i = 1; i <= 40; i++) printf " r%d_t%d", k, i > f
+            print "" > f
+        }
+        printf "r%d_t1:\n\t@true;\n", r > f
+        for (i = 2; i <= 40; i++) printf "r%d_t%d: r%d_t%d\n\t@true;\n", r, i, r, i - 1 > f
     }
-    print ""
-    for (r = 1; r <= runs; r++) {
-        printf "r%d_t1:\n\t@true;\n", r
-        for (i = 2; i <= 40; i++) printf "r%d_t%d: r%d_t%d\n\t@true;\n", r, i, r, i - 1
-    }
-    printf ".PHONY:"; for (k = 1; k <= (runs + per - 1) / per; k++) printf " slice%d", k
-    for (r = 1; r <= runs; r++) for (i = 1; i <= 40; i++) printf " r%d_t%d", r, i
-    print ""
-}' >"$T/fill.mk"
+}'
 # The two sides take turns, slice by slice (one agent, its store growing
 # through all of them), since this VM's speed drifts by tens of percent
 # over the minutes a side takes: one side after the other measured 0.99x
@@ -89,7 +90,7 @@ for k in $(seq 1 $SLICES); do
     while [ "$(ctl --json status | jq .runs_in_memory)" != 0 ]; do sleep 0.2; done
     d=$(($(now_ms) - t0))
     t0=$(now_ms)
-    make -s -j2 -f "$T/fill.mk" "slice$k" >/dev/null
+    make -s -j2 -f "$T/fill_$k.mk" >/dev/null
     m=$(($(now_ms) - t0))
     dagd_ms=$((dagd_ms + d)) make_ms=$((make_ms + m))
     slice_ratios="$slice_ratios $(ratio "$d" "$m")"
@@ -97,7 +98,7 @@ done
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
 ok=$(ctl --json grid fill --limit 10000 | jq '[.runs[] | select(.state == "success")] | length')
 stop_agent
-rm -rf "$T/state" "$T/dags" "$T/fill.mk" "$T/agent.log"
+rm -rf "$T/state" "$T/dags" "$T"/fill_*.mk "$T/agent.log"
 
 # ---- 1,000,000 task instances ----
 mkdir -p "$T/state" "$T/dags"
