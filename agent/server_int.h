@@ -59,6 +59,7 @@ struct server {
     size_t drain_charged;
     size_t pending_total; /* everything queued, for returning memory */
     size_t pending_peak;  /* since memory was last returned */
+    bool big_reply;       /* one was built since: its JSON tree was freed, not returned */
 };
 
 /* server_out.c */

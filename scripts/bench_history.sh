@@ -54,6 +54,9 @@ to=$(date -u -d "$from +$((days - 1)) days" +%Y-%m-%d)
         [ "$i" -gt 1 ] && printf 'upstream = t%s\n' $((i - 1))
     done
 } >"$T/dags/fill.ini"
+# The same DAG again, for one backfill of the whole range at the end (its
+# memory: the slices' commands each asked for a fifth of it).
+cp "$T/dags/fill.ini" "$T/dags/whole.ini"
 # One /bin/sh per target (the ;), as in bench.sh; a makefile per slice
 # (fill_K.mk, its runs only: make parses all of its file at every start).
 SLICES=${SLICES:-5}
@@ -94,6 +97,14 @@ for k in $(seq 1 $SLICES); do
     m=$(($(now_ms) - t0))
     dagd_ms=$((dagd_ms + d)) make_ms=$((make_ms + m))
     slice_ratios="$slice_ratios $(ratio "$d" "$m")"
+done
+hwm_slices=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
+# One command for all the days (what a user types): its peak once 200 of its
+# runs are done, then the agent stops it. The peak starts again here.
+echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || true
+ctl backfill whole --from "$from" --to "$to" >/dev/null
+until ctl metrics | awk '/^dagd_runs_finished_total\{dag_id="whole",state="success"\}/ { f = $2 >= 200 } END { exit !f }'; do
+    sleep 0.5
 done
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
 ok=$(ctl --json grid fill --limit 10000 | jq '[.runs[] | select(.state == "success")] | length')
@@ -162,7 +173,8 @@ stop_agent
 echo "dagd history bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, state in ${BENCH_DIR:-/tmp})"
 printf '  backfill %d runs x 40 true (%d TIs)  dagd %d ms  make -j2 %d ms  ratio %sx  (%s runs success; %d slices in turn:%s)\n' \
     "$days" $((days * 40)) "$dagd_ms" "$make_ms" "$(ratio "$dagd_ms" "$make_ms")" "$ok" "$SLICES" "$slice_ratios"
-printf '  agent RSS during it: peak %d KiB (%.1f MiB), %d KiB before\n' "$hwm" "$(awk -v r="$hwm" 'BEGIN { print r / 1024 }')" "$rss0"
+printf '  agent RSS during it: peak %d KiB (%.1f MiB) through the slices, %d KiB in one backfill of all %d days (its first 200 runs), %d KiB before\n' \
+    "$hwm_slices" "$(awk -v r="$hwm_slices" 'BEGIN { print r / 1024 }')" "$hwm" "$days" "$rss0"
 printf '  1M TIs stored: start %s ms (median of 3), %s, RSS %d KiB\n' "$starts" "$replies" "$rss_1m"
 printf '  grid --limit 25 --before through all: %s\n' "$pages"
 printf '  retention of 19,635 runs (982k TIs): %d ms, %s runs left; status meanwhile: %s\n' "$ret_ms" "$left" "$(cat "$T/poll.out")"
