@@ -152,15 +152,20 @@ const command_entry *command_table(size_t *n)
     return commands;
 }
 
+void audit_change_by(agent *ag, uid_t uid, const char *action, const char *dag_id,
+                     const char *run_id, const char *task_id, const char *detail)
+{
+    char *user = access_user_name(uid);
+    audit_record a = {time_now_us(), uid, user, action, dag_id, run_id, task_id, detail};
+    if (store_audit(ag->db, &a))
+        log_error("store: writing the audit log: %s", store_error(ag->db));
+    free(user);
+}
+
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
                   const char *task_id, const char *detail)
 {
-    char *user = access_user_name(client_uid(rq->cl));
-    audit_record a = {time_now_us(), client_uid(rq->cl), user, action, dag_id, run_id, task_id,
-                      detail};
-    if (store_audit(rq->ag->db, &a))
-        log_error("store: writing the audit log: %s", store_error(rq->ag->db));
-    free(user);
+    audit_change_by(rq->ag, client_uid(rq->cl), action, dag_id, run_id, task_id, detail);
 }
 
 /* A refused change is audited too, with what it tried to touch, truncated

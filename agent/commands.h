@@ -120,6 +120,13 @@ bool arg_given(const request *rq, const char *name);
  * change's batch, so both commit together). */
 void audit_change(request *rq, const char *action, const char *dag_id, const char *run_id,
                   const char *task_id, const char *detail);
+/* The same for a change that ends after its request (a backfill in steps). */
+void audit_change_by(agent *ag, uid_t uid, const char *action, const char *dag_id,
+                     const char *run_id, const char *task_id, const char *detail);
+
+/* Backfills made in steps (cmd_backfill.c): those still going are dropped,
+ * without a reply (the runs made so far stay). */
+void backfill_shutdown(agent *ag);
 
 /* Waiters of `wait`: the events subscriber (ARG unused) answers them when
  * their run finishes; dropped with their client. */

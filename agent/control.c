@@ -190,8 +190,8 @@ int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enu
     return n;
 }
 
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dry_run,
-                     json_t *run_ids, char *err, size_t errlen)
+int control_backfill_dates(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *dates,
+                           char *err, size_t errlen)
 {
     const dag *m = de->model;
     if (m->cron.none) {
@@ -227,20 +227,23 @@ int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dr
     int n = 0;
     for (int64_t l = cron_next(&m->cron, m->timezone, from - 1); l >= 0 && l <= to;
          l = cron_next(&m->cron, m->timezone, l)) {
-        if (store_run_exists_at(ag->db, de->dag_id, l))
-            continue;
-        if (dry_run) {
-            json_array_append_new(run_ids, json_integer(l));
-            n++;
-            continue;
-        }
-        int64_t end = cron_next(&m->cron, m->timezone, l);
-        int rc;
-        run *r = runs_create(ag, de, "backfill", l, l, end, time_now_us(), NULL, &rc);
-        if (r) {
-            json_array_append_new(run_ids, json_string(r->run_id));
+        if (!store_run_exists_at(ag->db, de->dag_id, l)) {
+            json_array_append_new(dates, json_integer(l));
             n++;
         }
     }
     return n;
+}
+
+bool control_backfill_one(agent *ag, dag_entry *de, int64_t logical, json_t *run_ids)
+{
+    const dag *m = de->model;
+    if (store_run_exists_at(ag->db, de->dag_id, logical))
+        return false;
+    int64_t end = cron_next(&m->cron, m->timezone, logical);
+    int rc;
+    run *r = runs_create(ag, de, "backfill", logical, logical, end, time_now_us(), NULL, &rc);
+    if (r)
+        json_array_append_new(run_ids, json_string(r->run_id));
+    return r != NULL;
 }

@@ -17,11 +17,13 @@
 int control_apply(agent *ag, dag_entry *de, const char *run_id, size_t task, enum ti_state target,
                   const selection_flags *f, bool dry_run, json_t *touched);
 
-/* One backfill__ run per interval of DE's schedule with a logical date in
- * [FROM, TO] that has no run yet. Appends the new run ids to RUN_IDS (with
- * DRY_RUN: creates nothing and appends the logical dates, as integers in
- * µs, of the runs it would create). Returns how many, or -1 with ERR set. */
-int control_backfill(agent *ag, dag_entry *de, int64_t from, int64_t to, bool dry_run,
-                     json_t *run_ids, char *err, size_t errlen);
+/* A backfill's intervals: those of DE's schedule with a logical date in
+ * [FROM, TO] that have no run yet, appended to DATES (integers, µs).
+ * Returns how many, or -1 with ERR set. */
+int control_backfill_dates(agent *ag, dag_entry *de, int64_t from, int64_t to, json_t *dates,
+                           char *err, size_t errlen);
+/* The backfill__ run of DE at LOGICAL, unless it has a run: its id is
+ * appended to RUN_IDS. Whether it made one. */
+bool control_backfill_one(agent *ag, dag_entry *de, int64_t logical, json_t *run_ids);
 
 #endif

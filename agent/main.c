@@ -284,6 +284,7 @@ out:
     notify_free(&ag); /* unsent messages are dropped, with a log line */
     sla_free(&ag);
     wait_shutdown(&ag);
+    backfill_shutdown(&ag);
     server_stop(&ag);
     file_triggers_stop(&ag);
     uv_walk(ag.loop, close_walk, NULL);
