@@ -58,14 +58,6 @@ static void job_drop(backfill_job *j)
     uv_close((uv_handle_t *)&j->timer, on_job_closed);
 }
 
-void backfill_shutdown(agent *ag)
-{
-    (void)ag;
-    backfill_job *j;
-    while ((j = LIST_FIRST(&jobs)))
-        job_drop(j);
-}
-
 static void audit_made(agent *ag, uid_t uid, const char *dag_id, const char *from, const char *to,
                        size_t n)
 {
@@ -75,13 +67,40 @@ static void audit_made(agent *ag, uid_t uid, const char *dag_id, const char *fro
     audit_change_by(ag, uid, "backfill", dag_id, NULL, NULL, detail);
 }
 
+/* A job cut short says so in a second record (its first said what it was
+ * to make). */
+static void audit_stopped(backfill_job *j, const char *why)
+{
+    char detail[160];
+    snprintf(detail, sizeof detail, "stopped (%s): %zu of %zu runs made", why,
+             json_array_size(j->run_ids), j->n_dates);
+    audit_change_by(j->ag, j->uid, "backfill", j->dag_id, NULL, NULL, detail);
+}
+
+void backfill_shutdown(agent *ag)
+{
+    backfill_job *j;
+    if (!LIST_EMPTY(&jobs)) {
+        batch_begin(ag);
+        LIST_FOREACH(j, &jobs, entry)
+            audit_stopped(j, "the agent stopped");
+        batch_end(ag);
+    }
+    while ((j = LIST_FIRST(&jobs)))
+        job_drop(j);
+}
+
 static void on_step(uv_timer_t *t)
 {
     backfill_job *j = t->data;
     agent *ag = j->ag;
     dag_entry *de = agent_find_dag(ag, j->dag_id);
     batch_begin(ag);
-    bool gone = !de || !de->model || de->removed;
+    bool gone = !de || !de->model || de->removed || de->model->cron.none;
+    /* With the first runs: every run made has its origin, even after a
+     * kill -9 (the record then says more than was made). */
+    if (j->next == 0 && !gone)
+        audit_made(ag, j->uid, j->dag_id, j->from, j->to, j->n_dates);
     int64_t t0 = time_now_us();
     for (size_t made = 0; !gone && j->next < j->n_dates && made < STEP_RUNS &&
                           (made == 0 || time_now_us() - t0 < STEP_US);
@@ -89,8 +108,8 @@ static void on_step(uv_timer_t *t)
         control_backfill_one(ag, de, j->dates[j->next++], j->run_ids);
     size_t n = json_array_size(j->run_ids);
     bool last = gone || j->next == j->n_dates;
-    if (last)
-        audit_made(ag, j->uid, j->dag_id, j->from, j->to, n);
+    if (gone)
+        audit_stopped(j, "its DAG went away");
     engine_pass(ag);
     int refused = batch_end(ag);
     bool answer = !client_closed(j->cl);
