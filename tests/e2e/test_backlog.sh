@@ -91,10 +91,13 @@ check_eq "the first run started first" "$(sed -n 1p <<<"$starts")" \
 check_eq "nothing left in memory once all are done" 0 "$(field runs_in_memory)"
 stop_agent
 
-# The release agent's RSS (ASan's quarantine makes it meaningless there):
-# flat while a backlog of 1,000 runs drains.
+# The release agent's RSS (ASan's quarantine makes it meaningless there, and
+# valgrind's own memory under make valgrind): flat while a backlog of 1,000
+# runs drains.
 REL_BIN=$(cd "$(dirname "$0")/../.." && pwd)/bin
-if [ -x "$REL_BIN/dagd" ]; then
+if [ -n "${DAGD_WRAP:-}" ]; then
+    echo "ok - # skip: RSS under $DAGD_WRAP means nothing"
+elif [ -x "$REL_BIN/dagd" ]; then
     BIN=$REL_BIN
     rm -rf "$T/state" "$T/dags"/* && mkdir -p "$T/state"
     b1=$(date -u -d "-1010 days" +%Y-%m-%d)
