@@ -1,5 +1,6 @@
 #include "dagdir.h"
 #include "admission.h"
+#include "fsutil.h"
 #include "log.h"
 #include "utf8.h"
 #include "util.h"
@@ -131,7 +132,7 @@ void dagdir_file_stamp(const char *path, file_stamp *out)
     struct stat st;
     memset(out, 0, sizeof *out);
     if (stat(path, &st) == 0) {
-        out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        out->mtime_ns = fs_mtime_ns(&st);
         out->size = (int64_t)st.st_size;
         out->ino = (uint64_t)st.st_ino;
     }

@@ -1,5 +1,6 @@
 #include "file_trigger.h"
 #include "batch.h"
+#include "fsutil.h"
 #include "log.h"
 #include "runs.h"
 #include "store.h"
@@ -76,7 +77,7 @@ static void consider(struct file_triggers *ft, watch *w, dag_entry *de, const ch
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return; /* gone already, or a folder moved in */
-    int64_t mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    int64_t mtime_ns = fs_mtime_ns(&st);
     if (store_trigger_seen(ag->db, de->dag_id, path, (int64_t)st.st_size, mtime_ns))
         return;
     int64_t now = time_now_us();
@@ -357,4 +358,12 @@ void file_triggers_stop(agent *ag)
     free(ft->w);
     uv_close((uv_handle_t *)&ft->retry, on_timer_closed);
     ag->triggers = NULL;
+}
+
+bool file_trigger_unchanged(const char *path, int64_t size, int64_t mtime_ns)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno != ENOENT && errno != ENOTDIR;
+    return (int64_t)st.st_size == size && fs_mtime_ns(&st) == mtime_ns;
 }

@@ -18,5 +18,9 @@
 void file_triggers_sync(agent *ag);
 /* Shutdown: close every watch (before the loop's handles are walked). */
 void file_triggers_stop(agent *ag);
+/* Whether PATH is still the file recorded as (SIZE, MTIME_NS): then its
+ * record must stay, even once its run is gone, or it would trigger again.
+ * An error other than a missing file counts as unchanged. */
+bool file_trigger_unchanged(const char *path, int64_t size, int64_t mtime_ns);
 
 #endif

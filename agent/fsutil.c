@@ -141,3 +141,8 @@ char *fs_read_tail(const char *path, size_t skip, size_t max, size_t *len, bool 
     *cut = offset > (off_t)skip;
     return buf;
 }
+
+int64_t fs_mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}

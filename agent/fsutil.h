@@ -4,11 +4,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct stat;
 
 /* mkdir -p for the folders of PATH (not PATH itself). 0 or -1 (errno). */
 int mkdir_parents(const char *path, int mode);
 /* mkdir -p PATH. */
 int mkdir_all(const char *path, int mode);
+
+/* ST's modification time in nanoseconds, as the store keeps it. */
+int64_t fs_mtime_ns(const struct stat *st);
 
 /* rm -rf PATH (no symlinks followed). */
 int rm_tree(const char *path);

@@ -1,4 +1,5 @@
 #include "retention.h"
+#include "file_trigger.h"
 #include "fsutil.h"
 #include "logpath.h"
 #include "log.h"
@@ -6,11 +7,8 @@
 #include "timeutil.h"
 #include "util.h"
 
-#include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 /* One step: at most this many runs (or audit records) in one short
  * transaction, and no more than STEP_US of deleting (a run of 50 tasks is
@@ -39,18 +37,6 @@ static int64_t cutoff(const agent *ag)
     return time_now_us() - (int64_t)ag->cfg.keep_days * USEC_PER_DAY;
 }
 
-/* A trigger-file record outlives its run while the file is there as it was
- * seen: a file that triggered once never triggers again (SPEC). An error
- * other than a missing file keeps it too. */
-static bool trigger_file_unchanged(const char *path, int64_t size, int64_t mtime_ns)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return errno != ENOENT && errno != ENOTDIR;
-    return (int64_t)st.st_size == size &&
-           (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec == mtime_ns;
-}
-
 /* Returns how much it removed, or 1 while the trigger-file walk goes on; 0
  * means this pass is done. */
 static int step(agent *ag)
@@ -74,7 +60,7 @@ static int step(agent *ag)
     int64_t cursor = trigger_cursor;
     int triggers = n > 0 ? 0
                          : store_prune_triggers(ag->db, &cursor, RETENTION_STEP_TRIGGERS,
-                                                trigger_file_unchanged);
+                                                file_trigger_unchanged);
     if (store_batch_commit(ag->db) == 0) {
         removed = deleted + (audit > 0 ? audit : 0) + (triggers > 0 ? triggers : 0);
         /* A walk that goes on is work left even when nothing went. */
