@@ -239,7 +239,7 @@ static int run_agent(const char *config_file, bool stop_tasks)
     int rc = 1;
     if (open_state(&ag))
         goto out;
-    store_checkpoint_in_background(ag.db, ag.loop, 0);
+    store_checkpoint_in_background(ag.db, ag.loop);
     engine_init(&ag);
     load_dags(&ag);
     swarm_info_check(&ag); /* the status count, refreshed while a swarm is in use */

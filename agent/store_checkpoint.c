@@ -27,10 +27,9 @@ struct checkpointer {
     uv_loop_t *loop;
     store *s;
     char *path;
-    sqlite3 *db;       /* the thread pool's connection, opened at the first use */
-    int wal_pages;     /* the WAL's size at the last commit */
-    int passed_at;     /* ... when the last pass began (the WAL can restart below it) */
-    int restart_pages; /* WAL_RESTART_PAGES; a test's smaller */
+    sqlite3 *db;   /* the thread pool's connection, opened at the first use */
+    int wal_pages; /* the WAL's size at the last commit */
+    int passed_at; /* ... when the last pass began (the WAL can restart below it) */
     bool busy;
 };
 
@@ -50,7 +49,7 @@ static void after_checkpoint(uv_work_t *w, int status)
     (void)status;
     struct checkpointer *c = w->data;
     c->busy = false;
-    if (c->wal_pages >= c->restart_pages && !store_in_batch(c->s)) {
+    if (c->wal_pages >= WAL_RESTART_PAGES && !store_in_batch(c->s)) {
         sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         c->passed_at = 0; /* the next write starts the WAL again */
     }
@@ -72,10 +71,9 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
-void store_checkpoint_in_background(store *s, uv_loop_t *loop, int restart_pages)
+void store_checkpoint_in_background(store *s, uv_loop_t *loop)
 {
     struct checkpointer *c = xcalloc(1, sizeof *c);
-    c->restart_pages = restart_pages > 0 ? restart_pages : WAL_RESTART_PAGES;
     c->loop = loop;
     c->s = s;
     c->path = xstrdup(sqlite3_db_filename(s->db, "main"));

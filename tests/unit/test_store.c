@@ -306,7 +306,7 @@ static void test_wal_restarts_under_steady_writes(void **state)
     fixture *f = *state;
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
-    store_checkpoint_in_background(f->s, &loop, 2000);
+    store_checkpoint_in_background(f->s, &loop);
     for (int i = 0; i < 20000; i++) {
         char path[32];
         snprintf(path, sizeof path, "/in/%d.csv", i);
