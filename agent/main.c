@@ -287,6 +287,7 @@ out:
     backfill_shutdown(&ag);
     server_stop(&ag);
     file_triggers_stop(&ag);
+    store_checkpoint_stop(ag.db);
     uv_walk(ag.loop, close_walk, NULL);
     uv_run(ag.loop, UV_RUN_DEFAULT);
     uv_loop_close(ag.loop);

@@ -18,8 +18,11 @@ store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store *s);
 /* Checkpoint the WAL on the thread pool of LOOP instead of in the commit
  * that fills it (store_checkpoint.c); the WAL starts again once it holds
- * 2,000 pages. Until the loop has run to its end, store_close must wait. */
+ * 2,000 pages, or once the writes pause. Until the loop has run to its
+ * end, store_close must wait. */
 void store_checkpoint_in_background(store *s, uv_loop_t *loop);
+/* Close its timer (a handle on LOOP), before the loop's last run. */
+void store_checkpoint_stop(store *s);
 int store_schema_version(store *s);
 /* Copy the store at DB_PATH into DEST (a new file) with SQLite's online
  * backup, on a connection of its own: blocking, for a worker thread. 0 done,

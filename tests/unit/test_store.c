@@ -313,8 +313,11 @@ static void test_wal_restarts_under_steady_writes(void **state)
         assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
         uv_run(&loop, UV_RUN_NOWAIT);
     }
-    while (uv_run(&loop, UV_RUN_NOWAIT)) /* the last pass, if one is in flight */
+    int64_t deadline = time_now_us() + 10 * USEC_PER_SEC;
+    while (uv_run(&loop, UV_RUN_NOWAIT)) { /* the last pass, if one is in flight */
+        assert_true(time_now_us() < deadline);
         uv_sleep(1);
+    }
     char *wal = xasprintf("%s-wal", f->path);
     struct stat st;
     assert_int_equal(stat(wal, &st), 0);
@@ -322,6 +325,88 @@ static void test_wal_restarts_under_steady_writes(void **state)
     assert_true(frames > 1000); /* the WAL was written: the check means something */
     assert_true(frames < 6000);
     free(wal);
+    store_checkpoint_stop(f->s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* The WAL file's header (SQLite's file format): frames follow 32 bytes,
+ * each a 24-byte header and a page; bytes 12-15 count the restarts. */
+static long wal_frames(const char *wal)
+{
+    struct stat st;
+    return stat(wal, &st) == 0 ? (long)((st.st_size - 32) / (24 + 4096)) : 0;
+}
+
+static uint32_t wal_restarts(const char *wal)
+{
+    unsigned char h[16] = {0};
+    FILE *in = fopen(wal, "rb");
+    assert_non_null(in);
+    assert_int_equal(fread(h, 1, sizeof h, in), sizeof h);
+    fclose(in);
+    return (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 | (uint32_t)h[14] << 8 | h[15];
+}
+
+/* The pass at 1,000 pages copies them into the database file while the
+ * writes go on, long before the loop's catch-up at 2,000: the file grows. */
+static void test_wal_pass_fills_the_database(void **state)
+{
+    fixture *f = *state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    store_checkpoint_in_background(f->s, &loop);
+    char *wal = xasprintf("%s-wal", f->path);
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    off_t before = st.st_size;
+    int64_t deadline = time_now_us() + 10 * USEC_PER_SEC;
+    for (int i = 0; stat(f->path, &st) == 0 && st.st_size == before; i++) {
+        assert_true(wal_frames(wal) < 2000); /* the catch-up did it, not the pass */
+        assert_true(time_now_us() < deadline);
+        char path[32];
+        snprintf(path, sizeof path, "/in/%d.csv", i);
+        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
+        uv_run(&loop, UV_RUN_NOWAIT);
+        if (wal_frames(wal) >= 1100)
+            uv_sleep(1); /* let the pass run */
+    }
+    free(wal);
+    store_checkpoint_stop(f->s);
+    while (uv_run(&loop, UV_RUN_NOWAIT))
+        uv_sleep(1);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* A burst of 1,200 pages (a pass at 1,000, no catch-up below 2,000),
+ * then quiet: a pass takes the rest by itself, so the next write starts
+ * the WAL again. Without the quiet pass 200 pages stay behind and the WAL
+ * goes on growing from where it is. */
+static void test_wal_restarts_after_a_burst(void **state)
+{
+    fixture *f = *state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    store_checkpoint_in_background(f->s, &loop);
+    char *wal = xasprintf("%s-wal", f->path);
+    for (int i = 0; wal_frames(wal) < 1200; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/in/%d.csv", i);
+        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
+        uv_run(&loop, UV_RUN_NOWAIT);
+    }
+    uint32_t restarts = wal_restarts(wal);
+    int64_t deadline = time_now_us() + 10 * USEC_PER_SEC;
+    while (uv_run(&loop, UV_RUN_NOWAIT)) { /* the quiet timer, then its pass */
+        assert_true(time_now_us() < deadline);
+        uv_sleep(1);
+    }
+    assert_int_equal(store_trigger_record(f->s, "d", "/in/last.csv", 1, 1, "file__x", 0), 0);
+    assert_int_equal(wal_restarts(wal), restarts + 1);
+    assert_true(wal_frames(wal) > 1000); /* the file keeps its size: the header says it */
+    free(wal);
+    store_checkpoint_stop(f->s);
+    uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
@@ -337,6 +422,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiting_try_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_restarts_under_steady_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_pass_fills_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_restarts_after_a_burst, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
