@@ -119,7 +119,7 @@ static void on_step(uv_timer_t *t)
                            "stored when it can, the rest were not made",
                            ag->degraded_reason, n);
     else if (gone && answer)
-        server_reply_error(j->cl, j->id, "conflict",
+        server_reply_error(j->cl, j->id, "not_found",
                            "DAG \"%s\" went away during its backfill: %zu of %zu runs were made",
                            j->dag_id, n, j->n_dates);
     else if (last && answer)

@@ -8,11 +8,9 @@
  * the WAL's end, and only a checkpoint that does lets the next write start
  * the WAL again from its beginning (else it would grow for ever): once the
  * WAL holds WAL_RESTART_PAGES, back on the loop, the agent's connection
- * checkpoints the few pages committed since the last pass. That catch-up
- * costs the loop its fsyncs (some 7 ms on a journaled ext4), so it comes
- * once in 2,000 pages (8 MiB of WAL) rather than once in 1,000; not rarer,
- * since it also grows with the WAL (at 8,000 pages, `status` replies waited
- * up to 23 ms behind it while retention deleted, against 7-9 ms). Durability
+ * checkpoints the pages committed since the last pass began. That catch-up
+ * costs the loop two fsyncs (a few ms on a journaled ext4), so it comes
+ * once in 2,000 pages (8 MiB of WAL) rather than once in 1,000. Durability
  * is the WAL's either way: a checkpoint only moves committed pages.
  *
  * Most work comes in bursts (a run's tries, a backfill's steps) with quiet
@@ -20,8 +18,7 @@
  * by itself: so once no commit has come for QUIET_MS, a pass takes the
  * pages committed since the last one (at least QUIET_PASS_PAGES of them),
  * and the next write starts the WAL again without the loop's catch-up. A
- * 200-task fan-out writes some 1,800 pages: on a journaled ext4 its
- * catch-up's fsyncs (7 ms each here) were the loop's dearest wait. */
+ * 200-task fan-out writes some 1,800 pages. */
 #include "store_int.h"
 #include "util.h"
 

@@ -4,7 +4,8 @@
 # lists every run once all are stored, one audit record says what was
 # made, a second backfill of the range makes nothing, a client that leaves
 # before the reply changes none of it, and an agent stopped in the middle
-# keeps the runs made and says in the audit how many they were.
+# keeps the runs made and says in the audit how many they were; so does one
+# whose DAG file is removed meanwhile, answered not_found.
 . "$(dirname "$0")/lib.sh"
 
 # Under valgrind (make valgrind) a tenth: still steps, at a tenth of the speed.
@@ -19,6 +20,7 @@ to=$(date -u -d "$b0 +$N days" +%Y-%m-%d)
 } >"$T/dags/big.ini"
 cp "$T/dags/big.ini" "$T/dags/left.ini"
 cp "$T/dags/big.ini" "$T/dags/cut.ini"
+cp "$T/dags/big.ini" "$T/dags/gone.ini"
 start_agent || exit 1
 
 # On one connection the backfill; on another, status asked again and again
@@ -100,6 +102,38 @@ else
 fi
 check_eq "the rest is made by the same backfill again" "$((N - made))" \
     "$(jctl backfill cut --from "$from" --to "$to" | jq '.run_ids | length')"
+# Its DAG file removed in the middle: the runs made stay, the reply says
+# not_found and how many were made, and so does the audit.
+cat >"$T/one.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(120)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"id": 1, "cmd": "backfill", "args": {"dag_id": sys.argv[2], "from": sys.argv[3], "to": sys.argv[4]}}) + "\n").encode())
+buf = b""
+while b"\n" not in buf:
+    data = s.recv(1 << 22)
+    if not data:
+        raise SystemExit("closed")
+    buf += data
+print(buf.split(b"\n", 1)[0].decode())
+PY
+python3 "$T/one.py" "$SOCK" gone "$from" "$to" >"$T/gone.reply" &
+ctl_pid=$!
+wait_for 120 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid gone --limit 100 | jq '.runs | length')\" -ge 64 ]"
+rm "$T/dags/gone.ini"
+wait "$ctl_pid"
+echo "# $(cut -c1-200 "$T/gone.reply")"
+if [ "$(jq .ok "$T/gone.reply")" = false ]; then
+    check_eq "a backfill whose DAG went away is answered not_found" not_found "$(jq -r .error.code "$T/gone.reply")"
+    made=$(jq -r .error.message "$T/gone.reply" | sed -n 's/.*: \([0-9]*\) of [0-9]* runs were made$/\1/p')
+    check "it says how many runs were made ($made)" test -n "$made"
+    check "the audit says the same" \
+        test "$(jctl audit --limit 1000 | jq --arg d "stopped (its DAG went away): $made of $N runs made" '[.[] | select(.dag_id == "gone" and .detail == $d)] | length')" = 1
+else
+    echo "ok - # skip: the backfill was done before its DAG went away"
+fi
+check "the agent still answers" agent_answers
 touch "$T/go"
 check "the first backfilled run ends" wait_for 120 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid big --limit 10000 | jq '[.runs[] | select(.state == \"success\")] | length')\" -ge 1 ]"
 stop_agent
