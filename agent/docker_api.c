@@ -8,8 +8,13 @@
 #include <string.h>
 #include <sys/queue.h>
 
-/* An error reply is small; a runaway one must not eat the agent's memory. */
-#define REPLY_MAX (1 << 20)
+/* An error reply is small: what follows its first MiB is dropped. A list
+ * (containers, services, tasks) grows with what the engine holds: up to
+ * 64 MiB of it is read, and a longer one fails the call, saying so, rather
+ * than hand on a cut JSON that reads as an empty list. Either way a runaway
+ * reply cannot eat the agent's memory. */
+#define ERROR_REPLY_MAX (1 << 20)
+#define REPLY_MAX (64 << 20)
 
 struct docker_api {
     http_client *http;
@@ -31,6 +36,7 @@ struct docker_call {
     docker_reply_fn done;
     void (*ready)(void *arg);
     void *arg;
+    bool too_big;                  /* a 2xx reply over REPLY_MAX: the transfer was stopped */
     LIST_ENTRY(docker_call) entry; /* api->calls */
 };
 
@@ -99,10 +105,15 @@ static size_t on_write(char *ptr, size_t size, size_t n, void *userp)
     size_t len = size * n;
     long status = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (c->data && status >= 200 && status < 300)
+    bool ok = status >= 200 && status < 300;
+    if (c->data && ok) {
         c->data(c->arg, ptr, len);
-    else if (c->in.len < REPLY_MAX)
+    } else if (ok && c->in.len + len > REPLY_MAX) {
+        c->too_big = true;
+        return 0; /* curl stops the transfer: CURLE_WRITE_ERROR */
+    } else if (ok || c->in.len < ERROR_REPLY_MAX) {
         sb_append_len(&c->in, ptr, len);
+    }
     return len;
 }
 
@@ -153,7 +164,12 @@ static void on_done(void *arg, CURLcode rc, long status, const char *errbuf)
     unlink_call(c);
     char msg[512] = "";
     docker_reply rep = {.status = status};
-    if (rc != CURLE_OK) {
+    if (c->too_big) {
+        rep.transport_error = true;
+        rep.status = 0;
+        snprintf(msg, sizeof msg, "the engine's reply is over %d MiB; not read", REPLY_MAX >> 20);
+        sb_free(&c->in);
+    } else if (rc != CURLE_OK) {
         rep.transport_error = true;
         rep.status = 0;
         snprintf(msg, sizeof msg, "%s", errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));

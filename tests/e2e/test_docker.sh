@@ -305,8 +305,16 @@ check "the container survives the agent" test -n "$(docker ps -q --filter "label
 check_eq "the other ends while the agent is away" 3 \
     "$(docker wait $(containers "${P}ended") 2>/dev/null)"
 # A container of a task instance that is over: the agent died before removing it.
-docker create --label "dagd.dag_id=${P}io" --label "dagd.run_id=$io_run" \
-    --label dagd.task_id=out --label dagd.try_number=1 "$IMAGE" true >/dev/null
+# Its 2.4 MB of labels make the engine's list of dagd's containers longer
+# than the 1 MiB that the agent once read of it, silently: the cut JSON read
+# as an empty list, and nothing was removed.
+for i in $(seq 1 40); do
+    printf 'dagd-test.pad%s=%s\n' "$i" "$(head -c 60000 /dev/zero | tr '\0' x)"
+done >"$T/labels"
+left=$(docker create --label "dagd.dag_id=${P}io" --label "dagd.run_id=$io_run" \
+    --label dagd.task_id=out --label dagd.try_number=1 --label-file "$T/labels" "$IMAGE" true)
+check "its labels alone are over 1 MiB" \
+    test "$(docker inspect --format '{{json .Config.Labels}}' "$left" | wc -c)" -gt 1048576
 start_agent || exit 1
 check "the container of a finished task instance is removed" wait_for 20 no_containers "${P}io"
 check_eq "the try that ended meanwhile is collected: exit 3 fails it" failed \

@@ -159,6 +159,25 @@ kill "$FAKE_PID" 2>/dev/null
 wait "$FAKE_PID" 2>/dev/null
 FAKE_PID=
 
+# --- an engine whose reply is longer than the agent reads -----------------
+# A list is read up to 64 MiB; a longer one fails the call and says so (it
+# used to be cut at 1 MiB, silently, and read as an empty list).
+python3 "$TOOLS/fake_engine.py" --socket "$T/huge.sock" --huge 65 &
+FAKE_PID=$!
+wait_for 5 test -S "$T/huge.sock" || not_ok "the fake engine listens"
+config_with "[swarm]
+host = unix://$T/huge.sock"
+start_agent
+err=$(jctl nodes 2>/dev/null)
+check_eq "a reply over 64 MiB: nodes exits 1" 1 "$?"
+check "a reply over 64 MiB: the message says so" \
+    grep -q "the engine's reply is over 64 MiB; not read" <<<"$(jq -r .message <<<"$err")"
+check_eq "the agent still answers after it" ok "$(jctl status >/dev/null && echo ok)"
+stop_agent
+kill "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+FAKE_PID=
+
 # --- an engine that cannot be reached --------------------------------------
 config_with "[swarm]
 host = unix://$T/nothing.sock"

@@ -297,37 +297,38 @@ static void test_prune_triggers(void **state)
     free_run(live);
 }
 
-/* Under steady writes the WAL still starts again from its beginning: with
- * the restart at 2,000 pages and a pass every 1,000, 20,000 commits (some
- * 40,000 pages) leave a WAL file (which keeps its largest size) well under
- * 40,000 pages. The loop turns between commits, as the agent's does. */
-static void test_wal_restarts_under_steady_writes(void **state)
+/* The checkpoints on LOOP, as the agent has them. */
+static void checkpoints_start(fixture *f, uv_loop_t *loop)
 {
-    fixture *f = *state;
-    uv_loop_t loop;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    store_checkpoint_in_background(f->s, &loop);
-    for (int i = 0; i < 20000; i++) {
-        char path[32];
-        snprintf(path, sizeof path, "/in/%d.csv", i);
-        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
-        uv_run(&loop, UV_RUN_NOWAIT);
-    }
+    assert_int_equal(uv_loop_init(loop), 0);
+    store_checkpoint_in_background(f->s, loop);
+}
+
+/* Turn LOOP until nothing is left on it (a timer, a pass), at most 10 s. */
+static void run_until_idle(uv_loop_t *loop)
+{
     int64_t deadline = time_now_us() + 10 * USEC_PER_SEC;
-    while (uv_run(&loop, UV_RUN_NOWAIT)) { /* the last pass, if one is in flight */
+    while (uv_run(loop, UV_RUN_NOWAIT)) {
         assert_true(time_now_us() < deadline);
         uv_sleep(1);
     }
-    char *wal = xasprintf("%s-wal", f->path);
-    struct stat st;
-    assert_int_equal(stat(wal, &st), 0);
-    long frames = (long)(st.st_size / (4096 + 24));
-    assert_true(frames > 1000); /* the WAL was written: the check means something */
-    assert_true(frames < 6000);
-    free(wal);
+}
+
+/* Their end: the timer closed and every pass in flight done. */
+static void checkpoints_stop(fixture *f, uv_loop_t *loop)
+{
     store_checkpoint_stop(f->s);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    run_until_idle(loop);
+    assert_int_equal(uv_loop_close(loop), 0);
+}
+
+/* One commit of a few pages (a file trigger's record), then a loop turn. */
+static void commit_one(fixture *f, uv_loop_t *loop, int i)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/in/%d.csv", i);
+    assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
+    uv_run(loop, UV_RUN_NOWAIT);
 }
 
 /* The WAL file's header (SQLite's file format): frames follow 32 bytes,
@@ -348,14 +349,33 @@ static uint32_t wal_restarts(const char *wal)
     return (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 | (uint32_t)h[14] << 8 | h[15];
 }
 
+/* Under steady writes the WAL still starts again from its beginning: with
+ * the restart at 2,000 pages and a pass every 1,000, 20,000 commits (some
+ * 40,000 pages) leave a WAL file (which keeps its largest size) well under
+ * 40,000 pages. The loop turns between commits, as the agent's does. */
+static void test_wal_restarts_under_steady_writes(void **state)
+{
+    fixture *f = *state;
+    uv_loop_t loop;
+    checkpoints_start(f, &loop);
+    for (int i = 0; i < 20000; i++)
+        commit_one(f, &loop, i);
+    run_until_idle(&loop); /* the last pass, if one is in flight */
+    char *wal = xasprintf("%s-wal", f->path);
+    long frames = wal_frames(wal);
+    assert_true(frames > 1000); /* the WAL was written: the check means something */
+    assert_true(frames < 6000);
+    free(wal);
+    checkpoints_stop(f, &loop);
+}
+
 /* The pass at 1,000 pages copies them into the database file while the
  * writes go on, long before the loop's catch-up at 2,000: the file grows. */
 static void test_wal_pass_fills_the_database(void **state)
 {
     fixture *f = *state;
     uv_loop_t loop;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    store_checkpoint_in_background(f->s, &loop);
+    checkpoints_start(f, &loop);
     char *wal = xasprintf("%s-wal", f->path);
     struct stat st;
     assert_int_equal(stat(f->path, &st), 0);
@@ -364,18 +384,12 @@ static void test_wal_pass_fills_the_database(void **state)
     for (int i = 0; stat(f->path, &st) == 0 && st.st_size == before; i++) {
         assert_true(wal_frames(wal) < 2000); /* the catch-up did it, not the pass */
         assert_true(time_now_us() < deadline);
-        char path[32];
-        snprintf(path, sizeof path, "/in/%d.csv", i);
-        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
-        uv_run(&loop, UV_RUN_NOWAIT);
+        commit_one(f, &loop, i);
         if (wal_frames(wal) >= 1100)
             uv_sleep(1); /* let the pass run */
     }
     free(wal);
-    store_checkpoint_stop(f->s);
-    while (uv_run(&loop, UV_RUN_NOWAIT))
-        uv_sleep(1);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    checkpoints_stop(f, &loop);
 }
 
 /* A burst of 1,200 pages (a pass at 1,000, no catch-up below 2,000),
@@ -386,28 +400,17 @@ static void test_wal_restarts_after_a_burst(void **state)
 {
     fixture *f = *state;
     uv_loop_t loop;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    store_checkpoint_in_background(f->s, &loop);
+    checkpoints_start(f, &loop);
     char *wal = xasprintf("%s-wal", f->path);
-    for (int i = 0; wal_frames(wal) < 1200; i++) {
-        char path[32];
-        snprintf(path, sizeof path, "/in/%d.csv", i);
-        assert_int_equal(store_trigger_record(f->s, "d", path, 1, 1, "file__x", 0), 0);
-        uv_run(&loop, UV_RUN_NOWAIT);
-    }
+    for (int i = 0; wal_frames(wal) < 1200; i++)
+        commit_one(f, &loop, i);
     uint32_t restarts = wal_restarts(wal);
-    int64_t deadline = time_now_us() + 10 * USEC_PER_SEC;
-    while (uv_run(&loop, UV_RUN_NOWAIT)) { /* the quiet timer, then its pass */
-        assert_true(time_now_us() < deadline);
-        uv_sleep(1);
-    }
-    assert_int_equal(store_trigger_record(f->s, "d", "/in/last.csv", 1, 1, "file__x", 0), 0);
+    run_until_idle(&loop); /* the quiet timer, then its pass */
+    commit_one(f, &loop, -1);
     assert_int_equal(wal_restarts(wal), restarts + 1);
     assert_true(wal_frames(wal) > 1000); /* the file keeps its size: the header says it */
     free(wal);
-    store_checkpoint_stop(f->s);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    checkpoints_stop(f, &loop);
 }
 
 int main(void)
