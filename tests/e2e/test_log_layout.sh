@@ -3,7 +3,8 @@
 # 16 bytes are the try's status record; users see exactly the task's
 # output. Runs and tries of an older agent (TASK/N.log and N.status, no
 # record in the log) still read, and a try of an older agent that runs
-# across the upgrade is followed and settled from its N.status.
+# across the upgrade is followed and settled from its N.status. The logs
+# of the tasks next in line are made ahead, empty.
 . "$(dirname "$0")/lib.sh"
 cat >"$T/dags/out.ini" <<DAG
 [dag]
@@ -24,6 +25,16 @@ command = true
 [task q3]
 upstream = q2
 command = true
+DAG
+cat >"$T/dags/ahead.ini" <<DAG
+[task first]
+command = while [ ! -e $T/go_ahead ]; do sleep 0.05; done
+[task next]
+upstream = first
+command = echo next
+[task after]
+upstream = next
+command = echo after
 DAG
 cat >"$T/dags/up.ini" <<DAG
 [dag]
@@ -71,6 +82,21 @@ check_eq "its log folder holds one file per try, nothing else (no folder per tas
 check_eq "a quiet task's log is its record and the exit line" "exit 0         |[dagd] exit status 0" \
     "$(head -c 15 "$T/state/logs/quiet/$qrun/q1.1.log")|$(tail -c +17 "$T/state/logs/quiet/$qrun/q1.1.log")"
 check_eq "and logs shows no more than the exit line" "[dagd] exit status 0" "$(ctl logs quiet "$qrun" q1)"
+
+# --- the logs of the tasks next in line are made ahead --------------------------
+# (on the thread pool, while the task before runs: log_prefetch.h) empty, so
+# that they say nothing: no try yet, and logs says so.
+arun=$(ctl trigger ahead)
+adir=$T/state/logs/ahead/$arun
+check "while the first task runs" wait_for 10 test -s "$adir/first.1.log"
+check "the logs of the next two are made ahead" wait_for 10 test -e "$adir/next.1.log" -a -e "$adir/after.1.log"
+check_eq "empty" "0 0" "$(stat -c %s "$adir/next.1.log") $(stat -c %s "$adir/after.1.log")"
+check_eq "the next task has no try yet" 0 "$(jctl grid ahead | jq -r '.runs[0].tasks.next.try_number')"
+check "and logs says it has none" sh -c "! $BIN/dagctl -s $SOCK logs ahead '$arun' next >/dev/null 2>&1"
+touch "$T/go_ahead"
+check_eq "the run then succeeds" success "$(jctl wait ahead "$arun" --timeout 20 | jq -r .state)"
+check_eq "through the files made ahead" "next
+[dagd] exit status 0" "$(ctl logs ahead "$arun" next)"
 stop_agent
 
 # --- runs of an older agent --------------------------------------------------------
