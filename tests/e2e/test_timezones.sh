@@ -1,7 +1,7 @@
 #!/bin/bash
 # Zone conversions leave the agent's environment alone: a task gets TZ as
 # the agent was started with it (set or not), whatever zones DAGs use, and
-# its own DAG's zone as DAGD_TIMEZONE.
+# its own DAG's zone as DAGD_TIMEZONE. Each zone file is read once (strace).
 . "$(dirname "$0")/lib.sh"
 
 cat >"$T/dags/tokyo.ini" <<'DAG'
@@ -43,4 +43,23 @@ for start_tz in unset America/New_York; do
     check_eq "agent TZ $start_tz: a UTC DAG's task after it sees TZ as the agent started" \
         "TZ=$start_tz DAGD_TIMEZONE=UTC" "$(run_shows plain)"
     stop_agent
+done
+
+# --- each zone file is read once: at the first DAG in it, not per DAG or reply
+need_command strace "to count the zone files the agent opens"
+rm -f "$T"/dags/*.ini
+zones=(Asia/Tokyo Europe/Paris America/New_York)
+for i in $(seq 0 8); do
+    printf '[dag]\nschedule = 30 2 * * *\ntimezone = %s\nstart_date = 2099-01-01\n[task a]\ncommand = echo {{ ds }}\n' \
+        "${zones[$((i % 3))]}" >"$T/dags/z$i.ini"
+done
+strace -f -e trace=openat,open -o "$T/zones.strace" "$BIN/dagd" -c "$T/dagd.ini" 2>>"$T/agent.log" &
+strace_pid=$!
+check "the agent starts under strace" wait_for 30 sh -c "$BIN/dagctl -s $SOCK status >/dev/null"
+for _ in 1 2 3; do ctl dags >/dev/null; ctl next z0 >/dev/null 2>&1; done
+kill -TERM "$(pgrep -P "$strace_pid" -x dagd)"
+wait "$strace_pid"
+for z in "${zones[@]}"; do
+    check_eq "$z: its zone file is opened once for its 3 DAGs, start and 3 x dags" 1 \
+        "$(grep -c "zoneinfo/$z\"" "$T/zones.strace")"
 done
