@@ -73,8 +73,8 @@ make_fan() { # FILE N
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now_us() { echo $(($(date +%s%N) / 1000)); }
 # DAG MAKEFILE -> "DAGD_MS MAKE_MS Q1-Q3": medians of REPEAT runs each,
-# trigger to finished against make -j2, and the quartiles of the pairs'
-# ratios (how far one pair is from the next). The two alternate run by run,
+# trigger to finished against make -j2, and the median and quartiles of
+# the pairs' own ratios (how far one pair is from the next). The two alternate run by run,
 # so that both see the same machine: a VM's speed drifts by tens of percent
 # in minutes.
 time_pair() {
@@ -89,7 +89,7 @@ time_pair() {
     echo "$(cut -d' ' -f1 "$T/pairs" | median | awk '{ printf "%.1f", $1 / 1000 }')" \
         "$(cut -d' ' -f2 "$T/pairs" | median | awk '{ printf "%.1f", $1 / 1000 }')" \
         "$(awk '$2 > 0 { print $1 / $2 }' "$T/pairs" | sort -n |
-            awk '{ v[NR] = $1 } END { printf "%.2f-%.2f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')"
+            awk '{ v[NR] = $1 } END { printf "%.2f,%.2f-%.2f", v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')"
 }
 
 mkdir -p "$T/graphs"
@@ -102,10 +102,10 @@ make_fan "$T/fan.mk" 200
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$PID/stat"; }
 start_agent graphs 2
 c0=$(cpu_ms)
-read -r chain mchain chain_iqr <<<"$(time_pair chain "$T/chain.mk")"
+read -r chain mchain chain_pairs <<<"$(time_pair chain "$T/chain.mk")"
 c1=$(cpu_ms)
 c2=$c1
-read -r fan mfan fan_iqr <<<"$(time_pair fan "$T/fan.mk")"
+read -r fan mfan fan_pairs <<<"$(time_pair fan "$T/fan.mk")"
 c3=$(cpu_ms)
 # System calls per try in the agent: strace -c on each of its threads (not
 # -f, which would count the tries' shells too), over 3 more chains.
@@ -190,8 +190,9 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo "dagd bench ($(date -u +%Y-%m-%d), $(nproc) CPUs, median of $REPEAT, state in ${BENCH_DIR:-/tmp}: $(stat -f -c %T "$T"))"
-printf '  chain 200 x true        dagd %6s ms   make -j2 %6s ms   ratio %sx (pairs %s)\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")" "$chain_iqr"
-printf '  fan-out/in 200 x true   dagd %6s ms   make -j2 %6s ms   ratio %sx (pairs %s)\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")" "$fan_iqr"
+pairs() { printf 'pairs: median %s, quartiles %s' "${1%%,*}" "${1#*,}"; }
+printf '  chain 200 x true        dagd %6s ms   make -j2 %6s ms   ratio %sx (%s)\n' "$chain" "$mchain" "$(ratio "$chain" "$mchain")" "$(pairs "$chain_pairs")"
+printf '  fan-out/in 200 x true   dagd %6s ms   make -j2 %6s ms   ratio %sx (%s)\n' "$fan" "$mfan" "$(ratio "$fan" "$mfan")" "$(pairs "$fan_pairs")"
 printf '  agent CPU per task        chain %d us   fan-out/in %d us\n' "$chain_cpu" "$fan_cpu"
 printf '  agent system calls per try (strace -c, every agent thread, chain): %s\n' "$per_try"
 printf '  agent RSS, 100 DAGs x 10 tasks: %d KiB (%.1f MiB)\n' "$rss" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
