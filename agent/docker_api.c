@@ -164,15 +164,16 @@ static void on_done(void *arg, CURLcode rc, long status, const char *errbuf)
     unlink_call(c);
     char msg[512] = "";
     docker_reply rep = {.status = status};
-    if (c->too_big) {
+    if (rc != CURLE_OK) { /* a stopped too-big reply is one (CURLE_WRITE_ERROR) */
         rep.transport_error = true;
         rep.status = 0;
-        snprintf(msg, sizeof msg, "the engine's reply is over %d MiB; not read", REPLY_MAX >> 20);
-        sb_free(&c->in);
-    } else if (rc != CURLE_OK) {
-        rep.transport_error = true;
-        rep.status = 0;
-        snprintf(msg, sizeof msg, "%s", errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));
+        if (c->too_big) {
+            snprintf(msg, sizeof msg, "the engine's reply is over %d MiB; not read",
+                     REPLY_MAX >> 20);
+            sb_free(&c->in); /* a cut list: nothing of it is handed on */
+        } else {
+            snprintf(msg, sizeof msg, "%s", errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));
+        }
     } else if (status < 200 || status >= 300) {
         engine_message(c, status, msg, sizeof msg);
     }

@@ -64,10 +64,17 @@ static void start_pass(struct checkpointer *c)
     uv_queue_work(c->loop, &c->work, do_checkpoint, after_checkpoint);
 }
 
+/* Enough pages behind for a pass once the writes pause. */
+static bool quiet_pass_due(struct checkpointer *c)
+{
+    return c->wal_pages - c->passed_at >= QUIET_PASS_PAGES &&
+           !uv_is_closing((uv_handle_t *)&c->quiet);
+}
+
 static void on_quiet(uv_timer_t *t)
 {
     struct checkpointer *c = t->data;
-    if (!c->busy && c->wal_pages - c->passed_at >= QUIET_PASS_PAGES)
+    if (!c->busy && quiet_pass_due(c))
         start_pass(c);
 }
 
@@ -79,9 +86,7 @@ static void after_checkpoint(uv_work_t *w, int status)
     if (c->wal_pages >= WAL_RESTART_PAGES && !store_in_batch(c->s)) {
         sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         c->passed_at = c->wal_pages; /* all of it: the next write starts the WAL again */
-    } else if (c->wal_pages - c->passed_at >= QUIET_PASS_PAGES &&
-               !uv_is_active((uv_handle_t *)&c->quiet) &&
-               !uv_is_closing((uv_handle_t *)&c->quiet)) {
+    } else if (quiet_pass_due(c) && !uv_is_active((uv_handle_t *)&c->quiet)) {
         /* The writes may have paused while this pass ran. */
         uv_timer_start(&c->quiet, on_quiet, QUIET_MS, 0);
     }
@@ -97,7 +102,7 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
     c->wal_pages = pages;
     if (pages - c->passed_at >= CHECKPOINT_PAGES && !c->busy)
         start_pass(c);
-    else if (pages - c->passed_at >= QUIET_PASS_PAGES && !uv_is_closing((uv_handle_t *)&c->quiet))
+    else if (quiet_pass_due(c))
         uv_timer_start(&c->quiet, on_quiet, QUIET_MS, 0);
     return SQLITE_OK;
 }

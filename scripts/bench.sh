@@ -72,11 +72,11 @@ make_fan() { # FILE N
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now_us() { echo $(($(date +%s%N) / 1000)); }
-# DAG MAKEFILE -> "DAGD_MS MAKE_MS Q1-Q3": medians of REPEAT runs each,
-# trigger to finished against make -j2, and the median and quartiles of
-# the pairs' own ratios (how far one pair is from the next). The two alternate run by run,
-# so that both see the same machine: a VM's speed drifts by tens of percent
-# in minutes.
+# DAG MAKEFILE -> "DAGD_MS MAKE_MS MEDIAN,Q1-Q3": medians of REPEAT runs
+# each, trigger to finished against make -j2, and the median and quartiles
+# of the pairs' own ratios (how far one pair is from the next). The two
+# alternate run by run, so that both see the same machine: a VM's speed
+# drifts by tens of percent in minutes.
 time_pair() {
     for d in $(seq 1 "$REPEAT"); do
         t0=$(now_us)

@@ -29,6 +29,19 @@ cleanup_swarm() {
     [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
 }
 trap 'cleanup_swarm; cleanup' EXIT
+# fake_engine SOCKET ARGS...: tests/tools/fake_engine.py on SOCKET, listening.
+fake_engine() {
+    local sock=$1
+    shift
+    python3 "$TOOLS/fake_engine.py" --socket "$sock" "$@" &
+    FAKE_PID=$!
+    wait_for 5 test -S "$sock" || not_ok "the fake engine listens"
+}
+fake_engine_stop() {
+    kill "$FAKE_PID" 2>/dev/null
+    wait "$FAKE_PID" 2>/dev/null
+    FAKE_PID=
+}
 
 config_with() {
     cat >"$T/dagd.ini" <<CFG
@@ -119,9 +132,7 @@ check_eq "and nodes still answers" "$n" "$(jctl nodes | jq length)"
 stop_agent
 
 # --- an engine that manages no swarm ---------------------------------------
-python3 "$TOOLS/fake_engine.py" --socket "$T/fake.sock" --slow "$T/slow" --record "$T/requests" &
-FAKE_PID=$!
-wait_for 5 test -S "$T/fake.sock" || not_ok "the fake engine listens"
+fake_engine "$T/fake.sock" --slow "$T/slow" --record "$T/requests"
 config_with "[swarm]
 host = unix://$T/fake.sock"
 start_agent
@@ -155,16 +166,12 @@ check "a nodes request reaches the engine" wait_for 5 arrived
 stop_agent
 wait "$pending_pid" 2>/dev/null
 rm -f "$T/slow"
-kill "$FAKE_PID" 2>/dev/null
-wait "$FAKE_PID" 2>/dev/null
-FAKE_PID=
+fake_engine_stop
 
 # --- an engine whose reply is longer than the agent reads -----------------
 # A list is read up to 64 MiB; a longer one fails the call and says so (it
 # used to be cut at 1 MiB, silently, and read as an empty list).
-python3 "$TOOLS/fake_engine.py" --socket "$T/huge.sock" --huge 65 &
-FAKE_PID=$!
-wait_for 5 test -S "$T/huge.sock" || not_ok "the fake engine listens"
+fake_engine "$T/huge.sock" --huge 65
 config_with "[swarm]
 host = unix://$T/huge.sock"
 start_agent
@@ -174,9 +181,7 @@ check "a reply over 64 MiB: the message says so" \
     grep -q "the engine's reply is over 64 MiB; not read" <<<"$(jq -r .message <<<"$err")"
 check_eq "the agent still answers after it" ok "$(jctl status >/dev/null && echo ok)"
 stop_agent
-kill "$FAKE_PID" 2>/dev/null
-wait "$FAKE_PID" 2>/dev/null
-FAKE_PID=
+fake_engine_stop
 
 # --- an engine that cannot be reached --------------------------------------
 config_with "[swarm]

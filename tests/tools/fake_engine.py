@@ -35,38 +35,22 @@ class Handler(BaseHTTPRequestHandler):
         if args.slow and os.path.exists(args.slow):
             time.sleep(3)
         if args.huge:
-            return self.huge()
-        body = (json.dumps({"message": MESSAGE}) + "\n").encode()
+            # about MIB mebibytes of a list of 1 kB items
+            item = json.dumps({"ID": "x" * 1000}).encode()
+            n = (args.huge << 20) // (len(item) + 1)
+            self.answer(200, b"[" + b",".join([item] * n) + b"]")
+        else:
+            self.answer(503, (json.dumps({"message": MESSAGE}) + "\n").encode())
+
+    def answer(self, status, body):
         try:
-            self.send_response(503)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
         except OSError:
-            pass  # the client went away
-
-
-    def huge(self):
-        size = args.huge << 20
-        item = json.dumps({"ID": "x" * 1000}).encode()
-        n = size // (len(item) + 1)
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(2 + n * (len(item) + 1) - 1))
-            self.end_headers()
-            self.wfile.write(b"[")
-            chunk = b",".join([item] * 1000)
-            left = n
-            while left >= 1000:
-                self.wfile.write(chunk + (b"," if left > 1000 else b""))
-                left -= 1000
-            if left:
-                self.wfile.write(b",".join([item] * left))
-            self.wfile.write(b"]")
-        except OSError:
-            pass  # the client went away (the agent stops reading at its limit)
+            pass  # the client went away (or stopped reading at its limit)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
