@@ -3,7 +3,8 @@
 # file; a run keeps its version to its end while the file is edited (its
 # tasks and commands are the old file's, across a restart too); the next
 # run uses the new one; clear moves a run to the current version unless
-# --keep-version; grid, versions and show; retention drops versions that
+# --keep-version (an unfinished instance of a task the new version lacks
+# becomes removed); grid, versions and show; retention drops versions that
 # no run uses.
 . "$(dirname "$0")/lib.sh"
 EXTRA_AGENT="keep_days = 7" write_config
@@ -107,4 +108,33 @@ gone() { [ "$(jctl versions v | jq -c '[.[].version] | sort')" = "$(jq -cn --arg
 check "retention dropped the versions no run uses (v1, v2), kept v3 (run 3) and v4 (current)" wait_for 10 gone
 check "the agent log says so" grep -qE "retention: removed [0-9]+ DAG versions? no run uses" "$T/agent.log"
 check "show of a dropped version: refused" bash -c "! '$BIN/dagctl' -s '$SOCK' show v --version $V1 >/dev/null 2>&1"
+stop_agent
+
+# A clear that moves a run to a version without one of its tasks, before
+# that task ran: its instance becomes removed (Airflow's verify_integrity),
+# the new version's task runs, and the run succeeds on its leaves.
+start_agent || exit 1
+write_v v5 "[task c]
+upstream = a
+command = echo v5 c"
+V5=$(sha)
+on_version() { [ "$(jctl grid v | jq -r .version)" = "$1" ]; }
+check "v5 (with c) is loaded" wait_for 10 on_version "$V5"
+r5=$(ctl trigger v)
+check "run 5 starts" wait_for 10 started "$r5"
+write_v v6 "[task z]
+upstream = a
+command = echo v6 z"
+V6=$(sha)
+check "v6 (c gone, z new) is loaded" wait_for 10 on_version "$V6"
+check_eq "run 5 is still on v5 before the clear" "$V5" "$(jctl grid v | jq -r --arg r "$r5" '.runs[] | select(.run_id == $r) | .version')"
+ctl clear v "$r5" a --yes >/dev/null
+check_eq "the clear moved run 5 to v6" "$V6" "$(jctl grid v | jq -r --arg r "$r5" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "c, gone from v6 before it ran, is removed" removed "$(ti_state v "$r5" c)"
+check_eq "z, new in v6, waits for a" none "$(ti_state v "$r5" z)"
+go "$r5"
+check "run 5 finishes" wait_quiet v "$r5" --timeout 20
+check_eq "run 5 succeeded (removed is no failed leaf)" success "$(run_state v "$r5")"
+check_eq "z ran v6's command" "v6 z" "$(log_of "$r5" z)"
+check_eq "c stays removed, never tried" "removed 0" "$(sqlite3 "$T/state/dagd.db" "SELECT state || ' ' || try_number FROM task_instances WHERE run_id = '$r5' AND task_id = 'c'")"
 stop_agent
