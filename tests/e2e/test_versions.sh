@@ -29,6 +29,7 @@ cp "$F" "$T/v1.ini"
 start_agent || exit 1
 go() { touch "$T/go_$1"; }
 log_of() { task_log v "$1" "$2" ${3:+--try "$3"}; }
+run_version() { jctl grid v | jq -r --arg r "$1" '.runs[] | select(.run_id == $r) | .version'; }
 
 check_eq "grid: the DAG's version is the file's SHA-256 (12 hex digits)" "$V1" "$(jctl grid v | jq -r .version)"
 r1=$(ctl trigger v)
@@ -49,14 +50,14 @@ wait_quiet() { ctl wait "$@" >/dev/null; }
 check "run 1 finishes" wait_quiet v "$r1" --timeout 20
 check_eq "run 1 finished on its version: b ran the old command" "v1 b" "$(log_of "$r1" b)"
 check_eq "run 1 has no instance of the new task" null "$(ti_state v "$r1" c)"
-check_eq "grid: run 1 keeps version 1" "$V1" "$(jctl grid v | jq -r --arg r "$r1" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "grid: run 1 keeps version 1" "$V1" "$(run_version "$r1")"
 
 r2=$(ctl trigger v)
 go "$r2"
 check "run 2 finishes" wait_quiet v "$r2" --timeout 20
 check_eq "the next run uses the new version: b" "v2 b" "$(log_of "$r2" b)"
 check_eq "... and the new task runs" "v2 c" "$(log_of "$r2" c)"
-check_eq "grid: run 2 on version 2" "$V2" "$(jctl grid v | jq -r --arg r "$r2" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "grid: run 2 on version 2" "$V2" "$(run_version "$r2")"
 
 # versions and show.
 check_eq "versions: both, newest first, with their runs" "[\"$V2\",1,\"$V1\",1]" \
@@ -71,7 +72,7 @@ check_eq "show: an unknown version is refused (exit 1)" 1 $?
 # clear moves run 1 to the current version: b runs v2's command, c joins.
 ctl clear v "$r1" b --yes >/dev/null
 check "the cleared run finishes" wait_quiet v "$r1" --timeout 20
-check_eq "clear moved run 1 to the current version" "$V2" "$(jctl grid v | jq -r --arg r "$r1" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "clear moved run 1 to the current version" "$V2" "$(run_version "$r1")"
 check_eq "... b's second try ran the new command" "v2 b" "$(log_of "$r1" b 2)"
 wait_c() { [ "$(ti_state v "$r1" c)" = success ]; }
 check "... and the new task ran in it" wait_for 10 wait_c
@@ -82,7 +83,7 @@ V3=$(sha)
 check "v3 is loaded" wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid v | jq -r .version)\" = $V3 ]"
 ctl clear v "$r2" b --keep-version --yes >/dev/null
 check "the run cleared with --keep-version finishes" wait_quiet v "$r2" --timeout 20
-check_eq "--keep-version: run 2 stays on version 2" "$V2" "$(jctl grid v | jq -r --arg r "$r2" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "--keep-version: run 2 stays on version 2" "$V2" "$(run_version "$r2")"
 check_eq "--keep-version: b ran v2's command" "v2 b" "$(log_of "$r2" b 2)"
 
 # A restart while a run of an older version is active: it still finishes
@@ -97,7 +98,7 @@ check_eq "after the restart the DAG is on v4" "$V4" "$(jctl grid v | jq -r .vers
 go "$r3"
 check "run 3 finishes after the restart" wait_quiet v "$r3" --timeout 20
 check_eq "run 3 finished on v3 after the restart" "v3 b" "$(log_of "$r3" b)"
-check_eq "grid: run 3 on v3" "$V3" "$(jctl grid v | jq -r --arg r "$r3" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "grid: run 3 on v3" "$V3" "$(run_version "$r3")"
 
 # Retention: versions no run uses go (the current one stays).
 stop_agent
@@ -111,7 +112,7 @@ check "show of a dropped version: refused" bash -c "! '$BIN/dagctl' -s '$SOCK' s
 stop_agent
 
 # A clear that moves a run to a version without one of its tasks, before
-# that task ran: its instance becomes removed (Airflow's verify_integrity),
+# that task ran: its instance becomes removed (as Airflow's scheduler does),
 # the new version's task runs, and the run succeeds on its leaves.
 start_agent || exit 1
 write_v v5 "[task c]
@@ -127,9 +128,9 @@ upstream = a
 command = echo v6 z"
 V6=$(sha)
 check "v6 (c gone, z new) is loaded" wait_for 10 on_version "$V6"
-check_eq "run 5 is still on v5 before the clear" "$V5" "$(jctl grid v | jq -r --arg r "$r5" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "run 5 is still on v5 before the clear" "$V5" "$(run_version "$r5")"
 ctl clear v "$r5" a --yes >/dev/null
-check_eq "the clear moved run 5 to v6" "$V6" "$(jctl grid v | jq -r --arg r "$r5" '.runs[] | select(.run_id == $r) | .version')"
+check_eq "the clear moved run 5 to v6" "$V6" "$(run_version "$r5")"
 check_eq "c, gone from v6 before it ran, is removed" removed "$(ti_state v "$r5" c)"
 check_eq "z, new in v6, waits for a" none "$(ti_state v "$r5" z)"
 go "$r5"
