@@ -30,6 +30,7 @@ start_agent || exit 1
 go() { touch "$T/go_$1"; }
 log_of() { task_log v "$1" "$2" ${3:+--try "$3"}; }
 run_version() { jctl grid v | jq -r --arg r "$1" '.runs[] | select(.run_id == $r) | .version'; }
+on_version() { [ "$(jctl grid v | jq -r .version)" = "$1" ]; } # the DAG's current one
 
 check_eq "grid: the DAG's version is the file's SHA-256 (12 hex digits)" "$V1" "$(jctl grid v | jq -r .version)"
 r1=$(ctl trigger v)
@@ -42,8 +43,7 @@ upstream = b
 command = echo v2 c"
 V2=$(sha)
 cp "$F" "$T/v2.ini"
-reloaded() { [ "$(jctl grid v | jq -r .version)" = "$V2" ]; }
-check "the edit is loaded (the DAG's version changes)" wait_for 10 reloaded
+check "the edit is loaded (the DAG's version changes)" wait_for 10 on_version "$V2"
 check "the version changed with the file" test "$V1" != "$V2"
 go "$r1"
 wait_quiet() { ctl wait "$@" >/dev/null; }
@@ -80,7 +80,7 @@ check "... and the new task ran in it" wait_for 10 wait_c
 # Edit again (v3: b says v3, c gone); clear --keep-version keeps run 2 on v2.
 write_v v3
 V3=$(sha)
-check "v3 is loaded" wait_for 10 sh -c "[ \"\$($BIN/dagctl -s $SOCK --json grid v | jq -r .version)\" = $V3 ]"
+check "v3 is loaded" wait_for 10 on_version "$V3"
 ctl clear v "$r2" b --keep-version --yes >/dev/null
 check "the run cleared with --keep-version finishes" wait_quiet v "$r2" --timeout 20
 check_eq "--keep-version: run 2 stays on version 2" "$V2" "$(run_version "$r2")"
@@ -119,7 +119,6 @@ write_v v5 "[task c]
 upstream = a
 command = echo v5 c"
 V5=$(sha)
-on_version() { [ "$(jctl grid v | jq -r .version)" = "$1" ]; }
 check "v5 (with c) is loaded" wait_for 10 on_version "$V5"
 r5=$(ctl trigger v)
 check "run 5 starts" wait_for 10 started "$r5"
